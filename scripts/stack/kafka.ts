@@ -1,0 +1,128 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { aptInstall, hasCommand, isAlive, run, spawnDetached, waitFor } from './process';
+
+const ROOT = resolve(__dirname, '..', '..');
+const POM = join(ROOT, 'scripts', 'kafka', 'pom.xml');
+export const KAFKA_LIBS = join(ROOT, '.cache', 'kafka', 'libs');
+export const KAFKA_VERSION = '3.9.1';
+
+/**
+ * Resolves the broker's jars from Maven Central once into .cache/kafka/libs; later starts
+ * find them there and take seconds.
+ */
+export function ensureKafkaJars(): void {
+  if (!hasCommand('java')) aptInstall(['openjdk-17-jre-headless'], 'java is not installed');
+  const jar = join(KAFKA_LIBS, `kafka_2.13-${KAFKA_VERSION}.jar`);
+  if (existsSync(jar)) return;
+  if (!hasCommand('mvn')) aptInstall(['maven'], 'mvn is not installed (needed once to fetch the Kafka jars)');
+  console.log(`[stack] fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central into ${KAFKA_LIBS}`);
+  run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies']);
+  if (!existsSync(jar)) throw new Error(`Kafka jars missing after mvn: ${jar}`);
+}
+
+const client = (brokers: readonly string[]) =>
+  new Kafka({ clientId: 'fraud-stack', brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } });
+
+export async function kafkaAnswers(brokers: readonly string[]): Promise<boolean> {
+  const admin = client(brokers).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly configEntries?: { name: string; value: string }[];
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(brokers: readonly string[], topics: readonly TopicSpec[]): Promise<string[]> {
+  const admin = new Kafka({ clientId: 'fraud-stack', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions, replicationFactor: 1, configEntries: t.configEntries ?? [] })),
+      });
+    }
+    return missing.map((t) => t.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    // The service creates nothing by accident: every topic comes from ensureTopics.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=10',
+    // A single-node dev broker: join a new consumer group at once instead of after 3 s.
+    'group.initial.rebalance.delay.ms=0',
+    'log.retention.hours=168',
+    'log.segment.bytes=134217728',
+    '',
+  ].join('\n');
+}
+
+const LOG4J = [
+  'log4j.rootLogger=WARN, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+  'log4j.logger.kafka.server.BrokerServer=INFO',
+  '',
+].join('\n');
+
+/**
+ * Starts a single-node KRaft broker (combined broker + controller) from the cached jars.
+ * The storage is formatted only the first time, so a dev stack keeps its topics across restarts.
+ */
+export async function startKafka(port: number, controllerPort: number, dir: string, heapMb = 768): Promise<number> {
+  ensureKafkaJars();
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const props = join(dir, 'server.properties');
+  const log4j = join(dir, 'log4j.properties');
+  writeFileSync(props, serverProperties(port, controllerPort, dataDir));
+  writeFileSync(log4j, LOG4J);
+  const classpath = `${KAFKA_LIBS}/*`;
+  const jvm = ['-cp', classpath, `-Dlog4j.configuration=file:${log4j}`];
+  const formatted = readdirSync(dataDir).includes('meta.properties');
+  if (!formatted) {
+    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', 'fraud-local-cluster-01', '-c', props]);
+  }
+  const pid = spawnDetached(
+    'java',
+    [`-Xms256m`, `-Xmx${heapMb}m`, '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvm, 'kafka.Kafka', props],
+    join(dir, 'kafka.log'),
+    join(dir, 'kafka.pid'),
+  );
+  await waitFor(`Kafka broker on port ${port}`, () => kafkaAnswers([`127.0.0.1:${port}`]), 90_000, () => isAlive(pid));
+  return pid;
+}

@@ -1,0 +1,125 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AppConfig } from '../../src/config/config';
+import { ensureTopics, kafkaAnswers, startKafka, type TopicSpec } from './kafka';
+import { freePort, isAlive, readPid, stopPid } from './process';
+import { redisAnswers, startRedis } from './redis';
+
+/** Partition counts are the stack's choice; the names come from the service's own config. */
+export function topicsFor(topics: AppConfig['kafka']['topics'], transactionPartitions = 6): TopicSpec[] {
+  return [
+    { topic: topics.transactions, numPartitions: transactionPartitions },
+    { topic: topics.decisions, numPartitions: transactionPartitions },
+    { topic: topics.reviewQueue, numPartitions: 2 },
+    { topic: topics.labels, numPartitions: 3 },
+    { topic: topics.dlq, numPartitions: 1 },
+    { topic: topics.shadow, numPartitions: 2 },
+  ];
+}
+
+export interface TestStack {
+  readonly redisUrl: string;
+  readonly kafkaBrokers: string;
+  readonly dir: string;
+  readonly pids: readonly number[];
+}
+
+/** Starts a private Redis and Kafka on free ports in `dir`: tests never touch a dev stack. */
+export async function startPrivateStack(dir: string, topics: readonly TopicSpec[]): Promise<TestStack> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const [redisPort, kafkaPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
+  const [redisPid, kafkaPid] = await Promise.all([
+    startRedis(redisPort, join(dir, 'redis')),
+    startKafka(kafkaPort, controllerPort, join(dir, 'kafka'), 512),
+  ]);
+  const kafkaBrokers = `127.0.0.1:${kafkaPort}`;
+  await ensureTopics([kafkaBrokers], topics);
+  return { redisUrl: `redis://127.0.0.1:${redisPort}`, kafkaBrokers, dir, pids: [redisPid, kafkaPid] };
+}
+
+export async function stopPrivateStack(stack: TestStack): Promise<void> {
+  await Promise.all(stack.pids.map((pid) => stopPid(pid)));
+  rmSync(stack.dir, { recursive: true, force: true });
+}
+
+const STACK_DIR = resolve(__dirname, '..', '..', '.stack');
+const isLocal = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
+
+async function up(config: AppConfig): Promise<void> {
+  const redis = new URL(config.redis.url);
+  if (await redisAnswers(config.redis.url)) {
+    console.log(`[stack] Redis answers at ${redis.host}: using it`);
+  } else if (isLocal(redis.hostname)) {
+    const pid = await startRedis(Number(redis.port || 6379), join(STACK_DIR, 'redis'));
+    console.log(`[stack] started redis-server on ${redis.host} (pid ${pid})`);
+  } else {
+    throw new Error(`REDIS_URL names ${redis.host}, which does not answer; the stack only starts servers on this machine`);
+  }
+
+  const brokers = config.kafka.brokers;
+  if (await kafkaAnswers(brokers)) {
+    console.log(`[stack] Kafka answers at ${brokers.join(',')}: using it`);
+  } else {
+    const [host, port] = (brokers[0] ?? '').split(':');
+    if (brokers.length !== 1 || host === undefined || !isLocal(host)) {
+      throw new Error(`KAFKA_BROKERS=${brokers.join(',')} does not answer; the stack only starts one local broker`);
+    }
+    const portNumber = Number(port ?? 9092);
+    const pid = await startKafka(portNumber, portNumber + 1, join(STACK_DIR, 'kafka'));
+    console.log(`[stack] started Kafka broker on ${host}:${portNumber} (pid ${pid})`);
+  }
+  const created = await ensureTopics(brokers, topicsFor(config.kafka.topics));
+  console.log(`[stack] topics ready${created.length > 0 ? ` (created ${created.join(', ')})` : ''}`);
+}
+
+async function down(): Promise<void> {
+  for (const name of ['kafka', 'redis']) {
+    const pid = readPid(join(STACK_DIR, name, `${name}.pid`));
+    if (pid !== null && isAlive(pid)) {
+      await stopPid(pid);
+      console.log(`[stack] stopped ${name} (pid ${pid})`);
+    } else {
+      console.log(`[stack] ${name}: not running from this stack`);
+    }
+  }
+}
+
+async function status(config: AppConfig): Promise<boolean> {
+  const redisOk = await redisAnswers(config.redis.url);
+  const kafkaOk = await kafkaAnswers(config.kafka.brokers);
+  const own = (name: string) => {
+    const pid = readPid(join(STACK_DIR, name, `${name}.pid`));
+    return pid !== null && isAlive(pid) ? `started by this stack, pid ${pid}` : 'not started by this stack';
+  };
+  console.log(`redis  ${config.redis.url.padEnd(28)} ${redisOk ? 'up  ' : 'DOWN'}  (${own('redis')})`);
+  console.log(`kafka  ${config.kafka.brokers.join(',').padEnd(28)} ${kafkaOk ? 'up  ' : 'DOWN'}  (${own('kafka')})`);
+  return redisOk && kafkaOk;
+}
+
+async function main(): Promise<void> {
+  const { parseConfig } = await import('../../src/config/config');
+  const config = parseConfig(process.env);
+  const command = process.argv[2] ?? '';
+  switch (command) {
+    case 'up':
+      await up(config);
+      break;
+    case 'down':
+      await down();
+      break;
+    case 'status':
+      if (!(await status(config))) process.exitCode = 1;
+      break;
+    default:
+      console.error('usage: stack.ts up|down|status');
+      process.exitCode = 2;
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`[stack] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the service reads, with its default and meaning. This table is
+ * the only place that names them: the parser, the README's config table (checked by a test)
+ * and the stack scripts all derive from it.
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ratio = z.coerce.number().min(0).max(1);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+  .pipe(z.array(z.string().min(1)).min(1));
+const bool = z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1');
+const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name');
+
+interface VarSpec<S extends z.ZodType> {
+  readonly schema: S;
+  readonly default: string;
+  readonly doc: string;
+}
+const v = <S extends z.ZodType>(schema: S, def: string, doc: string): VarSpec<S> => ({ schema, default: def, doc });
+
+export const ENV_VARS = {
+  NODE_ENV: v(z.enum(['development', 'production', 'test']), 'development', 'Runtime environment.'),
+  LOG_LEVEL: v(z.enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']), 'log', 'Lowest log level written (JSON lines on stdout).'),
+  HOST: v(z.string().min(1), '0.0.0.0', 'HTTP listen address.'),
+  PORT: v(int(0, 65535), '8080', 'HTTP listen port.'),
+  HTTP_BODY_LIMIT_BYTES: v(int(256, 1_048_576), '16384', 'Largest accepted HTTP request body; larger bodies get 413.'),
+  KAFKA_BROKERS: v(list, '127.0.0.1:9092', 'Comma-separated Kafka bootstrap servers.'),
+  KAFKA_CLIENT_ID: v(z.string().min(1), 'fraud-detection', 'Kafka client id (appears in broker logs and quotas).'),
+  KAFKA_GROUP_ID: v(z.string().min(1), 'fraud-detection', 'Consumer group of the `transactions` consumer; instances sharing it split the partitions.'),
+  KAFKA_CONSUMER_ENABLED: v(bool, 'true', 'Consume `transactions` from Kafka. `false` runs the HTTP endpoint only.'),
+  TOPIC_TRANSACTIONS: v(topic, 'transactions', 'Input topic: transactions keyed by `cardId`.'),
+  TOPIC_DECISIONS: v(topic, 'decisions', 'Output topic: decisions keyed by `transactionId`.'),
+  TOPIC_REVIEW_QUEUE: v(topic, 'review-queue', 'Output topic: copies of `review` decisions for analysts.'),
+  TOPIC_LABELS: v(topic, 'fraud-labels', 'Input topic: fraud labels (chargebacks, analyst verdicts).'),
+  TOPIC_DLQ: v(topic, 'transactions.dlq', 'Dead-letter topic for messages that cannot be parsed or validated.'),
+  TOPIC_SHADOW: v(topic, 'decisions-shadow', 'Output topic: shadow model and shadow rule results, never used in decisions.'),
+  REDIS_URL: v(z.url({ protocol: /^rediss?$/ }), 'redis://127.0.0.1:6379', 'Redis holding velocity state and stored decisions.'),
+  DECISION_TTL_SECONDS: v(int(60, 90 * 86_400), '604800', 'How long a decision is kept for idempotent replays and `GET /v1/decisions/:id`.'),
+  MODEL_PATH: v(z.string().min(1), 'models/current/model.onnx', 'ONNX model file; its metadata JSON sits beside it.'),
+  MODEL_INTRA_OP_THREADS: v(int(1, 64), '1', 'onnxruntime intra-op threads per session.'),
+  RULES_PATH: v(z.string().min(1), 'src/rules/default-rules.json', 'Rule set document loaded at start-up.'),
+  BUDGET_TOTAL_MS: v(int(1, 10_000), '50', 'Total latency budget of one decision.'),
+  BUDGET_VELOCITY_MS: v(int(1, 10_000), '30', 'Deadline of the Redis velocity/profile check.'),
+  BUDGET_RULES_MS: v(int(1, 10_000), '40', 'Deadline of the rule engine (it waits for the velocity features).'),
+  BUDGET_MODEL_MS: v(int(1, 10_000), '40', 'Deadline of the model check (it waits for the velocity features).'),
+  DENY_THRESHOLD: v(ratio, '0.8', 'Model score at or above which the decision is `deny`.'),
+  REVIEW_THRESHOLD: v(ratio, '0.5', 'Model score at or above which (and below the deny threshold) the decision is `review`.'),
+  FAIL_MODE: v(z.enum(['open', 'closed']), 'open', 'What an unknown check result becomes: `open` approves on what is known, `closed` sends to review.'),
+  SHUTDOWN_GRACE_MS: v(int(0, 120_000), '10000', 'Longest wait for in-flight work to drain on SIGTERM.'),
+} as const;
+
+export type EnvVarName = keyof typeof ENV_VARS;

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { ENV_VARS, type EnvVarName } from './config.schema';
+
+type Raw = { [K in EnvVarName]: z.output<(typeof ENV_VARS)[K]['schema']> };
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function toNested(raw: Raw) {
+  return {
+    env: raw.NODE_ENV,
+    log: { level: raw.LOG_LEVEL },
+    http: { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES },
+    kafka: {
+      brokers: raw.KAFKA_BROKERS,
+      clientId: raw.KAFKA_CLIENT_ID,
+      groupId: raw.KAFKA_GROUP_ID,
+      consumerEnabled: raw.KAFKA_CONSUMER_ENABLED,
+      topics: {
+        transactions: raw.TOPIC_TRANSACTIONS,
+        decisions: raw.TOPIC_DECISIONS,
+        reviewQueue: raw.TOPIC_REVIEW_QUEUE,
+        labels: raw.TOPIC_LABELS,
+        dlq: raw.TOPIC_DLQ,
+        shadow: raw.TOPIC_SHADOW,
+      },
+    },
+    redis: { url: raw.REDIS_URL, decisionTtlSeconds: raw.DECISION_TTL_SECONDS },
+    model: { path: raw.MODEL_PATH, intraOpThreads: raw.MODEL_INTRA_OP_THREADS },
+    rules: { path: raw.RULES_PATH },
+    budget: {
+      totalMs: raw.BUDGET_TOTAL_MS,
+      velocityMs: raw.BUDGET_VELOCITY_MS,
+      rulesMs: raw.BUDGET_RULES_MS,
+      modelMs: raw.BUDGET_MODEL_MS,
+    },
+    policy: { denyThreshold: raw.DENY_THRESHOLD, reviewThreshold: raw.REVIEW_THRESHOLD, failMode: raw.FAIL_MODE },
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+  };
+}
+
+export type AppConfig = Readonly<ReturnType<typeof toNested>>;
+
+/**
+ * Parses the environment once. Every bad variable is named in one error so an operator
+ * fixes them all in one go rather than one restart per typo. Empty strings count as unset.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+  const problems: string[] = [];
+  const raw: Partial<Record<EnvVarName, unknown>> = {};
+  for (const name of Object.keys(ENV_VARS) as EnvVarName[]) {
+    const spec = ENV_VARS[name];
+    const given = env[name];
+    const input = given === undefined || given === '' ? spec.default : given;
+    const result = spec.schema.safeParse(input);
+    if (result.success) raw[name] = result.data;
+    else problems.push(`${name}=${JSON.stringify(input)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (raw.REVIEW_THRESHOLD !== undefined && raw.DENY_THRESHOLD !== undefined && Number(raw.REVIEW_THRESHOLD) > Number(raw.DENY_THRESHOLD)) {
+    problems.push('REVIEW_THRESHOLD must not be above DENY_THRESHOLD');
+  }
+  const budget = ['BUDGET_VELOCITY_MS', 'BUDGET_RULES_MS', 'BUDGET_MODEL_MS'] as const;
+  for (const name of budget) {
+    if (raw[name] !== undefined && raw.BUDGET_TOTAL_MS !== undefined && Number(raw[name]) > Number(raw.BUDGET_TOTAL_MS)) {
+      problems.push(`${name} must not exceed BUDGET_TOTAL_MS`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(toNested(raw as Raw));
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

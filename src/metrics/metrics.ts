@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the service exports, defined once. Labels are low-cardinality by rule:
+ * never a card, merchant or transaction id.
+ */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1];
+
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly stageSeconds = new Histogram({
+    name: 'fraud_stage_duration_seconds',
+    help: 'Time spent in each pipeline stage, per transaction for parse/decide and per batch for velocity/model.',
+    labelNames: ['stage'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly decisionSeconds = new Histogram({
+    name: 'fraud_decision_duration_seconds',
+    help: 'Service time of one decision, from arrival to decision, by source.',
+    labelNames: ['source'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: 'fraud_decisions_total',
+    help: 'Decisions made, by outcome and source; degraded=true when a check missed its deadline or failed.',
+    labelNames: ['outcome', 'source', 'degraded'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ruleOutcomes = new Counter({
+    name: 'fraud_rule_outcomes_total',
+    help: 'Rule evaluations that hit or errored, by rule id.',
+    labelNames: ['rule', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly checkFailures = new Counter({
+    name: 'fraud_check_failures_total',
+    help: 'Checks that failed or missed their deadline, by check and reason (timeout|error).',
+    labelNames: ['check', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'fraud_rejected_input_total',
+    help: 'Inputs rejected before decision, by source and stable error code.',
+    labelNames: ['source', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: 'fraud_batch_size',
+    help: 'Transactions per micro-batch sent to Redis and the model.',
+    labelNames: ['source'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [this.registry],
+  });
+
+  readonly consumerLag = new Gauge({
+    name: 'fraud_consumer_lag_messages',
+    help: 'Messages between the last consumed offset and the high watermark, per partition.',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
