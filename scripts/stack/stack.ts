@@ -46,7 +46,7 @@ export async function stopPrivateStack(stack: TestStack): Promise<void> {
 const STACK_DIR = resolve(__dirname, '..', '..', '.stack');
 const isLocal = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
 
-async function up(config: AppConfig): Promise<void> {
+export async function up(config: AppConfig): Promise<void> {
   const redis = new URL(config.redis.url);
   if (await redisAnswers(config.redis.url)) {
     console.log(`[stack] Redis answers at ${redis.host}: using it`);

@@ -27,6 +27,12 @@ function toNested(raw: Raw) {
       clientId: raw.KAFKA_CLIENT_ID,
       groupId: raw.KAFKA_GROUP_ID,
       consumerEnabled: raw.KAFKA_CONSUMER_ENABLED,
+      concurrentPartitions: raw.KAFKA_CONCURRENT_PARTITIONS,
+      maxMessageBytes: raw.KAFKA_MAX_MESSAGE_BYTES,
+      microBatch: raw.KAFKA_MICRO_BATCH,
+      batchDeadlineMs: raw.KAFKA_BATCH_DEADLINE_MS,
+      transactionTimeoutMs: raw.KAFKA_TRANSACTION_TIMEOUT_MS,
+      sessionTimeoutMs: raw.KAFKA_SESSION_TIMEOUT_MS,
       topics: {
         transactions: raw.TOPIC_TRANSACTIONS,
         decisions: raw.TOPIC_DECISIONS,

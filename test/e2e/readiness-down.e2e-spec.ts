@@ -7,7 +7,7 @@ describe('readiness without Redis', () => {
 
   beforeAll(async () => {
     // A port nothing listens on: the service must start, stay live, and say it is not ready.
-    app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, { waitReady: false });
   });
   afterAll(async () => {
     await app.close();

@@ -1,9 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { parseConfig, type AppConfig } from '../../src/config/config';
 
-/** The service config a test runs with: the private stack from global setup plus overrides. */
+/**
+ * The service config a test runs with: the private stack from global setup, a consumer group
+ * and instance of its own, the Kafka consumer off unless the test turns it on, plus overrides.
+ */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   const redisUrl = process.env.REDIS_URL;
   const brokers = process.env.KAFKA_BROKERS;
   if (redisUrl === undefined || brokers === undefined) throw new Error('the test stack is not running (global setup did not run)');
-  return parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', REDIS_URL: redisUrl, KAFKA_BROKERS: brokers, ...overrides });
+  return parseConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: brokers,
+    KAFKA_CONSUMER_ENABLED: 'false',
+    KAFKA_GROUP_ID: `test-${randomUUID()}`,
+    ...overrides,
+  });
+}
+
+/** Topic names unique to one test, so Kafka tests never read each other's messages. */
+export function uniqueTopics(prefix: string): Record<string, string> {
+  const id = randomUUID().slice(0, 8);
+  return {
+    TOPIC_TRANSACTIONS: `${prefix}-${id}-transactions`,
+    TOPIC_DECISIONS: `${prefix}-${id}-decisions`,
+    TOPIC_REVIEW_QUEUE: `${prefix}-${id}-review`,
+    TOPIC_LABELS: `${prefix}-${id}-labels`,
+    TOPIC_DLQ: `${prefix}-${id}-dlq`,
+    TOPIC_SHADOW: `${prefix}-${id}-shadow`,
+  };
 }

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ServiceProcess {
+  readonly pid: number;
+  readonly baseUrl: string;
+  /** Resolves once the process has ended: its exit code, or the signal that ended it. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM (graceful: finish the batch, commit, leave the group) and wait for the exit. */
+  stop(): Promise<number | NodeJS.Signals>;
+}
+
+/**
+ * Runs the built service (`<distDir>/main.js`) as its own process, the way it runs in
+ * production, logging to `logFile`, and waits until /health/ready answers 200. The demo and
+ * the fault tests (SIGKILL, two instances) use it; a crash must be a real process dying.
+ */
+export async function startServiceProcess(options: { distDir: string; env: Record<string, string>; logFile: string; readyTimeoutMs?: number }): Promise<ServiceProcess> {
+  const port = options.env.PORT;
+  if (port === undefined || port === '0') throw new Error('startServiceProcess needs a fixed PORT to probe');
+  const log = openSync(options.logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(options.distDir, 'main.js')], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', log, log],
+  });
+  if (child.pid === undefined) throw new Error('could not start the service process');
+  const pid = child.pid;
+  const state = { done: false };
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    child.once('exit', (code, signal) => {
+      state.done = true;
+      resolve(code ?? signal ?? 'SIGKILL');
+    });
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (state.done) throw new Error(`the service exited during start-up; see ${options.logFile}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the service was not ready in time; see ${options.logFile}`);
+    }
+    try {
+      if ((await fetch(`${baseUrl}/health/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    pid,
+    baseUrl,
+    exited,
+    kill: (signal) => child.kill(signal),
+    stop: async () => {
+      if (!state.done) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { RuleOutcome, RulesResult } from '../rules/rules';
+import { decide, type PolicyConfig } from './decision.policy';
+
+const config: PolicyConfig = { denyThreshold: 0.8, reviewThreshold: 0.5, failMode: 'open' };
+
+const hit = (ruleId: string, action: RuleOutcome['action'], code = ruleId.toUpperCase()): RuleOutcome => ({
+  ruleId, type: 'card_velocity', action, status: 'hit', reason: { code, message: `${ruleId} hit` },
+});
+const pass = (ruleId: string): RuleOutcome => ({ ruleId, type: 'card_velocity', action: 'review', status: 'pass' });
+const rules = (...outcomes: RuleOutcome[]): RulesResult => ({ rulesVersion: 'v1', outcomes });
+
+describe('decision policy', () => {
+  it('approves when nothing hit and the score is low', () => {
+    expect(decide({ rules: rules(pass('a')), score: 0.1, failures: [] }, config)).toEqual({ decision: 'approve', reasons: [], ruleHits: [], degraded: false });
+  });
+
+  it('denies on any deny rule, giving the deny reasons first', () => {
+    const result = decide({ rules: rules(hit('velocity', 'flag'), hit('over-average', 'deny')), score: 0.1, failures: [] }, config);
+    expect(result.decision).toBe('deny');
+    expect(result.reasons.map((r) => r.code)).toEqual(['OVER-AVERAGE']);
+    expect(result.ruleHits).toEqual(['velocity', 'over-average']);
+  });
+
+  it('denies when the model score reaches the deny threshold, even without rule hits', () => {
+    const result = decide({ rules: rules(), score: 0.8, failures: [] }, config);
+    expect(result.decision).toBe('deny');
+    expect(result.reasons[0]?.code).toBe('MODEL_SCORE_HIGH');
+  });
+
+  it('reviews on a velocity flag, a review rule, or a score in the review band', () => {
+    expect(decide({ rules: rules(hit('velocity', 'flag')), score: null, failures: [] }, config).decision).toBe('review');
+    expect(decide({ rules: rules(hit('travel', 'review')), score: 0.2, failures: [] }, config).decision).toBe('review');
+    const band = decide({ rules: rules(), score: 0.5, failures: [] }, config);
+    expect(band.decision).toBe('review');
+    expect(band.reasons[0]?.code).toBe('MODEL_SCORE_ELEVATED');
+  });
+
+  it('approves an allowlisted card over soft hits and a high score, but a blocklist still wins', () => {
+    expect(decide({ rules: rules(hit('allow', 'allow'), hit('velocity', 'flag')), score: 0.95, failures: [] }, config).decision).toBe('approve');
+    expect(decide({ rules: rules(hit('allow', 'allow'), hit('block', 'deny')), score: 0, failures: [] }, config).decision).toBe('deny');
+  });
+
+  it('marks the decision degraded and says which check was missing when a check failed', () => {
+    const result = decide({ rules: rules(pass('a')), score: null, failures: [{ check: 'velocity', reason: 'timeout' }] }, config);
+    expect(result).toMatchObject({ decision: 'approve', degraded: true });
+    expect(result.reasons).toEqual([{ code: 'CHECK_UNAVAILABLE', message: 'velocity check missed its deadline' }]);
+  });
+
+  it('fails closed to review when configured and the approve rests on unknowns', () => {
+    const closed = { ...config, failMode: 'closed' as const };
+    expect(decide({ rules: null, score: null, failures: [{ check: 'rules', reason: 'error' }] }, closed).decision).toBe('review');
+    expect(decide({ rules: rules(hit('block', 'deny')), score: null, failures: [{ check: 'velocity', reason: 'error' }] }, closed).decision).toBe('deny');
+    expect(decide({ rules: rules(pass('a')), score: 0.1, failures: [] }, closed).decision).toBe('approve');
+  });
+
+  it('treats a rule that could not evaluate as unknown: degraded, with the rule named', () => {
+    const erroring: RuleOutcome = { ruleId: 'over-average', type: 'amount_over_average', action: 'deny', status: 'error', error: 'features unavailable' };
+    const result = decide({ rules: rules(erroring), score: null, failures: [] }, config);
+    expect(result).toMatchObject({ decision: 'approve', degraded: true });
+    expect(result.reasons[0]?.message).toContain('over-average');
+  });
+});

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Metrics } from '../metrics/metrics';
+import { RedisClient } from '../redis/redis.client';
+import type { RulesResult } from '../rules/rules';
+import { RulesService } from '../rules/rules.service';
+import { DeadlineExceeded, withDeadline } from '../shared/deadline';
+import { LogThrottle } from '../shared/throttled-log';
+import type { Decision, Transaction } from '../transactions/transaction.schema';
+import { VelocityStore, type VelocityResult } from '../velocity/velocity.store';
+import { decide, type CheckFailure, type CheckName } from './decision.policy';
+import { DecisionStore, type Origin, type StoredDecision } from './decision.store';
+
+export type DecisionSource = 'http' | 'kafka';
+
+/**
+ * `interactive` (HTTP): a caller waits, so every check has its deadline inside the total budget
+ * and whatever misses it makes a degraded decision. `stream` (Kafka): the message already waited
+ * in the topic and the consumer can retry, so the batch as a whole has one deadline
+ * (KAFKA_BATCH_DEADLINE_MS) and a timeout or Redis error fails it, to be retried, instead of
+ * writing degraded decisions that a healthy Redis would have decided otherwise.
+ */
+export type DecisionMode = 'interactive' | 'stream';
+
+export interface BatchItem {
+  readonly tx: Transaction;
+  /** performance.now() when the transaction arrived; latencyMs is measured from here. */
+  readonly receivedAt: number;
+  /** The Kafka message it came from; null for HTTP. */
+  readonly origin: Origin;
+}
+
+export interface Decided {
+  readonly decision: Decision;
+  /** Set when this transaction id already had a decision, which is returned unchanged. */
+  readonly previous: StoredDecision | null;
+}
+
+interface Lookup {
+  readonly stored: (StoredDecision | null)[];
+  readonly velocity: (VelocityResult | null)[];
+}
+
+const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
+
+/**
+ * The decision pipeline for a micro-batch: one Redis round trip reads every stored decision
+ * and runs every velocity script; the rules and the model run on the features as soon as
+ * they arrive, each under its own deadline; the policy turns what came back in time into
+ * decisions. Nothing here waits past the total budget.
+ */
+@Injectable()
+export class DecisionService {
+  private readonly logger = new Logger(DecisionService.name);
+  private readonly throttle = new LogThrottle();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisClient,
+    private readonly velocity: VelocityStore,
+    private readonly store: DecisionStore,
+    private readonly rules: RulesService,
+    private readonly metrics: Metrics,
+  ) {
+    VelocityStore.install(redis.redis);
+  }
+
+  async decideBatch(items: readonly BatchItem[], source: DecisionSource, mode: DecisionMode = 'interactive'): Promise<Decided[]> {
+    const started = performance.now();
+    const stream = mode === 'stream';
+    const { budget } = this.config;
+    const deadlines = stream
+      ? { velocityMs: this.config.kafka.batchDeadlineMs, rulesMs: this.config.kafka.batchDeadlineMs }
+      : { velocityMs: budget.velocityMs, rulesMs: budget.rulesMs };
+    this.metrics.batchSize.observe({ source }, items.length);
+
+    const failures: CheckFailure[] = [];
+    const fail = (check: CheckName, err: unknown) => {
+      const reason = err instanceof DeadlineExceeded ? 'timeout' : 'error';
+      failures.push({ check, reason });
+      this.metrics.checkFailures.inc({ check, reason });
+      if (reason === 'error') this.warn(check, `${check} check failed: ${err instanceof Error ? err.message : String(err)}`);
+    };
+
+    let lookupFailed = false;
+    const lookup = withDeadline(this.lookup(items), deadlines.velocityMs).catch((err: unknown) => {
+      if (stream) {
+        lookupFailed = true;
+        throw err;
+      }
+      fail('velocity', err);
+      return null;
+    });
+    const rulesCheck = withDeadline(
+      lookup.then((found) => {
+        const t0 = performance.now();
+        const results = items.map((item, i) => this.rules.evaluate(item.tx, found?.velocity[i]?.features ?? null));
+        this.metrics.stageSeconds.observe({ stage: 'rules' }, seconds(t0));
+        return results;
+      }),
+      deadlines.rulesMs,
+    ).catch((err: unknown) => {
+      // In stream mode a failed lookup fails the batch; that is not a rules failure.
+      if (!lookupFailed) fail('rules', err);
+      return null;
+    });
+
+    const [found, ruleResults] = await Promise.all([lookup, rulesCheck]);
+    const velocityErrors = found?.velocity.filter((v) => v === null).length ?? 0;
+    if (velocityErrors > 0 && stream) throw new Error(`${velocityErrors} velocity scripts failed`);
+    if (velocityErrors > 0) this.metrics.checkFailures.inc({ check: 'velocity', reason: 'error' }, velocityErrors);
+
+    const t0 = performance.now();
+    const fresh: StoredDecision[] = [];
+    const decisions = items.map((item, i): Decided => {
+      const stored = found?.stored[i];
+      if (stored) return { decision: stored.decision, previous: stored };
+      const velocityFailed = found !== null && found.velocity[i] === null;
+      const itemFailures: CheckFailure[] = velocityFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures;
+      const rulesResult: RulesResult | null = ruleResults?.[i] ?? null;
+      const policy = decide({ rules: rulesResult, score: null, failures: itemFailures }, this.config.policy);
+      const decision: Decision = {
+        transactionId: item.tx.transactionId,
+        decision: policy.decision,
+        score: null,
+        reasons: policy.reasons,
+        ruleHits: policy.ruleHits,
+        modelVersion: null,
+        rulesVersion: this.rules.version,
+        degraded: policy.degraded,
+        latencyMs: Math.round((performance.now() - item.receivedAt) * 1000) / 1000,
+        decidedAt: new Date().toISOString(),
+      };
+      fresh.push({ decision, origin: item.origin });
+      for (const outcome of rulesResult?.outcomes ?? []) {
+        if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
+      }
+      this.metrics.decisions.inc({ outcome: decision.decision, source, degraded: String(decision.degraded) });
+      this.metrics.decisionSeconds.observe({ source }, decision.latencyMs / 1000);
+      return { decision, previous: null };
+    });
+    this.metrics.stageSeconds.observe({ stage: 'decide' }, seconds(t0));
+
+    // Stored after answering: the caller never waits on this write, and a failure only
+    // costs the idempotency record, which the velocity scripts back up for 48 h.
+    this.store.saveAll(fresh).catch((err: unknown) => {
+      this.warn('store', `storing ${fresh.length} decisions failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    this.metrics.stageSeconds.observe({ stage: 'batch' }, seconds(started));
+    return decisions;
+  }
+
+  private warn(key: string, message: string): void {
+    const admitted = this.throttle.admit(key, message);
+    if (admitted !== null) this.logger.warn(admitted);
+  }
+
+  /** One pipelined round trip: per transaction, its stored decision and its two velocity scripts. */
+  private async lookup(items: readonly BatchItem[]): Promise<Lookup> {
+    const t0 = performance.now();
+    const pipeline = this.redis.redis.pipeline();
+    for (const { tx } of items) {
+      this.store.queueGet(pipeline, tx.transactionId);
+      this.velocity.queue(pipeline, tx);
+    }
+    const replies = await pipeline.exec();
+    if (replies === null) throw new Error('redis pipeline was discarded');
+    const per = 1 + VelocityStore.repliesPerTransaction;
+    const stored: (StoredDecision | null)[] = [];
+    const velocity: (VelocityResult | null)[] = [];
+    items.forEach(({ tx }, i) => {
+      const [getReply, cardReply, merchantReply] = replies.slice(i * per, (i + 1) * per);
+      stored.push(getReply?.[0] === null ? this.store.parse(getReply[1]) : null);
+      if (!cardReply || !merchantReply || cardReply[0] !== null || merchantReply[0] !== null) {
+        this.warn('velocity-script', `velocity script failed: ${String(cardReply?.[0] ?? merchantReply?.[0])}`);
+        velocity.push(null);
+        return;
+      }
+      try {
+        velocity.push(this.velocity.parse(tx, cardReply[1], merchantReply[1]));
+      } catch (err) {
+        this.warn('velocity-reply', `velocity reply did not parse: ${err instanceof Error ? err.message : String(err)}`);
+        velocity.push(null);
+      }
+    });
+    this.metrics.stageSeconds.observe({ stage: 'velocity' }, seconds(t0));
+    return { stored, velocity };
+  }
+}

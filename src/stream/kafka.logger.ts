@@ -1,0 +1,22 @@
+import { Logger } from '@nestjs/common';
+import { logLevel, type logCreator } from 'kafkajs';
+
+/**
+ * Start-up warnings that are wrong for this service. The producer's retries are bounded on
+ * purpose: a send that keeps failing aborts its Kafka transaction and the consumer retries the
+ * whole batch, which keeps exactly-once; unbounded retries would instead hang the batch.
+ */
+const IGNORED = ['Limiting retries for the idempotent producer'];
+
+/** Routes kafkajs's own logs into the service's JSON log, warnings and up only. */
+export const kafkaLogCreator: logCreator = () => {
+  const logger = new Logger('kafkajs');
+  return ({ namespace, level, log }) => {
+    const { message, ...rest } = log;
+    if (IGNORED.some((text) => message.startsWith(text))) return;
+    const extra = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'timestamp' && k !== 'logger'));
+    const text = `${namespace}: ${message}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}`;
+    if (level === logLevel.ERROR) logger.error(text);
+    else if (level === logLevel.WARN) logger.warn(text);
+  };
+};

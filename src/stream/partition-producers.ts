@@ -1,0 +1,87 @@
+import { Logger } from '@nestjs/common';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+/**
+ * One transactional producer per input partition, with the transactional id
+ * `<group>-<topic>-<partition>`.
+ *
+ * kafkajs speaks TxnOffsetCommit v0/v1 only, without the consumer group generation that lets a
+ * broker fence a stale member through a single per-instance producer (KIP-447). The classic
+ * scheme therefore applies: whoever owns a partition initialises that partition's transactional
+ * id, which aborts (or waits out) the previous owner's open transaction and fences it for good.
+ * A crashed or stalled instance can then never commit decisions for a partition it lost.
+ * Per-partition producers also let partitions commit concurrently.
+ */
+export class PartitionProducers {
+  private readonly logger = new Logger(PartitionProducers.name);
+  private readonly producers = new Map<string, Promise<Producer>>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: { groupId: string; transactionTimeoutMs: number },
+  ) {}
+
+  private static key(topic: string, partition: number): string {
+    return `${topic}-${String(partition)}`;
+  }
+
+  /** The partition's producer, connected and initialised, so every earlier owner is fenced. */
+  get(topic: string, partition: number): Promise<Producer> {
+    const key = PartitionProducers.key(topic, partition);
+    let producer = this.producers.get(key);
+    if (producer === undefined) {
+      producer = this.connect(key);
+      this.producers.set(key, producer);
+      // A failed connect is not cached: the next batch tries again.
+      producer.catch(() => this.producers.delete(key));
+    }
+    return producer;
+  }
+
+  private async connect(key: string): Promise<Producer> {
+    const producer = this.kafka.producer({
+      transactionalId: `${this.options.groupId}-${key}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.options.transactionTimeoutMs,
+      // Java-compatible murmur2, so other clients agree on a key's partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    // kafkajs initialises the transactional id lazily, at the first transaction; an empty
+    // one does it now (InitProducerId: fences earlier owners, settles their open transaction)
+    // and ends without an EndTxn.
+    const txn = await producer.transaction();
+    await txn.abort();
+    return producer;
+  }
+
+  /** Drops a producer whose transaction state is unknown; the next get() makes a fresh one. */
+  async replace(topic: string, partition: number): Promise<void> {
+    await this.close(PartitionProducers.key(topic, partition));
+  }
+
+  /** Closes the producers of partitions this instance no longer owns. */
+  async retain(owned: ReadonlySet<string>): Promise<void> {
+    await Promise.all([...this.producers.keys()].filter((key) => !owned.has(key)).map((key) => this.close(key)));
+  }
+
+  static ownedKeys(assignment: Record<string, readonly number[]>): Set<string> {
+    return new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => PartitionProducers.key(topic, p))));
+  }
+
+  async closeAll(): Promise<void> {
+    await this.retain(new Set());
+  }
+
+  private async close(key: string): Promise<void> {
+    const producer = this.producers.get(key);
+    this.producers.delete(key);
+    if (producer === undefined) return;
+    try {
+      await (await producer).disconnect();
+    } catch (err) {
+      this.logger.warn(`closing producer ${key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

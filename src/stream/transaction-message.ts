@@ -1,0 +1,75 @@
+import { maskCardNumbers } from '../transactions/card-number';
+import { parseTransaction, type FieldError } from '../transactions/transaction.parse';
+import type { Transaction } from '../transactions/transaction.schema';
+
+/** Stable codes of dead-lettered messages; consumers of transactions.dlq may switch on them. */
+export type DlqCode = 'EMPTY_VALUE' | 'MESSAGE_TOO_LARGE' | 'INVALID_ENCODING' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'CARD_NUMBER_DETECTED';
+
+export type ClassifiedMessage =
+  | { readonly kind: 'transaction'; readonly tx: Transaction }
+  | { readonly kind: 'poison'; readonly code: DlqCode; readonly message: string; readonly details: readonly FieldError[] };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): ClassifiedMessage => ({ kind: 'poison', code, message, details });
+
+/** Decides whether a raw Kafka value is a transaction or poison, and why. Never throws. */
+export function classifyMessage(value: Buffer | null, maxBytes: number): ClassifiedMessage {
+  if (value === null || value.length === 0) return poison('EMPTY_VALUE', 'the message has no value');
+  if (value.length > maxBytes) return poison('MESSAGE_TOO_LARGE', `the value is ${value.length} bytes; the limit is ${maxBytes}`);
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return poison('INVALID_ENCODING', 'the value is not UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return poison('INVALID_JSON', 'the value is not valid JSON');
+  }
+  const parsed = parseTransaction(json);
+  if (!parsed.ok) {
+    const message = parsed.code === 'CARD_NUMBER_DETECTED' ? 'the value appears to contain a card number' : 'the value does not match the transaction contract';
+    return poison(parsed.code, message, parsed.details);
+  }
+  return { kind: 'transaction', tx: parsed.tx };
+}
+
+export interface SourceMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+/**
+ * The dead-letter record: why, where from, and the original bytes, as UTF-8 text when they
+ * are text (card numbers masked to BIN + last four) and base64 otherwise. Oversized values
+ * are kept whole: a DLQ that drops the evidence helps nobody.
+ */
+export function dlqRecord(source: SourceMessage, failure: Extract<ClassifiedMessage, { kind: 'poison' }>, now: Date): Record<string, unknown> {
+  let original: { encoding: 'utf8' | 'base64'; value: string } | null = null;
+  if (source.value !== null) {
+    try {
+      original = { encoding: 'utf8', value: maskCardNumbers(utf8.decode(source.value)) };
+    } catch {
+      original = { encoding: 'base64', value: source.value.toString('base64') };
+    }
+  }
+  return {
+    error: { code: failure.code, message: failure.message, ...(failure.details.length > 0 ? { details: failure.details } : {}) },
+    source: {
+      topic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      timestamp: new Date(Number(source.timestamp)).toISOString(),
+      key: source.key === null ? null : source.key.toString('base64'),
+    },
+    original,
+    failedAt: now.toISOString(),
+  };
+}

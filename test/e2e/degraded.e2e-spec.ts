@@ -1,0 +1,62 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { freePort, stopPid } from '../../scripts/stack/process';
+import { startRedis } from '../../scripts/stack/redis';
+import { decisionSchema } from '../../src/transactions/transaction.schema';
+import { startTestApp } from '../support/app';
+import { aTransaction } from '../support/builders';
+
+/** This file runs its own Redis, so it can stall and kill it without touching other tests. */
+describe('decisions when Redis fails', () => {
+  let app: NestFastifyApplication;
+  let redisPid: number;
+  let redisUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redisPid = await startRedis(port, join(tmpdir(), `fraud-degraded-${process.pid}`));
+    redisUrl = `redis://127.0.0.1:${port}`;
+    app = await startTestApp({ REDIS_URL: redisUrl, BUDGET_TOTAL_MS: '50', BUDGET_VELOCITY_MS: '30' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await stopPid(redisPid);
+  });
+
+  const decide = async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/decisions', payload: aTransaction({ amount: 20 }) });
+    expect(res.statusCode).toBe(200);
+    return decisionSchema.parse(res.json());
+  };
+
+  it('decides normally while Redis answers', async () => {
+    expect(await decide()).toMatchObject({ decision: 'approve', degraded: false });
+  });
+
+  it('answers at the velocity deadline, degraded, while Redis is stalled', async () => {
+    const staller = new Redis(redisUrl);
+    // A busy script blocks Redis for 1 s, as a slow command or a failover pause would.
+    const stall = staller.eval("local t = redis.call('TIME') local s = t[1] + 1 while tonumber(redis.call('TIME')[1]) <= s do end return 1", 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const decision = await decide();
+    expect(decision).toMatchObject({ decision: 'approve', degraded: true });
+    expect(decision.reasons).toContainEqual({ code: 'CHECK_UNAVAILABLE', message: 'velocity check missed its deadline' });
+    await stall;
+    staller.disconnect();
+  });
+
+  it('keeps deciding, degraded, with Redis stopped mid-test, and says why', async () => {
+    await stopPid(redisPid);
+    for (let i = 0; i < 5; i++) {
+      const decision = await decide();
+      expect(decision).toMatchObject({ degraded: true, decision: 'approve' });
+      expect(decision.reasons).toContainEqual({ code: 'CHECK_UNAVAILABLE', message: 'velocity check failed' });
+      expect(decision.reasons.some((r) => r.code === 'RULE_ERROR')).toBe(true);
+    }
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/fraud_check_failures_total\{check="velocity",reason="error"\} [1-9]/);
+    expect(metrics).toMatch(/fraud_decisions_total\{outcome="approve",source="http",degraded="true"\} [1-9]/);
+  });
+});

@@ -1,0 +1,149 @@
+import { Redis } from 'ioredis';
+import type { Transaction } from '../../src/transactions/transaction.schema';
+import { DEFAULT_VELOCITY_LIMITS, VelocityStore } from '../../src/velocity/velocity.store';
+import { aTransaction, at, DAY, HOUR, MINUTE, SECOND } from '../support/builders';
+import { testConfig } from '../support/config';
+
+const T = '2026-11-20T12:00:00.000Z';
+
+describe('velocity and profile scripts on real Redis', () => {
+  const redis = new Redis(testConfig().redis.url);
+  const store = new VelocityStore();
+  VelocityStore.install(redis);
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  const run = (...txs: Transaction[]) => store.runBatch(redis, txs);
+  const one = async (tx: Transaction) => {
+    const [result] = await run(tx);
+    if (!result) throw new Error('no result');
+    return result;
+  };
+
+  it('counts and sums the card windows strictly before the transaction, excluding itself', async () => {
+    const card = aTransaction().cardId;
+    await run(
+      aTransaction({ cardId: card, amount: 10, occurredAt: at(T, -30 * SECOND) }),
+      aTransaction({ cardId: card, amount: 20, occurredAt: at(T, -30 * MINUTE) }),
+      aTransaction({ cardId: card, amount: 40, occurredAt: at(T, -5 * HOUR) }),
+      aTransaction({ cardId: card, amount: 80, occurredAt: at(T, -3 * DAY) }),
+    );
+    const { features, duplicate } = await one(aTransaction({ cardId: card, amount: 1000, occurredAt: T }));
+    expect(duplicate).toBe(false);
+    expect(features.card).toMatchObject({ count1m: 1, sum1m: 10, count1h: 2, sum1h: 30, count24h: 3, sum24h: 70, count30d: 4, sum30d: 150 });
+    expect(features.card.avgAmount30d).toBeCloseTo(37.5);
+    expect(features.card.secondsSincePrev).toBe(30);
+  });
+
+  it('leaves out an event exactly 60 s before from the 1 minute window, and keeps it in the hour', async () => {
+    const card = aTransaction().cardId;
+    await run(aTransaction({ cardId: card, amount: 5, occurredAt: at(T, -60 * SECOND) }), aTransaction({ cardId: card, amount: 7, occurredAt: at(T, -59_999) }));
+    const { features } = await one(aTransaction({ cardId: card, occurredAt: T }));
+    expect(features.card).toMatchObject({ count1m: 1, sum1m: 7, count1h: 2, sum1h: 12 });
+  });
+
+  it('places out-of-order events by event time: a late event does not see later ones, later ones see it', async () => {
+    const card = aTransaction().cardId;
+    const later = aTransaction({ cardId: card, amount: 100, occurredAt: T });
+    await run(later);
+    const late = await one(aTransaction({ cardId: card, amount: 3, occurredAt: at(T, -20 * SECOND) }));
+    expect(late.features.card).toMatchObject({ count1m: 0, count24h: 0, count30d: 0 });
+    expect(late.features.card.secondsSincePrev).toBeNull();
+    const next = await one(aTransaction({ cardId: card, occurredAt: at(T, 10 * SECOND) }));
+    expect(next.features.card).toMatchObject({ count1m: 2, sum1m: 103, count30d: 2, sum30d: 103 });
+  });
+
+  it('counts a transaction id once: a redelivery is flagged duplicate and sees the same features', async () => {
+    const card = aTransaction().cardId;
+    await run(aTransaction({ cardId: card, amount: 50, occurredAt: at(T, -10 * SECOND) }));
+    const tx = aTransaction({ cardId: card, amount: 70, occurredAt: T });
+    const first = await one(tx);
+    const again = await one(tx);
+    const inSameBatch = await run(tx, tx);
+    expect(first.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect(inSameBatch.map((r) => r.duplicate)).toEqual([true, true]);
+    expect(again.features).toEqual(first.features);
+    const after = await one(aTransaction({ cardId: card, occurredAt: at(T, SECOND) }));
+    expect(after.features.card).toMatchObject({ count1m: 2, sum1m: 120 });
+  });
+
+  it('builds the 30-day profile from whole days before and today up to the transaction', async () => {
+    const card = aTransaction().cardId;
+    await run(
+      aTransaction({ cardId: card, amount: 100, occurredAt: at(T, -31 * DAY) }),
+      aTransaction({ cardId: card, amount: 30, occurredAt: at(T, -29 * DAY) }),
+      aTransaction({ cardId: card, amount: 60, occurredAt: at(T, -2 * DAY) }),
+      aTransaction({ cardId: card, amount: 90, occurredAt: at(T, -1 * HOUR) }),
+      aTransaction({ cardId: card, amount: 999, occurredAt: at(T, HOUR) }),
+    );
+    const { features } = await one(aTransaction({ cardId: card, occurredAt: T }));
+    expect(features.card).toMatchObject({ count30d: 3, sum30d: 180, avgAmount30d: 60 });
+  });
+
+  it('remembers devices and merchants seen on the card, and the previous location', async () => {
+    const card = aTransaction().cardId;
+    await run(aTransaction({ cardId: card, merchantId: 'shop-a', deviceId: 'phone-1', location: { lat: 52.52, lon: 13.405 }, occurredAt: at(T, -2 * HOUR) }));
+    const same = await one(aTransaction({ cardId: card, merchantId: 'shop-a', deviceId: 'phone-1', occurredAt: at(T, -HOUR) }));
+    expect(same.features.card).toMatchObject({ deviceSeen: true, merchantSeen: true, kmFromPrev: null });
+    const other = await one(aTransaction({ cardId: card, merchantId: 'shop-b', deviceId: 'phone-2', location: { lat: 48.8566, lon: 2.3522 }, occurredAt: T }));
+    expect(other.features.card).toMatchObject({ deviceSeen: false, merchantSeen: false, secondsSincePrevLocated: 7200, secondsSincePrev: 3600 });
+    expect(other.features.card.kmFromPrev).toBeGreaterThan(870);
+    expect(other.features.card.kmFromPrev).toBeLessThan(885);
+    const noDevice = await one(aTransaction({ cardId: card, occurredAt: at(T, MINUTE) }));
+    expect(noDevice.features.card.deviceSeen).toBeNull();
+  });
+
+  it('counts merchant transactions in whole minutes and hours before the transaction', async () => {
+    const merchant = aTransaction().merchantId;
+    await run(
+      aTransaction({ merchantId: merchant, occurredAt: at(T, -2 * HOUR) }),
+      aTransaction({ merchantId: merchant, occurredAt: at(T, -30 * MINUTE) }),
+      aTransaction({ merchantId: merchant, occurredAt: at(T, -90 * SECOND) }),
+      aTransaction({ merchantId: merchant, occurredAt: at(T, -25 * HOUR) }),
+    );
+    const { features } = await one(aTransaction({ merchantId: merchant, occurredAt: T }));
+    expect(features.merchant).toEqual({ count1h: 2, count24h: 3 });
+  });
+
+  it('expires a card that goes quiet, and trims events older than the retention', async () => {
+    const shortLived = new VelocityStore({ ...DEFAULT_VELOCITY_LIMITS, cardEventRetentionMs: 10 * MINUTE, cardTtlSeconds: 1, merchantTtlSeconds: 1 });
+    const card = aTransaction().cardId;
+    await shortLived.runBatch(redis, [aTransaction({ cardId: card, occurredAt: at(T, -HOUR) }), aTransaction({ cardId: card, occurredAt: T })]);
+    expect(await redis.zcard(`fd:c:{${card}}:e`)).toBe(1);
+    expect(await redis.ttl(`fd:c:{${card}}:p`)).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await redis.exists(`fd:c:{${card}}:p`, `fd:c:{${card}}:s`)).toBe(0);
+    const [fresh] = await shortLived.runBatch(redis, [aTransaction({ cardId: card, occurredAt: at(T, SECOND) })]);
+    expect(fresh?.features.card.count30d).toBe(1);
+  });
+
+  it('keeps every key of one card in one Redis Cluster slot', async () => {
+    const card = aTransaction().cardId;
+    await run(aTransaction({ cardId: card, deviceId: 'd' }));
+    const keys = await redis.keys(`fd:c:{${card}}:*`);
+    expect(keys).toHaveLength(3);
+    const slots = await Promise.all(keys.map((k) => redis.call('CLUSTER', 'KEYSLOT', k).catch(() => null)));
+    // CLUSTER KEYSLOT needs cluster mode on; where it is off, the hash tag is checked by name.
+    if (slots.every((s) => s === null)) expect(keys.every((k) => k.includes(`{${card}}`))).toBe(true);
+    else expect(new Set(slots).size).toBe(1);
+  });
+
+  it('costs under 2 KB of Redis memory for a card with a typical month of activity', async () => {
+    const card = aTransaction().cardId;
+    const merchants = Array.from({ length: 12 }, (_, i) => `m-${i}`);
+    const txs: Transaction[] = [];
+    // 30 days at 3 transactions a day across a dozen merchants and two devices.
+    for (let d = 29; d >= 0; d--) {
+      for (const h of [9, 13, 19]) {
+        txs.push(aTransaction({ cardId: card, merchantId: merchants[(d * 3 + h) % 12], deviceId: `dev-${d % 2}`, location: { lat: 52.5 + d / 100, lon: 13.4 }, occurredAt: at(T, -d * DAY + (h - 12) * HOUR) }));
+      }
+    }
+    await run(...txs);
+    const keys = await redis.keys(`fd:c:{${card}}:*`);
+    const bytes = (await Promise.all(keys.map((k) => redis.memory('USAGE', k)))).reduce<number>((sum, b) => sum + (b ?? 0), 0);
+    console.log(`one active card (90 transactions over 30 days): ${bytes} bytes in ${keys.length} keys`);
+    expect(bytes).toBeLessThan(2048);
+  });
+});
