@@ -16,7 +16,11 @@ export const kafkaLogCreator: logCreator = () => {
     if (IGNORED.some((text) => message.startsWith(text))) return;
     const extra = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'timestamp' && k !== 'logger'));
     const text = `${namespace}: ${message}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}`;
-    if (level === logLevel.ERROR) logger.error(text);
+    // kafkajs logs every error response from a broker at error level, including the
+    // retriable ones it then retries (a coordinator still loading after a broker start). What
+    // matters, a failed batch or a crashed consumer, is logged at error by the service itself.
+    if (level === logLevel.ERROR && namespace !== 'Connection') logger.error(text);
+    else if (level === logLevel.ERROR) logger.warn(text);
     else if (level === logLevel.WARN) logger.warn(text);
   };
 };
