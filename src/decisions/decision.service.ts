@@ -131,7 +131,7 @@ export class DecisionService {
         latencyMs: Math.round((performance.now() - item.receivedAt) * 1000) / 1000,
         decidedAt: new Date().toISOString(),
       };
-      fresh.push({ decision, origin: item.origin });
+      fresh.push({ decision, origin: item.origin, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } });
       for (const outcome of rulesResult?.outcomes ?? []) {
         if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
       }

@@ -11,7 +11,11 @@ const key = (transactionId: string) => `fd:d:{${transactionId}}`;
 export const originSchema = z.object({ topic: z.string(), partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) }).nullable();
 export type Origin = z.infer<typeof originSchema>;
 
-const storedSchema = z.object({ decision: decisionSchema, origin: originSchema });
+/** What a later fraud label needs to know about the transaction: whose, where, when. */
+export const subjectSchema = z.object({ cardId: z.string(), merchantId: z.string(), occurredAt: z.string() });
+export type Subject = z.infer<typeof subjectSchema>;
+
+const storedSchema = z.object({ decision: decisionSchema, origin: originSchema, subject: subjectSchema.optional() });
 export type StoredDecision = z.infer<typeof storedSchema>;
 
 /**
@@ -48,6 +52,13 @@ export class DecisionStore {
 
   async get(transactionId: string): Promise<Decision | null> {
     return this.parse(await this.client.redis.get(key(transactionId)))?.decision ?? null;
+  }
+
+  /** Stored records of many transactions in one round trip; null where none is kept. */
+  async getMany(transactionIds: readonly string[]): Promise<(StoredDecision | null)[]> {
+    if (transactionIds.length === 0) return [];
+    const raw = await this.client.redis.mget(...transactionIds.map(key));
+    return raw.map((r) => this.parse(r));
   }
 
   /** First write wins: two racing deliveries of one transaction keep one decision. */

@@ -6,6 +6,6 @@ import { DecisionStore } from './decision.store';
 
 @Module({
   providers: [DecisionService, DecisionStore, RulesService, VelocityStore],
-  exports: [DecisionService, DecisionStore],
+  exports: [DecisionService, DecisionStore, VelocityStore],
 })
 export class DecisionsModule {}

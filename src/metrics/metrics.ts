@@ -63,6 +63,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly labels = new Counter({
+    name: 'fraud_labels_total',
+    help: 'Fraud labels consumed, by result: applied, unchanged (a repeat) or unresolved (transaction unknown).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly consumerLag = new Gauge({
     name: 'fraud_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the high watermark, per partition.',

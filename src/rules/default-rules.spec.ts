@@ -30,6 +30,8 @@ describe('default-rules.json', () => {
       impossible_travel: true,
       amount_ceiling: true,
       new_device_high_amount: true,
+      card_fraud_history: true,
+      merchant_fraud_history: true,
       card_blocklist: true,
       merchant_blocklist: true,
       card_allowlist: true,
@@ -67,8 +69,10 @@ describe('default-rules.json', () => {
           secondsSincePrevLocated: 1_200,
           deviceSeen: true,
           merchantSeen: true,
+          frauds7d: 0,
+          frauds30d: 0,
         },
-        merchant: { count1h: 12, count24h: 150 },
+        merchant: { count1h: 12, count24h: 150, frauds7d: 0, frauds30d: 0 },
       },
     );
 

@@ -1,6 +1,6 @@
 import type { Reason, Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
-import type { Rule, RuleType, VelocityWindow } from './rule-set.schema';
+import type { FraudWindow, Rule, RuleType, VelocityWindow } from './rule-set.schema';
 
 /**
  * One pure check per rule type: parameters, transaction and features in, a reason when the
@@ -23,6 +23,8 @@ export const REASON_CODES = {
   impossible_travel: 'IMPOSSIBLE_TRAVEL',
   amount_ceiling: 'AMOUNT_OVER_CEILING',
   new_device_high_amount: 'NEW_DEVICE_HIGH_AMOUNT',
+  card_fraud_history: 'CARD_FRAUD_HISTORY',
+  merchant_fraud_history: 'MERCHANT_FRAUD_HISTORY',
   card_blocklist: 'CARD_BLOCKLISTED',
   merchant_blocklist: 'MERCHANT_BLOCKLISTED',
   card_allowlist: 'CARD_ALLOWLISTED',
@@ -93,6 +95,20 @@ function newDeviceHighAmount(params: ParamsByType['new_device_high_amount'], tx:
   };
 }
 
+const FRAUD_COUNT = { '7d': 'frauds7d', '30d': 'frauds30d' } as const satisfies Record<FraudWindow, keyof Features['merchant'] & keyof Features['card']>;
+const FRAUD_WINDOW_TEXT: Record<FraudWindow, string> = { '7d': '7 days', '30d': '30 days' };
+
+function fraudHistory(entity: 'card' | 'merchant', code: string) {
+  return (params: ParamsByType['card_fraud_history'], _tx: Transaction, features: Features): Reason | null => {
+    const count = features[entity][FRAUD_COUNT[params.window]];
+    if (count < params.minCount) return null;
+    return {
+      code,
+      message: `${count} confirmed fraud${count === 1 ? '' : 's'} on the ${entity}'s transactions of the last ${FRAUD_WINDOW_TEXT[params.window]} (threshold ${params.minCount})`,
+    };
+  };
+}
+
 // Card ids are opaque tokens, but messages leave them out anyway: reasons travel to analysts and logs.
 function cardListed(code: string, list: string) {
   return (params: { ids: ReadonlySet<string> }, tx: Transaction): Reason | null =>
@@ -110,6 +126,8 @@ export const RULE_CHECKS: RuleChecks = {
   impossible_travel: { needsFeatures: true, evaluate: impossibleTravel },
   amount_ceiling: { needsFeatures: false, evaluate: amountCeiling },
   new_device_high_amount: { needsFeatures: true, evaluate: newDeviceHighAmount },
+  card_fraud_history: { needsFeatures: true, evaluate: fraudHistory('card', REASON_CODES.card_fraud_history) },
+  merchant_fraud_history: { needsFeatures: true, evaluate: fraudHistory('merchant', REASON_CODES.merchant_fraud_history) },
   card_blocklist: { needsFeatures: false, evaluate: cardListed(REASON_CODES.card_blocklist, 'blocklist') },
   merchant_blocklist: { needsFeatures: false, evaluate: merchantListed(REASON_CODES.merchant_blocklist, 'blocklist') },
   card_allowlist: { needsFeatures: false, evaluate: cardListed(REASON_CODES.card_allowlist, 'allowlist') },

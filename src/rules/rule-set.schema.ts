@@ -35,6 +35,9 @@ const rule = <T extends string, A extends z.ZodType, P extends z.ZodType>(type: 
     params,
   });
 
+export const fraudWindowSchema = z.enum(['7d', '30d']);
+export type FraudWindow = z.infer<typeof fraudWindowSchema>;
+
 export const velocityWindowSchema = z.enum(['1m', '1h', '24h']);
 export type VelocityWindow = z.infer<typeof velocityWindowSchema>;
 
@@ -46,6 +49,9 @@ export const ruleSchema = z.discriminatedUnion('type', [
   rule('amount_ceiling', scoringAction, z.strictObject({ ceilings: amountsByCurrency(z.number().positive()) })),
   // Per currency only: one default threshold would compare 500 JPY with 500 EUR.
   rule('new_device_high_amount', scoringAction, z.strictObject({ minAmount: amountsByCurrency(z.number().min(0)) })),
+  // Confirmed frauds (fraud-labels) on the card, or at the merchant, within the window reach minCount.
+  rule('card_fraud_history', scoringAction, z.strictObject({ window: fraudWindowSchema, minCount: integer(1) })),
+  rule('merchant_fraud_history', scoringAction, z.strictObject({ window: fraudWindowSchema, minCount: integer(1) })),
   // Lists carry a fixed action so the policy's precedence (blocklist > allowlist > other rules) is not configurable by accident.
   rule('card_blocklist', z.literal('deny'), z.strictObject({ ids: idSet })),
   rule('merchant_blocklist', z.literal('deny'), z.strictObject({ ids: idSet })),

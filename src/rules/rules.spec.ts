@@ -43,9 +43,11 @@ function someFeatures(card: Partial<Features['card']> = {}): Features {
       secondsSincePrevLocated: located ? randomInt(3_600, 86_400) : null,
       deviceSeen: pick([true, false, null]),
       merchantSeen: pick([true, false]),
+      frauds7d: 0,
+      frauds30d: 0,
       ...card,
     },
-    merchant: { count1h: randomInt(0, 50), count24h: randomInt(50, 500) },
+    merchant: { count1h: randomInt(0, 50), count24h: randomInt(50, 500), frauds7d: 0, frauds30d: 0 },
   };
 }
 
@@ -58,6 +60,8 @@ const ACTION: Record<RuleType, string> = {
   impossible_travel: 'review',
   amount_ceiling: 'review',
   new_device_high_amount: 'review',
+  card_fraud_history: 'review',
+  merchant_fraud_history: 'flag',
   card_blocklist: 'deny',
   merchant_blocklist: 'deny',
   card_allowlist: 'allow',
@@ -236,6 +240,27 @@ describe('evaluateRules', () => {
     it('passes a currency without a threshold', () => {
       const outcome = evaluateOne('new_device_high_amount', params, aTransaction({ amount: 900_000, currency: 'JPY' }), someFeatures({ deviceSeen: false }));
       expect(outcome.status).toBe('pass');
+    });
+  });
+
+  describe('card_fraud_history and merchant_fraud_history', () => {
+    it('reviews a card with a confirmed fraud in the window, quoting the count', () => {
+      const features = someFeatures({ frauds7d: 0, frauds30d: 1 });
+      expect(evaluateOne('card_fraud_history', { window: '30d', minCount: 1 }, aTransaction(), features)).toMatchObject({
+        action: 'review',
+        status: 'hit',
+        reason: { code: 'CARD_FRAUD_HISTORY', message: "1 confirmed fraud on the card's transactions of the last 30 days (threshold 1)" },
+      });
+      expect(evaluateOne('card_fraud_history', { window: '7d', minCount: 1 }, aTransaction(), features).status).toBe('pass');
+    });
+
+    it('flags a merchant once its confirmed frauds reach minCount, and not before', () => {
+      const at = (frauds7d: number): Features => ({ ...someFeatures(), merchant: { count1h: 3, count24h: 40, frauds7d, frauds30d: frauds7d } });
+      expect(evaluateOne('merchant_fraud_history', { window: '7d', minCount: 3 }, aTransaction(), at(2)).status).toBe('pass');
+      expect(evaluateOne('merchant_fraud_history', { window: '7d', minCount: 3 }, aTransaction(), at(3))).toMatchObject({
+        status: 'hit',
+        reason: { code: 'MERCHANT_FRAUD_HISTORY', message: "3 confirmed frauds on the merchant's transactions of the last 7 days (threshold 3)" },
+      });
     });
   });
 

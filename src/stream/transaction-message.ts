@@ -1,5 +1,5 @@
 import { maskCardNumbers } from '../transactions/card-number';
-import { parseTransaction, type FieldError } from '../transactions/transaction.parse';
+import { parseTransaction, type FieldError, type Parsed } from '../transactions/transaction.parse';
 import type { Transaction } from '../transactions/transaction.schema';
 
 /** Stable codes of dead-lettered messages; consumers of transactions.dlq may switch on them. */
@@ -11,10 +11,17 @@ export type ClassifiedMessage =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): ClassifiedMessage => ({ kind: 'poison', code, message, details });
 
-/** Decides whether a raw Kafka value is a transaction or poison, and why. Never throws. */
-export function classifyMessage(value: Buffer | null, maxBytes: number): ClassifiedMessage {
+
+type Poison = Extract<ClassifiedMessage, { kind: 'poison' }>;
+const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): Poison => ({ kind: 'poison', code, message, details });
+export type Parser<T> = (json: unknown) => Parsed<T>;
+
+/**
+ * The steps every input topic shares: size, encoding, JSON, then the topic's own parser.
+ * Returns the parsed value or the poison, with its stable DLQ code. Never throws.
+ */
+export function decodeMessage<T>(value: Buffer | null, maxBytes: number, parse: Parser<T>, what: string): { readonly kind: 'ok'; readonly value: T } | Poison {
   if (value === null || value.length === 0) return poison('EMPTY_VALUE', 'the message has no value');
   if (value.length > maxBytes) return poison('MESSAGE_TOO_LARGE', `the value is ${value.length} bytes; the limit is ${maxBytes}`);
   let text: string;
@@ -29,12 +36,23 @@ export function classifyMessage(value: Buffer | null, maxBytes: number): Classif
   } catch {
     return poison('INVALID_JSON', 'the value is not valid JSON');
   }
-  const parsed = parseTransaction(json);
+  const parsed = parse(json);
   if (!parsed.ok) {
-    const message = parsed.code === 'CARD_NUMBER_DETECTED' ? 'the value appears to contain a card number' : 'the value does not match the transaction contract';
+    const message = parsed.code === 'CARD_NUMBER_DETECTED' ? 'the value appears to contain a card number' : `the value does not match the ${what} contract`;
     return poison(parsed.code, message, parsed.details);
   }
-  return { kind: 'transaction', tx: parsed.tx };
+  return { kind: 'ok', value: parsed.value };
+}
+
+const transactionParser: Parser<Transaction> = (json) => {
+  const parsed = parseTransaction(json);
+  return parsed.ok ? { ok: true, value: parsed.tx } : parsed;
+};
+
+/** Decides whether a raw Kafka value is a transaction or poison, and why. Never throws. */
+export function classifyMessage(value: Buffer | null, maxBytes: number): ClassifiedMessage {
+  const decoded = decodeMessage(value, maxBytes, transactionParser, 'transaction');
+  return decoded.kind === 'ok' ? { kind: 'transaction', tx: decoded.value } : decoded;
 }
 
 export interface SourceMessage {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Kafka, type Admin, type Consumer, type EachBatchPayload, type Message } from 'kafkajs';
+import { type Admin, type Kafka, type Consumer, type EachBatchPayload, type Message } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DecisionService, type BatchItem } from '../decisions/decision.service';
 import type { StoredDecision } from '../decisions/decision.store';
@@ -7,10 +7,10 @@ import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import { classifyMessage, dlqRecord } from './transaction-message';
-import { kafkaLogCreator } from './kafka.logger';
+import { kafkaClient } from './kafka.client';
+import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -58,7 +58,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     readiness: Readiness,
   ) {
     const { kafka } = config;
-    this.kafka = new Kafka({ clientId: kafka.clientId, brokers: [...kafka.brokers], logCreator: kafkaLogCreator, retry: { retries: 8, initialRetryTime: 200 } });
+    this.kafka = kafkaClient(kafka);
     this.consumer = this.kafka.consumer({
       groupId: kafka.groupId,
       sessionTimeout: kafka.sessionTimeoutMs,
@@ -115,13 +115,13 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const heartbeat = () => payload.heartbeat();
-    const isRunning = () => payload.isRunning();
+    const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning: () => payload.isRunning() && !payload.isStale() };
     const receivedAt = performance.now();
     const { topics, maxMessageBytes, microBatch } = this.config.kafka;
     let messages = batch.messages;
     const key = `${batch.topic}-${String(batch.partition)}`;
     if (this.unfenced.has(key)) {
-      const committedOffset = await this.retrying('fence', heartbeat, isRunning, () => this.fence(batch.topic, batch.partition));
+      const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition));
       if (committedOffset === null) return;
       this.unfenced.delete(key);
       this.decidedBelow.set(key, committedOffset);
@@ -159,7 +159,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const reviewMessages: Message[] = [];
     for (let start = 0; start < items.length; start += microBatch) {
       const chunk = items.slice(start, start + microBatch);
-      const decided = await this.retrying('decide', heartbeat, isRunning, () => this.decisions.decideBatch(chunk, 'kafka', 'stream'));
+      const decided = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk, 'kafka', 'stream'));
       if (decided === null) return; // stopping or partition lost: nothing committed, the next owner redoes it
       for (const { decision: d, previous } of decided) {
         if (alreadyCommitted(previous, batch.topic, batch.partition, firstOffset)) continue;
@@ -177,7 +177,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       { topic: topics.reviewQueue, messages: reviewMessages },
       { topic: topics.dlq, messages: dlq },
     ].filter((t) => t.messages.length > 0);
-    const committed = await this.retrying('commit', heartbeat, isRunning, async () => {
+    const committed = await retryUntilDone('commit', retry, async () => {
       const producer = await this.producers.get(batch.topic, batch.partition);
       const txn = await producer.transaction();
       try {
@@ -209,23 +209,5 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const [entry] = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
     const offset = entry?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
     return BigInt(offset);
-  }
-
-  /**
-   * Runs `work` until it succeeds, backing off up to 5 s between tries and heartbeating so
-   * the group keeps this member. Returns null when the consumer is stopping.
-   */
-  private async retrying<T>(what: string, heartbeat: () => Promise<void>, isRunning: () => boolean, work: () => Promise<T>): Promise<T | null> {
-    for (let attempt = 0; ; attempt++) {
-      if (!isRunning()) return null;
-      try {
-        return await work();
-      } catch (err) {
-        const message = this.throttle.admit(what, `${what} failed (attempt ${attempt + 1}), retrying: ${errorText(err)}`);
-        if (message !== null) this.logger.warn(message);
-        await sleep(Math.min(5000, 100 * 2 ** attempt));
-        await heartbeat().catch(() => undefined);
-      }
-    }
   }
 }

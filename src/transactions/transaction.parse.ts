@@ -1,5 +1,6 @@
 import { findCardNumbers } from './card-number';
-import { transactionSchema, type Transaction } from './transaction.schema';
+import type { z } from 'zod';
+import { fraudLabelSchema, transactionSchema, type FraudLabel, type Transaction } from './transaction.schema';
 
 export interface FieldError {
   readonly path: string;
@@ -10,18 +11,29 @@ export type ParsedTransaction =
   | { readonly ok: true; readonly tx: Transaction }
   | { readonly ok: false; readonly code: 'CARD_NUMBER_DETECTED' | 'VALIDATION_FAILED'; readonly details: readonly FieldError[] };
 
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: 'CARD_NUMBER_DETECTED' | 'VALIDATION_FAILED'; readonly details: readonly FieldError[] };
+
 /**
- * The one gate every transaction passes, from HTTP or Kafka: a card number anywhere rejects
- * it first (its value is never repeated back), then the contract schema names every bad field.
+ * The one gate every input passes, from HTTP or Kafka: a card number anywhere rejects it first
+ * (its value is never repeated back), then the contract schema names every bad field.
  */
-export function parseTransaction(json: unknown): ParsedTransaction {
+function parseWith<S extends z.ZodType>(schema: S, json: unknown): Parsed<z.output<S>> {
   const cardFields = findCardNumbers(json);
   if (cardFields.length > 0) {
     return { ok: false, code: 'CARD_NUMBER_DETECTED', details: cardFields.map((path) => ({ path, message: 'looks like a card number' })) };
   }
-  const parsed = transactionSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     return { ok: false, code: 'VALIDATION_FAILED', details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   }
-  return { ok: true, tx: parsed.data };
+  return { ok: true, value: parsed.data };
 }
+
+export function parseTransaction(json: unknown): ParsedTransaction {
+  const parsed = parseWith(transactionSchema, json);
+  return parsed.ok ? { ok: true, tx: parsed.value } : parsed;
+}
+
+export const parseLabel = (json: unknown): Parsed<FraudLabel> => parseWith(fraudLabelSchema, json);

@@ -55,5 +55,11 @@ export const fraudLabelSchema = z.object({
   transactionId: z.string().min(1).max(128),
   fraud: z.boolean(),
   reportedAt: rfc3339,
+  // Optional: the labelled transaction's card, merchant and time. Without them the service
+  // looks the transaction up in its stored decisions (kept DECISION_TTL_SECONDS); a label
+  // for an older transaction must carry all three to count.
+  cardId: z.string().min(1).max(128).optional(),
+  merchantId: z.string().min(1).max(128).optional(),
+  occurredAt: rfc3339.optional(),
 });
 export type FraudLabel = z.infer<typeof fraudLabelSchema>;

@@ -6,10 +6,11 @@
 -- KEYS[2] profile hash  n<day>/s<day> = count/sum per UTC day; mx = latest event time;
 --                       lt/la/lo = time/lat/lon of the latest located event; cd = last cleanup day
 -- KEYS[3] seen    zset  "d:<hash>" / "m:<hash>" -> first time the device / merchant was seen
+-- KEYS[4] labels  hash  confirmed frauds per day (written by label.lua)
 -- Amounts are integers in thousandths of the currency unit: sums stay exact (no float drift)
 -- and small (a listpack stores an integer in a few bytes, a float string in up to 20).
 -- ARGV: txhash, t, amount, lat, lon, devicehash, merchanthash, retentionMs, ttlSeconds, maxEvents, maxSeen
-local ev, prof, seen = KEYS[1], KEYS[2], KEYS[3]
+local ev, prof, seen, labels = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local txh = ARGV[1]
 local t = tonumber(ARGV[2])
 local amount = ARGV[3]
@@ -23,6 +24,9 @@ local maxSeen = tonumber(ARGV[11])
 local DAY = 86400000
 local day = math.floor(t / DAY)
 local dayStart = day * DAY
+
+-- frauds(labels, day) comes from frauds.lua, prepended when the script is installed.
+local fraud7, fraud30 = frauds(labels, day)
 
 -- A duplicate has the same transaction hash at the same event time.
 local duplicate = 0
@@ -131,4 +135,4 @@ end
 -- tostring() switches to exponent notation past 14 digits.
 local function int(x) return string.format('%.0f', x) end
 return { duplicate, c1m, int(s1m), c1h, int(s1h), c24, int(s24), c30, int(s30),
-  prevT, prevLocT, prevLat, prevLon, deviceSeen, merchantSeen }
+  prevT, prevLocT, prevLat, prevLon, deviceSeen, merchantSeen, fraud7, fraud30 }

@@ -27,9 +27,18 @@ export interface Features {
     /** Whether this device was seen on the card before; null when the transaction has no deviceId. */
     readonly deviceSeen: boolean | null;
     readonly merchantSeen: boolean;
+    /**
+     * Confirmed frauds (from `fraud-labels`) among the card's transactions of the 7 / 30 UTC
+     * days ending on t's day, as far as labels have arrived by the time of the decision.
+     */
+    readonly frauds7d: number;
+    readonly frauds30d: number;
   };
   readonly merchant: {
     readonly count1h: number;
     readonly count24h: number;
+    /** Confirmed frauds among the merchant's transactions of the 7 / 30 UTC days ending on t's day. */
+    readonly frauds7d: number;
+    readonly frauds30d: number;
   };
 }

@@ -4,13 +4,17 @@
 --
 -- KEYS[1] buckets hash  m<minute> = count, h<hour> = count, cm = last cleanup minute
 -- KEYS[2] dedupe  set   transaction hashes seen in t's minute (expires with the 24 h window)
+-- KEYS[3] labels  hash  confirmed frauds per day (written by label.lua)
 -- ARGV: txhash, t, ttlSeconds
-local buckets, dedupe = KEYS[1], KEYS[2]
+local buckets, dedupe, labels = KEYS[1], KEYS[2], KEYS[3]
 local txh = ARGV[1]
 local t = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local minute = math.floor(t / 60000)
 local hour = math.floor(t / 3600000)
+
+-- frauds(labels, day) comes from frauds.lua, prepended when the script is installed.
+local fraud7, fraud30 = frauds(labels, math.floor(t / 86400000))
 
 local fields = {}
 for m = minute - 60, minute - 1 do fields[#fields + 1] = 'm' .. m end
@@ -39,4 +43,4 @@ if added == 1 then
   end
   redis.call('EXPIRE', buckets, ttl)
 end
-return { 1 - added, c1h, c24h }
+return { 1 - added, c1h, c24h, fraud7, fraud30 }

@@ -12,6 +12,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     fdCard(...args: (string | number)[]): Result<unknown, Context>;
     fdMerchant(...args: (string | number)[]): Result<unknown, Context>;
+    fdLabel(...args: (string | number)[]): Result<unknown, Context>;
   }
 }
 
@@ -26,6 +27,8 @@ export interface VelocityLimits {
   readonly maxCardEvents: number;
   /** Most devices + merchants remembered per card for deviceSeen / merchantSeen. */
   readonly maxSeenEntities: number;
+  /** How long a card's or merchant's fraud label counts live after their last change. */
+  readonly labelTtlSeconds: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
   merchantTtlSeconds: 26 * 3600,
   maxCardEvents: 1000,
   maxSeenEntities: 100,
+  labelTtlSeconds: 61 * 24 * 3600,
 };
 export const VELOCITY_LIMITS = Symbol('VELOCITY_LIMITS');
 
@@ -49,8 +53,9 @@ const cardReply = z.tuple([
   optionalNum, optionalNum, optionalNum, optionalNum,
   z.union([z.literal(-1), z.literal(0), z.literal(1)]),
   z.union([z.literal(0), z.literal(1)]),
+  z.number().int(), z.number().int(),
 ]);
-const merchantReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().int(), z.number().int()]);
+const merchantReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
 
 export interface VelocityResult {
   readonly features: Features;
@@ -77,8 +82,11 @@ export class VelocityStore {
 
   static install(redis: Redis): void {
     const lua = (name: string) => readFileSync(join(__dirname, name), 'utf8');
-    redis.defineCommand('fdCard', { numberOfKeys: 3, lua: lua('card.lua') });
-    redis.defineCommand('fdMerchant', { numberOfKeys: 2, lua: lua('merchant.lua') });
+    // Redis scripts cannot import: the shared function is prepended to the scripts that use it.
+    const frauds = lua('frauds.lua');
+    redis.defineCommand('fdCard', { numberOfKeys: 4, lua: `${frauds}\n${lua('card.lua')}` });
+    redis.defineCommand('fdMerchant', { numberOfKeys: 3, lua: `${frauds}\n${lua('merchant.lua')}` });
+    redis.defineCommand('fdLabel', { numberOfKeys: 1, lua: lua('label.lua') });
   }
 
   /** Queues the two scripts of `tx` on `pipeline`; `parse` reads their two replies back. */
@@ -89,16 +97,29 @@ export class VelocityStore {
     const merchant = `fd:m:{${tx.merchantId}}`;
     const minute = Math.floor(t / 60_000);
     pipeline.fdCard(
-      `${card}:e`, `${card}:p`, `${card}:s`,
+      `${card}:e`, `${card}:p`, `${card}:s`, `${card}:l`,
       txh, t, String(Math.round(tx.amount * MILLI)),
       tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
       tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
       this.limits.cardEventRetentionMs, this.limits.cardTtlSeconds, this.limits.maxCardEvents, this.limits.maxSeenEntities,
     );
-    pipeline.fdMerchant(`${merchant}:b`, `${merchant}:x${minute}`, txh, t, this.limits.merchantTtlSeconds);
+    pipeline.fdMerchant(`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, txh, t, this.limits.merchantTtlSeconds);
   }
 
   static readonly repliesPerTransaction = 2;
+
+  /**
+   * Queues a fraud label on the card's and the merchant's label counts (two scripts, one per
+   * Cluster slot), by the labelled transaction's own UTC day. Each reply is 1 when it changed
+   * the counts, 0 for a repeat.
+   */
+  queueLabel(pipeline: ChainableCommander, transactionId: string, subject: { cardId: string; merchantId: string; occurredAt: string }, fraud: boolean): void {
+    const day = Math.floor(Date.parse(subject.occurredAt) / 86_400_000);
+    const txh = shortHash(transactionId);
+    const ttl = this.limits.labelTtlSeconds;
+    pipeline.fdLabel(`fd:c:{${subject.cardId}}:l`, txh, day, fraud ? 1 : 0, ttl);
+    pipeline.fdLabel(`fd:m:{${subject.merchantId}}:l`, txh, day, fraud ? 1 : 0, ttl);
+  }
 
   /**
    * Features of a batch on their own, in one round trip: for the feature replay that builds
@@ -118,8 +139,8 @@ export class VelocityStore {
   }
 
   parse(tx: Transaction, cardRaw: unknown, merchantRaw: unknown): VelocityResult {
-    const [dup, c1m, s1m, c1h, s1h, c24h, s24h, c30d, s30d, prevT, prevLocT, prevLat, prevLon, deviceSeen, merchantSeen] = cardReply.parse(cardRaw);
-    const [, m1h, m24h] = merchantReply.parse(merchantRaw);
+    const [dup, c1m, s1m, c1h, s1h, c24h, s24h, c30d, s30d, prevT, prevLocT, prevLat, prevLon, deviceSeen, merchantSeen, cf7, cf30] = cardReply.parse(cardRaw);
+    const [, m1h, m24h, mf7, mf30] = merchantReply.parse(merchantRaw);
     const t = Date.parse(tx.occurredAt);
     const here = tx.location;
     const located = here !== undefined && prevLocT !== null && prevLat !== null && prevLon !== null;
@@ -134,8 +155,10 @@ export class VelocityStore {
           secondsSincePrevLocated: located ? (t - prevLocT) / 1000 : null,
           deviceSeen: deviceSeen === -1 ? null : deviceSeen === 1,
           merchantSeen: merchantSeen === 1,
+          frauds7d: cf7,
+          frauds30d: cf30,
         },
-        merchant: { count1h: m1h, count24h: m24h },
+        merchant: { count1h: m1h, count24h: m24h, frauds7d: mf7, frauds30d: mf30 },
       },
     };
   }

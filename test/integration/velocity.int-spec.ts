@@ -104,7 +104,7 @@ describe('velocity and profile scripts on real Redis', () => {
       aTransaction({ merchantId: merchant, occurredAt: at(T, -25 * HOUR) }),
     );
     const { features } = await one(aTransaction({ merchantId: merchant, occurredAt: T }));
-    expect(features.merchant).toEqual({ count1h: 2, count24h: 3 });
+    expect(features.merchant).toEqual({ count1h: 2, count24h: 3, frauds7d: 0, frauds30d: 0 });
   });
 
   it('expires a card that goes quiet, and trims events older than the retention', async () => {

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Partitioners, type Consumer, type EachBatchPayload, type Message, type Producer } from 'kafkajs';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { LabelsService } from '../labels/labels.service';
+import { Metrics } from '../metrics/metrics';
+import { LogThrottle } from '../shared/throttled-log';
+import { parseLabel } from '../transactions/transaction.parse';
+import type { FraudLabel } from '../transactions/transaction.schema';
+import { kafkaClient } from './kafka.client';
+import { retryUntilDone } from './retry';
+import { decodeMessage, dlqRecord } from './transaction-message';
+
+/**
+ * Consumes `fraud-labels` into the per-card and per-merchant fraud counts that rules and the
+ * model read. At least once: the label scripts are idempotent per transaction, so a batch
+ * redone after a crash changes nothing twice, and no transaction is needed. Invalid labels go
+ * to the DLQ (same record shape as transactions; `source.topic` tells them apart).
+ */
+@Injectable()
+export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LabelsConsumer.name);
+  private readonly throttle = new LogThrottle();
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly labels: LabelsService,
+    private readonly metrics: Metrics,
+  ) {
+    const kafka = kafkaClient(config.kafka);
+    this.consumer = kafka.consumer({ groupId: `${config.kafka.groupId}-labels`, sessionTimeout: config.kafka.sessionTimeoutMs, maxWaitTimeInMs: 1000 });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.kafka.consumerEnabled) return;
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.config.kafka.topics.labels], fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.config.kafka.consumerEnabled) return;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const retry = { logger: this.logger, throttle: this.throttle, heartbeat: () => payload.heartbeat(), isRunning: () => payload.isRunning() && !payload.isStale() };
+    // Within a batch the latest label of a transaction wins (a correction follows its label).
+    const latest = new Map<string, FraudLabel>();
+    const dlq: Message[] = [];
+    const now = new Date();
+    for (const message of batch.messages) {
+      const decoded = decodeMessage(message.value, this.config.kafka.maxMessageBytes, parseLabel, 'label');
+      if (decoded.kind === 'ok') {
+        latest.delete(decoded.value.transactionId);
+        latest.set(decoded.value.transactionId, decoded.value);
+      } else {
+        this.metrics.rejected.inc({ source: 'labels', code: decoded.code });
+        dlq.push({ key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, decoded, now)) });
+      }
+    }
+
+    const labels = [...latest.values()];
+    const results = await retryUntilDone('labels', retry, () => this.labels.apply(labels));
+    if (results === null) return;
+    for (const result of results) this.metrics.labels.inc({ result });
+    const unresolved = results.filter((r) => r === 'unresolved').length;
+    if (unresolved > 0) {
+      const message = this.throttle.admit('unresolved', `${String(unresolved)} labels name transactions with no stored decision and carry no cardId/merchantId/occurredAt; not counted`);
+      if (message !== null) this.logger.warn(message);
+    }
+    if (dlq.length > 0 && (await retryUntilDone('labels-dlq', retry, () => this.producer.send({ topic: this.config.kafka.topics.dlq, messages: dlq }))) === null) return;
+
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    const committed = await retryUntilDone('labels-commit', retry, () => this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]));
+    if (committed === null) return;
+    payload.resolveOffset(batch.lastOffset());
+    await payload.heartbeat();
+  }
+}
