@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.cache/', '.stack/', 'coverage/', 'models/**/*.py', 'eslint.config.mjs', 'jest.config.js', '**/*.cjs'] },
+  { ignores: ['dist/', 'node_modules/', '.cache/', '.stack/', '.venv/', 'coverage/', 'models/**/*.py', 'eslint.config.mjs', 'jest.config.js', '**/*.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

@@ -43,7 +43,13 @@ function toNested(raw: Raw) {
       },
     },
     redis: { url: raw.REDIS_URL, decisionTtlSeconds: raw.DECISION_TTL_SECONDS },
-    model: { path: raw.MODEL_PATH, intraOpThreads: raw.MODEL_INTRA_OP_THREADS },
+    model: {
+      path: raw.MODEL_PATH,
+      shadowPath: raw.MODEL_SHADOW_PATH,
+      reloadIntervalMs: raw.MODEL_RELOAD_INTERVAL_MS,
+      maxRowsPerRun: raw.MODEL_MAX_ROWS_PER_RUN,
+      intraOpThreads: raw.MODEL_INTRA_OP_THREADS,
+    },
     rules: { path: raw.RULES_PATH },
     budget: {
       totalMs: raw.BUDGET_TOTAL_MS,

@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
+import { featureVector } from '../model/feature-vector';
+import { ModelService } from '../model/model.service';
+import { ShadowPublisher, type ShadowItem } from '../model/shadow.publisher';
 import { RedisClient } from '../redis/redis.client';
 import type { RulesResult } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
@@ -41,6 +44,13 @@ interface Lookup {
   readonly velocity: (VelocityResult | null)[];
 }
 
+interface Scored {
+  readonly version: string;
+  /** Per item: the model input row and its score; null where the features were unavailable. */
+  readonly rows: (number[] | null)[];
+  readonly scores: (number | null)[];
+}
+
 const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 
 /**
@@ -60,6 +70,8 @@ export class DecisionService {
     private readonly velocity: VelocityStore,
     private readonly store: DecisionStore,
     private readonly rules: RulesService,
+    private readonly models: ModelService,
+    private readonly shadow: ShadowPublisher,
     private readonly metrics: Metrics,
   ) {
     VelocityStore.install(redis.redis);
@@ -70,8 +82,8 @@ export class DecisionService {
     const stream = mode === 'stream';
     const { budget } = this.config;
     const deadlines = stream
-      ? { velocityMs: this.config.kafka.batchDeadlineMs, rulesMs: this.config.kafka.batchDeadlineMs }
-      : { velocityMs: budget.velocityMs, rulesMs: budget.rulesMs };
+      ? { velocityMs: this.config.kafka.batchDeadlineMs, rulesMs: this.config.kafka.batchDeadlineMs, modelMs: this.config.kafka.batchDeadlineMs }
+      : { velocityMs: budget.velocityMs, rulesMs: budget.rulesMs, modelMs: budget.modelMs };
     this.metrics.batchSize.observe({ source }, items.length);
 
     const failures: CheckFailure[] = [];
@@ -105,33 +117,51 @@ export class DecisionService {
       return null;
     });
 
-    const [found, ruleResults] = await Promise.all([lookup, rulesCheck]);
+    // The model is the third check: it starts as soon as the features arrive, beside the rules.
+    // A model failure degrades the decision in both modes: unlike a Redis blip, retrying a
+    // broken model would only stall the stream.
+    const modelCheck = this.models.enabled
+      ? withDeadline(
+          lookup.then((found) => this.score(items, found)),
+          deadlines.modelMs,
+        ).catch((err: unknown) => {
+          if (!lookupFailed) fail('model', err);
+          return null;
+        })
+      : Promise.resolve(null);
+
+    const [found, ruleResults, scored] = await Promise.all([lookup, rulesCheck, modelCheck]);
     const velocityErrors = found?.velocity.filter((v) => v === null).length ?? 0;
     if (velocityErrors > 0 && stream) throw new Error(`${velocityErrors} velocity scripts failed`);
     if (velocityErrors > 0) this.metrics.checkFailures.inc({ check: 'velocity', reason: 'error' }, velocityErrors);
 
     const t0 = performance.now();
     const fresh: StoredDecision[] = [];
+    const shadowItems: ShadowItem[] = [];
     const decisions = items.map((item, i): Decided => {
       const stored = found?.stored[i];
       if (stored) return { decision: stored.decision, previous: stored };
       const velocityFailed = found !== null && found.velocity[i] === null;
       const itemFailures: CheckFailure[] = velocityFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures;
       const rulesResult: RulesResult | null = ruleResults?.[i] ?? null;
-      const policy = decide({ rules: rulesResult, score: null, failures: itemFailures }, this.config.policy);
+      const score = scored?.scores[i] ?? null;
+      const policyInput = { rules: rulesResult, score, failures: itemFailures };
+      const policy = decide(policyInput, this.config.policy);
       const decision: Decision = {
         transactionId: item.tx.transactionId,
         decision: policy.decision,
-        score: null,
+        score: score === null ? null : Math.round(score * 1e6) / 1e6,
         reasons: policy.reasons,
         ruleHits: policy.ruleHits,
-        modelVersion: null,
+        modelVersion: score === null ? null : (scored?.version ?? null),
         rulesVersion: this.rules.version,
         degraded: policy.degraded,
         latencyMs: Math.round((performance.now() - item.receivedAt) * 1000) / 1000,
         decidedAt: new Date().toISOString(),
       };
       fresh.push({ decision, origin: item.origin, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } });
+      shadowItems.push({ decision, row: scored?.rows[i] ?? null, policyInput });
+      if (score !== null) this.metrics.modelScores.observe({ role: 'primary' }, score);
       for (const outcome of rulesResult?.outcomes ?? []) {
         if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
       }
@@ -146,6 +176,7 @@ export class DecisionService {
     this.store.saveAll(fresh).catch((err: unknown) => {
       this.warn('store', `storing ${fresh.length} decisions failed: ${err instanceof Error ? err.message : String(err)}`);
     });
+    this.shadow.observe(shadowItems);
     this.metrics.stageSeconds.observe({ stage: 'batch' }, seconds(started));
     return decisions;
   }
@@ -153,6 +184,23 @@ export class DecisionService {
   private warn(key: string, message: string): void {
     const admitted = this.throttle.admit(key, message);
     if (admitted !== null) this.logger.warn(admitted);
+  }
+
+  /** One model call for the batch (split into runs by the scorer), on the model current at its start. */
+  private async score(items: readonly BatchItem[], found: Lookup | null): Promise<Scored> {
+    const model = this.models.current();
+    if (model === null) throw new Error('no model is loaded');
+    const t0 = performance.now();
+    const rows = items.map((item, i) => {
+      const features = found?.velocity[i]?.features;
+      return features ? featureVector(item.tx, features) : null;
+    });
+    const present = rows.filter((row): row is number[] => row !== null);
+    const scores = await model.score(present);
+    let next = 0;
+    const byItem = rows.map((row) => (row === null ? null : (scores[next++] ?? null)));
+    this.metrics.stageSeconds.observe({ stage: 'model' }, seconds(t0));
+    return { version: model.version, rows, scores: byItem };
   }
 
   /** One pipelined round trip: per transaction, its stored decision and its two velocity scripts. */

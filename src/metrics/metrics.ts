@@ -70,6 +70,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly modelScores = new Histogram({
+    name: 'fraud_model_score',
+    help: 'Fraud probabilities given by the live (primary) and challenger (shadow) models.',
+    labelNames: ['role'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99],
+    registers: [this.registry],
+  });
+
+  readonly modelInfo = new Gauge({
+    name: 'fraud_model_info',
+    help: 'The model version serving each role (value 1).',
+    labelNames: ['role', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly modelReloads = new Counter({
+    name: 'fraud_model_loads_total',
+    help: 'Model loads at start-up and hot reloads, by role and result (loaded, refused).',
+    labelNames: ['role', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shadowDisagreements = new Counter({
+    name: 'fraud_shadow_outcomes_total',
+    help: 'Shadow evaluations by kind and whether the shadow outcome matched the live decision.',
+    labelNames: ['kind', 'agrees'] as const,
+    registers: [this.registry],
+  });
+
   readonly consumerLag = new Gauge({
     name: 'fraud_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the high watermark, per partition.',

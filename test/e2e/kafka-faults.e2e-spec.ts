@@ -52,6 +52,7 @@ describe('the Kafka path under crashes and rebalances', () => {
       KAFKA_GROUP_ID: config.kafka.groupId,
       KAFKA_CLIENT_ID: name,
       KAFKA_CONSUMER_ENABLED: 'true',
+      MODEL_PATH: 'none',
       // Small batches and the broker's shortest session: many commits to interrupt, quick takeover.
       KAFKA_MICRO_BATCH: '50',
       KAFKA_SESSION_TIMEOUT_MS: '6000',

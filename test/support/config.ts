@@ -16,6 +16,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: brokers,
     KAFKA_CONSUMER_ENABLED: 'false',
+    // Rules-only decisions unless a test loads a model: the rule tests assert exact outcomes.
+    MODEL_PATH: 'none',
     KAFKA_GROUP_ID: `test-${randomUUID()}`,
     ...overrides,
   });
