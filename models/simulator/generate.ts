@@ -1,0 +1,94 @@
+import { SCENARIOS, toLabel, toTransaction, transactionId, type Scenario, type SimEvent, type SimLabel, type SimTransaction } from './events';
+import { FraudPlanner } from './fraud-plan';
+import { legitDay, type CustomerState, type DayContext } from './legit-day';
+import { at, Rng } from './rng';
+import { DAY, weekdayOf } from './time';
+import { buildWorld, type World, type WorldOptions } from './world';
+
+export type SimulationOptions = WorldOptions;
+
+export interface DayBatch {
+  readonly day: number;
+  /** The day's transactions in occurredAt order; every batch follows the previous one in time. */
+  readonly transactions: readonly SimTransaction[];
+}
+
+export interface ScenarioCount {
+  readonly transactions: number;
+  readonly incidents: number;
+}
+
+/**
+ * The whole simulation, one UTC day at a time: each customer's legitimate day, then the day's
+ * frauds, in time order. Frauds that run past midnight (a burst, a purchase two days after a
+ * card test) wait for their day, so the output never needs a global sort.
+ */
+export class Simulation {
+  readonly world: World;
+  private readonly planner: FraudPlanner;
+  private readonly emittedLabels: SimLabel[] = [];
+  private readonly fraudByScenario = new Map<Scenario, number>(SCENARIOS.map((s) => [s, 0]));
+  private emitted = 0;
+
+  constructor(readonly options: SimulationOptions) {
+    this.world = buildWorld(options);
+    this.planner = new FraudPlanner(this.world, options);
+  }
+
+  *days(): Generator<DayBatch> {
+    const { seed, days, start } = this.options;
+    const { customers, merchants } = this.world;
+    const states: CustomerState[] = customers.map((c) => ({ rng: new Rng(seed, 'customer-days', c.index), lastLocated: null }));
+    const ids = new Rng(seed, 'transaction-ids');
+    const end = start + days * DAY;
+    let seq = 0;
+    const event: DayContext['event'] = (fields) => ({ ...fields, seq: seq++, fraud: null });
+    let pending: SimEvent[] = [];
+
+    for (let day = 0; day < days; day++) {
+      const dayStart = start + day * DAY;
+      const dayEnd = dayStart + DAY;
+      const ctx: DayContext = { day, dayStart, weekday: weekdayOf(dayStart), merchants, event };
+      const byCustomer = customers.map((c, i) => legitDay(ctx, c, at(states, i)));
+      const legit = byCustomer.flat();
+      this.planner.observe(legit);
+      const fraud = this.planner.run(ctx, (c) => byCustomer[c.index] ?? [], legit.length);
+
+      const due = [...legit];
+      const later: SimEvent[] = [];
+      for (const e of [...pending, ...fraud]) {
+        if (e.t < dayEnd) due.push(e);
+        // Frauds planned past the last simulated day never happen, and so are never labelled.
+        else if (e.t < end) later.push(e);
+      }
+      pending = later;
+      due.sort((a, b) => a.t - b.t || a.seq - b.seq);
+      yield { day, transactions: due.map((e) => this.emit(e, ids)) };
+    }
+  }
+
+  /** Labels of the emitted frauds, in reportedAt order (some fall after the last simulated day). */
+  labels(): SimLabel[] {
+    return [...this.emittedLabels].sort((a, b) => (a.reportedAt < b.reportedAt ? -1 : a.reportedAt > b.reportedAt ? 1 : 0));
+  }
+
+  get transactionCount(): number {
+    return this.emitted;
+  }
+
+  scenarioCounts(): Record<Scenario, ScenarioCount> {
+    const entry = (s: Scenario): [Scenario, ScenarioCount] => [s, { transactions: this.fraudByScenario.get(s) ?? 0, incidents: this.planner.incidents.get(s) ?? 0 }];
+    return Object.fromEntries(SCENARIOS.map(entry)) as Record<Scenario, ScenarioCount>;
+  }
+
+  private emit(event: SimEvent, ids: Rng): SimTransaction {
+    const tx = toTransaction(event, transactionId(ids));
+    this.emitted++;
+    const label = toLabel(event, tx);
+    if (label !== null) {
+      this.emittedLabels.push(label);
+      this.fraudByScenario.set(label.scenario, (this.fraudByScenario.get(label.scenario) ?? 0) + 1);
+    }
+    return tx;
+  }
+}
