@@ -10,7 +10,7 @@ const transform = {
     module: { type: 'commonjs' },
   }],
 };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { transform, testEnvironment: '<rootDir>/test/support/node-environment.cjs', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 /** @type {import('jest').Config} */
 module.exports = {
