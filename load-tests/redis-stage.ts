@@ -5,13 +5,10 @@
  * transactions of a simulator file, or generated ones), with Redis's own CPU per script from
  * INFO commandstats, which is what bounds throughput on a shared 2-core machine.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { freePort, stopPid } from '../scripts/stack/process';
-import { startRedis } from '../scripts/stack/redis';
+import { startPrivateRedis } from '../scripts/stack/redis';
 import { transactionSchema, type Transaction } from '../src/transactions/transaction.schema';
 import { VelocityStore } from '../src/velocity/velocity.store';
 
@@ -36,10 +33,8 @@ async function load(path: string | undefined): Promise<Transaction[]> {
 
 async function main(): Promise<void> {
   const txs = await load(process.argv[2]);
-  const dir = mkdtempSync(join(tmpdir(), 'redis-stage-'));
-  const port = await freePort();
-  const pid = await startRedis(port, dir);
-  const redis = new Redis(`redis://127.0.0.1:${String(port)}`);
+  const server = await startPrivateRedis('redis-stage');
+  const redis = new Redis(server.url);
   const store = new VelocityStore();
   VelocityStore.install(redis);
   try {
@@ -60,8 +55,7 @@ async function main(): Promise<void> {
     }
   } finally {
     redis.disconnect();
-    await stopPid(pid);
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from './stack/process';
 
 export interface ServiceProcess {
   readonly pid: number;
@@ -36,19 +37,18 @@ export async function startServiceProcess(options: { distDir: string; env: Recor
   });
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (state.done) throw new Error(`the service exited during start-up; see ${options.logFile}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the service was not ready in time; see ${options.logFile}`);
-    }
+  const ready = async () => {
     try {
-      if ((await fetch(`${baseUrl}/health/ready`)).status === 200) break;
+      return (await fetch(`${baseUrl}/health/ready`)).status === 200;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  };
+  try {
+    await waitFor('the service', ready, options.readyTimeoutMs ?? 60_000, () => !state.done);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; see ${options.logFile}`);
   }
   return {
     pid,

@@ -3,20 +3,15 @@
  * Replays a labelled history through the service's velocity code on a private redis-server
  * (started on a free port for the run, never a live one) and writes the training matrix.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, stopPid } from '../../scripts/stack/process';
-import { startRedis } from '../../scripts/stack/redis';
+import { startPrivateRedis } from '../../scripts/stack/redis';
 import { replayFeatures, type ReplaySummary } from './replay';
 
 export async function buildFeatures(transactionsPath: string, labelsPath: string, outPath: string): Promise<ReplaySummary> {
-  const dir = mkdtempSync(join(tmpdir(), 'fraud-replay-'));
-  const port = await freePort();
-  const pid = await startRedis(port, dir);
-  const redis = new Redis(`redis://127.0.0.1:${String(port)}`);
+  const server = await startPrivateRedis('fraud-replay');
+  const redis = new Redis(server.url);
   const started = Date.now();
   let last = 0;
   try {
@@ -35,8 +30,7 @@ export async function buildFeatures(transactionsPath: string, labelsPath: string
   } finally {
     process.stderr.write('\n');
     redis.disconnect();
-    await stopPid(pid);
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

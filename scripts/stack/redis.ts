@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { aptInstall, hasCommand, isAlive, spawnDetached, waitFor } from './process';
+import { aptInstall, freePort, hasCommand, isAlive, spawnDetached, stopPid, waitFor } from './process';
 
 export function ensureRedisBinary(): void {
   if (!hasCommand('redis-server')) aptInstall(['redis-server'], 'redis-server is not installed');
@@ -33,4 +34,21 @@ export async function startRedis(port: number, dir: string): Promise<number> {
   );
   await waitFor(`redis-server on port ${port}`, () => redisAnswers(`redis://127.0.0.1:${port}`), 15_000, () => isAlive(pid));
   return pid;
+}
+
+/**
+ * A throwaway redis-server on a free port with its data in a temp folder, for tools that must
+ * never touch live state (the feature replay, the Redis stage benchmark). `stop` removes it all.
+ */
+export async function startPrivateRedis(name: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  const port = await freePort();
+  const pid = await startRedis(port, dir);
+  return {
+    url: `redis://127.0.0.1:${String(port)}`,
+    stop: async () => {
+      await stopPid(pid);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -137,7 +137,8 @@ export class DecisionService {
 
     const t0 = performance.now();
     const fresh: StoredDecision[] = [];
-    const shadowItems: ShadowItem[] = [];
+    // Only collected while a shadow model is loaded: the hot path pays nothing for it otherwise.
+    const shadowItems: ShadowItem[] | null = this.shadow.active ? [] : null;
     const decisions = items.map((item, i): Decided => {
       const stored = found?.stored[i];
       if (stored) return { decision: stored.decision, previous: stored };
@@ -160,7 +161,7 @@ export class DecisionService {
         decidedAt: new Date().toISOString(),
       };
       fresh.push({ decision, origin: item.origin, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } });
-      shadowItems.push({ decision, row: scored?.rows[i] ?? null, policyInput });
+      shadowItems?.push({ decision, row: scored?.rows[i] ?? null, policyInput });
       if (score !== null) this.metrics.modelScores.observe({ role: 'primary' }, score);
       for (const outcome of rulesResult?.outcomes ?? []) {
         if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
@@ -176,7 +177,7 @@ export class DecisionService {
     this.store.saveAll(fresh).catch((err: unknown) => {
       this.warn('store', `storing ${fresh.length} decisions failed: ${err instanceof Error ? err.message : String(err)}`);
     });
-    this.shadow.observe(shadowItems);
+    if (shadowItems !== null) this.shadow.observe(shadowItems);
     this.metrics.stageSeconds.observe({ stage: 'batch' }, seconds(started));
     return decisions;
   }

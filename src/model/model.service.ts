@@ -27,7 +27,7 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
   private readonly slots: Slot[];
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
-  private readonly onSighup = () => {
+  private readonly checkFiles = () => {
     void this.checkForUpdates();
   };
 
@@ -49,15 +49,15 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
       this.logger.error(`no usable model at ${primary.path}: decisions are marked degraded (model check unavailable) until one loads`);
     }
     if (this.config.model.reloadIntervalMs > 0) {
-      this.timer = setInterval(this.onSighup, this.config.model.reloadIntervalMs);
+      this.timer = setInterval(this.checkFiles, this.config.model.reloadIntervalMs);
       this.timer.unref();
     }
-    process.on('SIGHUP', this.onSighup);
+    process.on('SIGHUP', this.checkFiles);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    process.off('SIGHUP', this.onSighup);
+    process.off('SIGHUP', this.checkFiles);
     await this.reloading;
     await Promise.all(this.slots.map((s) => s.scorer?.retire() ?? Promise.resolve()));
   }

@@ -33,6 +33,11 @@ export class ShadowPublisher implements OnApplicationShutdown {
     private readonly metrics: Metrics,
   ) {}
 
+  /** Whether a shadow model is loaded, so callers collect items for it. */
+  get active(): boolean {
+    return this.models.current('shadow') !== null;
+  }
+
   /** Fire and forget: returns at once; the work runs after the current event-loop turn. */
   observe(items: readonly ShadowItem[]): void {
     const shadow = this.models.current('shadow');

@@ -8,7 +8,7 @@ import { parseLabel } from '../transactions/transaction.parse';
 import type { FraudLabel } from '../transactions/transaction.schema';
 import { kafkaClient } from './kafka.client';
 import { retryUntilDone } from './retry';
-import { decodeMessage, dlqRecord } from './transaction-message';
+import { decodeMessage, dlqMessage } from './transaction-message';
 
 /**
  * Consumes `fraud-labels` into the per-card and per-merchant fraud counts that rules and the
@@ -62,7 +62,7 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
         latest.set(decoded.value.transactionId, decoded.value);
       } else {
         this.metrics.rejected.inc({ source: 'labels', code: decoded.code });
-        dlq.push({ key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, decoded, now)) });
+        dlq.push(dlqMessage(batch, message, decoded, now));
       }
     }
 

@@ -21,7 +21,8 @@ export class PartitionProducers {
     private readonly options: { groupId: string; transactionTimeoutMs: number },
   ) {}
 
-  private static key(topic: string, partition: number): string {
+  /** `<topic>-<partition>`: the producer's key and the suffix of its transactional id. */
+  static key(topic: string, partition: number): string {
     return `${topic}-${String(partition)}`;
   }
 

@@ -91,3 +91,8 @@ export function dlqRecord(source: SourceMessage, failure: Extract<ClassifiedMess
     failedAt: now.toISOString(),
   };
 }
+
+/** The DLQ message for a poison message of `batch`: its original key, the record as value. */
+export function dlqMessage(batch: { readonly topic: string; readonly partition: number }, message: Omit<SourceMessage, 'topic' | 'partition'>, failure: Poison, now: Date): { key: Buffer | null; value: string } {
+  return { key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now)) };
+}

@@ -6,7 +6,7 @@ import type { StoredDecision } from '../decisions/decision.store';
 import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
-import { classifyMessage, dlqRecord } from './transaction-message';
+import { classifyMessage, dlqMessage } from './transaction-message';
 import { kafkaClient } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
@@ -119,7 +119,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const receivedAt = performance.now();
     const { topics, maxMessageBytes, microBatch } = this.config.kafka;
     let messages = batch.messages;
-    const key = `${batch.topic}-${String(batch.partition)}`;
+    const key = PartitionProducers.key(batch.topic, batch.partition);
     if (this.unfenced.has(key)) {
       const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition));
       if (committedOffset === null) return;
@@ -149,7 +149,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         items.push({ tx: classified.tx, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
       } else {
         this.metrics.rejected.inc({ source: 'kafka', code: classified.code });
-        dlq.push({ key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, classified, now)) });
+        dlq.push(dlqMessage(batch, message, classified, now));
       }
     }
     this.metrics.stageSeconds.observe({ stage: 'parse' }, (performance.now() - t0) / 1000);

@@ -63,6 +63,8 @@ export interface VelocityResult {
   readonly duplicate: boolean;
 }
 
+const installed = new WeakSet<Redis>();
+
 const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
 /** Amounts travel to Redis in thousandths of the currency unit (every ISO 4217 minor unit fits). */
 const MILLI = 1000;
@@ -80,7 +82,10 @@ export class VelocityStore {
     this.limits = limits ?? DEFAULT_VELOCITY_LIMITS;
   }
 
+  /** Defines the scripts on a client once; later calls (every service that uses it) are free. */
   static install(redis: Redis): void {
+    if (installed.has(redis)) return;
+    installed.add(redis);
     const lua = (name: string) => readFileSync(join(__dirname, name), 'utf8');
     // Redis scripts cannot import: the shared function is prepended to the scripts that use it.
     const frauds = lua('frauds.lua');

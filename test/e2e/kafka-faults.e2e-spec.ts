@@ -8,8 +8,8 @@ import { freePort } from '../../scripts/stack/process';
 import { decisionSchema, type Transaction } from '../../src/transactions/transaction.schema';
 import { aTransaction, at, SECOND } from '../support/builders';
 import { testConfig, uniqueTopics } from '../support/config';
-import { createTopics, produce } from '../support/kafka';
-import { Tail } from '../support/tail';
+import { createTopics, produce, Tail } from '../support/kafka';
+
 
 /**
  * Crashes and rebalances with the service running as real processes (the built dist/), as in

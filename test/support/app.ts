@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { waitFor } from '../../scripts/stack/process';
 import { createApp } from '../../src/app.factory';
 import { testConfig } from './config';
 
@@ -15,11 +16,5 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
   return app;
 }
 
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls `probe` until it holds; fails naming `what` after `timeoutMs`. */
+export const waitUntil = (what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => waitFor(what, probe, timeoutMs);

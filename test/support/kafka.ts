@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Consumer, type Message } from 'kafkajs';
 import { ensureTopics } from '../../scripts/stack/kafka';
+import { waitFor } from '../../scripts/stack/process';
 import { topicsFor } from '../../scripts/stack/stack';
 import type { AppConfig } from '../../src/config/config';
 
@@ -26,32 +27,48 @@ export interface Collected {
 }
 
 /**
- * Reads `topic` from the beginning as a `read_committed` consumer (what a downstream service
- * would be), collecting every message until `done(collected)` holds or `timeoutMs` passes.
+ * A `read_committed` reader that follows a topic from the beginning in the background, the
+ * way a downstream service would, for tests that must also see what arrives late (a duplicate
+ * would arrive after the count was reached).
  */
-export async function collect(config: AppConfig, topic: string, done: (all: Collected[]) => boolean, timeoutMs = 60_000): Promise<Collected[]> {
-  const consumer: Consumer = kafkaFor(config).consumer({ groupId: `reader-${Math.random()}`, readUncommitted: false });
-  const all: Collected[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`collected ${all.length} messages from ${topic} before timing out`));
-      }, timeoutMs);
-      void consumer.run({
-        eachBatch: ({ batch }) => {
-          for (const m of batch.messages) all.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition });
-          if (done(all)) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
+export class Tail {
+  readonly all: Collected[] = [];
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async start(config: AppConfig, topic: string): Promise<Tail> {
+    const consumer = kafkaFor(config).consumer({ groupId: `tail-${Math.random()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+    const tail = new Tail(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        for (const m of batch.messages) tail.all.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition });
+        return Promise.resolve();
+      },
     });
-  } finally {
-    await consumer.disconnect();
+    return tail;
   }
-  return all;
+
+  async waitFor(what: string, done: (all: readonly Collected[]) => boolean, timeoutMs: number): Promise<void> {
+    try {
+      await waitFor(what, () => Promise.resolve(done(this.all)), timeoutMs);
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}: ${String(this.all.length)} messages so far`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+/** Reads `topic` from the beginning until `done(collected)` holds or `timeoutMs` passes. */
+export async function collect(config: AppConfig, topic: string, done: (all: readonly Collected[]) => boolean, timeoutMs = 60_000): Promise<Collected[]> {
+  const tail = await Tail.start(config, topic);
+  try {
+    await tail.waitFor(`messages on ${topic}`, done, timeoutMs);
+    return tail.all;
+  } finally {
+    await tail.stop();
+  }
 }
