@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { parseConfig } from '../../src/config/config';
 import { decisionSchema, type Decision, type Transaction } from '../../src/transactions/transaction.schema';
-import { startServiceProcess } from '../service-process';
+import { startServiceProcess, type ServiceProcess } from '../service-process';
 import { up } from '../stack/stack';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -49,26 +49,33 @@ interface Card {
 }
 
 const run = randomUUID().slice(0, 6);
-const cards: Card[] = Array.from({ length: 200 }, (_, i) => ({
-  id: `demo-${run}-card-${String(i).padStart(2, '0')}`,
+const cards: Card[] = Array.from({ length: 3000 }, (_, i) => ({
+  id: `demo-${run}-card-${String(i).padStart(4, '0')}`,
   city: cycle(CITIES, i),
   typical: 15 + ((i * 37) % 60),
   device: `device-${run}-${i}`,
 }));
-const merchants = Array.from({ length: 12 }, (_, i) => `demo-merchant-${String(i).padStart(2, '0')}`);
+const merchants = Array.from({ length: 400 }, (_, i) => `demo-merchant-${String(i).padStart(3, '0')}`);
 
-const everyday = (card: Card, when: Date): Transaction => ({
-  transactionId: `demo-${randomUUID()}`,
-  occurredAt: when.toISOString(),
-  cardId: card.id,
-  merchantId: anyOf(merchants),
-  amount: Math.round(card.typical * (0.5 + Math.random()) * 100) / 100,
-  currency: 'EUR',
-  channel: 'card_present',
-  deviceId: card.device,
-  location: { lat: card.city.lat + (Math.random() - 0.5) / 10, lon: card.city.lon + (Math.random() - 0.5) / 10 },
-  country: 'FR',
-});
+/** Each merchant has one category, as in the data the model was trained on (it always had one). */
+const CATEGORIES = ['5411', '5812', '5541', '5999'];
+
+function everyday(card: Card, when: Date): Transaction {
+  const merchant = Math.floor(Math.random() * merchants.length);
+  return {
+    transactionId: `demo-${randomUUID()}`,
+    occurredAt: when.toISOString(),
+    cardId: card.id,
+    merchantId: cycle(merchants, merchant),
+    amount: Math.round(card.typical * (0.5 + Math.random()) * 100) / 100,
+    currency: 'EUR',
+    channel: 'card_present',
+    merchantCategory: cycle(CATEGORIES, merchant),
+    deviceId: card.device,
+    location: { lat: card.city.lat + (Math.random() - 0.5) / 10, lon: card.city.lon + (Math.random() - 0.5) / 10 },
+    country: 'FR',
+  };
+}
 
 /** The attacks, each at a second of the run, on a card that has some history by then. */
 function attacks(second: number, when: Date): { label: string; txs: Transaction[] }[] {
@@ -93,6 +100,9 @@ function attacks(second: number, when: Date): { label: string; txs: Transaction[
   return out;
 }
 
+/** The service this demo started, stopped on the way out whatever happens. */
+let running: ServiceProcess | undefined;
+
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const { topics } = config.kafka;
@@ -104,6 +114,7 @@ async function main(): Promise<void> {
   const logFile = join(ROOT, '.stack', 'demo-service.log');
   const port = config.http.port === 0 ? 8080 : config.http.port;
   const service = await startServiceProcess({ distDir: join(ROOT, 'dist'), env: { PORT: String(port), KAFKA_CONSUMER_ENABLED: 'true' }, logFile });
+  running = service;
   console.log(`service pid ${service.pid} ready at ${service.baseUrl} (log: ${logFile}; metrics: ${service.baseUrl}/metrics)`);
 
   const kafka = new Kafka({ clientId: 'fraud-demo', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
@@ -135,7 +146,7 @@ async function main(): Promise<void> {
       counts[d.decision] += 1;
       endToEnd.push(Number(message.timestamp) - origin.at);
       const reasons = d.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
-      const line = `${origin.tx.occurredAt.slice(11, 23)}  ${origin.tx.cardId.slice(-7)}  ${origin.tx.amount.toFixed(2).padStart(8)} ${origin.tx.currency}  ${OUTCOME[d.decision](d.decision.toUpperCase().padEnd(7))}  ${reasons}`;
+      const line = `${origin.tx.occurredAt.slice(11, 23)}  ${origin.tx.cardId.slice(-9)}  ${origin.tx.amount.toFixed(2).padStart(8)} ${origin.tx.currency}  ${OUTCOME[d.decision](d.decision.toUpperCase().padEnd(7))}  ${reasons}`;
       console.log(line);
       return Promise.resolve();
     },
@@ -146,7 +157,8 @@ async function main(): Promise<void> {
     const messages: Message[] = txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) }));
     const at = Date.now();
     for (const tx of txs) sent.set(tx.transactionId, { tx, at });
-    await producer.send({ topic: topics.transactions, messages });
+    // Chunks keep each produce request under the broker's message size limit.
+    for (let i = 0; i < messages.length; i += 500) await producer.send({ topic: topics.transactions, messages: messages.slice(i, i + 500) });
   };
   // A month of quiet history per card, so averages and first-seen devices mean something.
   const history = cards.flatMap((card) => Array.from({ length: 8 }, (_, i) => everyday(card, new Date(Date.now() - (i + 1) * 3 * 86_400_000 - Math.random() * 3_600_000))));
@@ -156,7 +168,7 @@ async function main(): Promise<void> {
   console.log(`== seeding ${history.length} backdated transactions (30 days of history for ${cards.length} cards)`);
   await send(history);
   const seeded = Date.now() + 30_000;
-  while ([...quiet].some((id) => !decidedIds.has(id)) && Date.now() < seeded) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (decidedIds.size < quiet.size && Date.now() < seeded) await new Promise((resolve) => setTimeout(resolve, 100));
 
   console.log(`== producing ${rate} tx/s for ${seconds} s to '${topics.transactions}'; decisions from '${topics.decisions}'`);
   let dlqSent = 0;
@@ -196,7 +208,8 @@ async function main(): Promise<void> {
   if (decidedIds.size < sent.size) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(`[demo] ${err instanceof Error ? err.message : String(err)}`);
+  await running?.stop();
   process.exit(1);
 });
