@@ -4,129 +4,197 @@
 --
 -- KEYS[1] events  zset  score = occurredAt ms, member = "<txhash>|<amount>|<lat>|<lon>"
 -- KEYS[2] profile hash  n<day>/s<day> = count/sum per UTC day; mx = latest event time;
---                       lt/la/lo = time/lat/lon of the latest located event; cd = last cleanup day
+--                       lt/la/lo = time/lat/lon of the latest located event;
+--                       cd = the latest event's UTC day (the base day), bc/bs = count/sum of the
+--                       29 whole days before cd (a running total: see "30 days" below)
 -- KEYS[3] seen    zset  "d:<hash>" / "m:<hash>" -> first time the device / merchant was seen
 -- KEYS[4] labels  hash  confirmed frauds per day (written by label.lua)
 -- Amounts are integers in thousandths of the currency unit: sums stay exact (no float drift)
 -- and small (a listpack stores an integer in a few bytes, a float string in up to 20).
--- ARGV: txhash, t, amount, lat, lon, devicehash, merchanthash, retentionMs, ttlSeconds, maxEvents, maxSeen
+-- ARGV: txhash, t, amount, lat, lon, devicehash, merchanthash, retentionMs, ttlSeconds, maxEvents,
+--       maxSeen, day, "(t - 24h", "(t - retentionMs", eventsTtlMs
+-- The caller sends every number this script would otherwise turn into a string (bucket
+-- names, range bounds, TTLs): in Redis's Lua a number-to-string conversion costs ~0.5 us,
+-- as much as a small command, and the old script spent most of its time on them.
 local ev, prof, seen, labels = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local txh = ARGV[1]
-local t = tonumber(ARGV[2])
-local amount = ARGV[3]
-local lat, lon = ARGV[4], ARGV[5]
-local dev, mer = ARGV[6], ARGV[7]
-local retention = tonumber(ARGV[8])
-local ttl = tonumber(ARGV[9])
-local maxEvents = tonumber(ARGV[10])
-local maxSeen = tonumber(ARGV[11])
-
-local DAY = 86400000
-local day = math.floor(t / DAY)
-local dayStart = day * DAY
+local txh, ts, amount, lat, lon, dev, mer = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local retention, ttl, maxEvents, maxSeen = tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
+local dayName, after24h, retainFrom, eventsTtl = ARGV[12], ARGV[13], ARGV[14], ARGV[15]
+local t, day = tonumber(ts), tonumber(dayName)
+local dayStart = day * 86400000
+local nDay, sDay = 'n' .. dayName, 's' .. dayName
 
 -- frauds(labels, day) comes from frauds.lua, prepended when the script is installed.
 local fraud7, fraud30 = frauds(labels, day)
 
--- A duplicate has the same transaction hash at the same event time.
+-- One pass over the retained events in (t - 24h, t]: the windows, today's part of 30 days, the
+-- previous events, and (at exactly t) whether this transaction was already counted: a
+-- duplicate has the same transaction hash at the same event time.
 local duplicate = 0
-for _, m in ipairs(redis.call('ZRANGE', ev, t, t, 'BYSCORE')) do
-  if string.sub(m, 1, #txh + 1) == txh .. '|' then duplicate = 1 break end
-end
-
--- Windows over the retained events in (t - 24h, t); the same pass gives today's part of 30 days.
 local c1m, s1m, c1h, s1h, c24, s24, ctd, std = 0, 0, 0, 0, 0, 0, 0, 0
-local rows = redis.call('ZRANGE', ev, '(' .. (t - 86400000), '(' .. t, 'BYSCORE', 'WITHSCORES')
+local rows = redis.call('ZRANGE', ev, after24h, ts, 'BYSCORE', 'WITHSCORES')
+local before = 0 -- rows[1 .. 2 * before] are the events strictly before t
 for i = 1, #rows, 2 do
   local m, at = rows[i], tonumber(rows[i + 1])
-  local p1 = string.find(m, '|', 1, true)
-  local p2 = string.find(m, '|', p1 + 1, true)
-  local a = tonumber(string.sub(m, p1 + 1, p2 - 1))
-  c24 = c24 + 1 s24 = s24 + a
-  if at > t - 3600000 then c1h = c1h + 1 s1h = s1h + a end
-  if at > t - 60000 then c1m = c1m + 1 s1m = s1m + a end
-  if at >= dayStart then ctd = ctd + 1 std = std + a end
+  if at == t then
+    if duplicate == 0 and string.sub(m, 1, #txh + 1) == txh .. '|' then duplicate = 1 end
+  else
+    before = before + 1
+    local p1 = string.find(m, '|', 1, true)
+    local a = tonumber(string.sub(m, p1 + 1, string.find(m, '|', p1 + 1, true) - 1))
+    c24 = c24 + 1 s24 = s24 + a
+    if at > t - 3600000 then c1h = c1h + 1 s1h = s1h + a end
+    if at > t - 60000 then c1m = c1m + 1 s1m = s1m + a end
+    if at >= dayStart then ctd = ctd + 1 std = std + a end
+  end
 end
 
--- 30 days = the 29 whole UTC days before t's day (buckets) + t's day up to t (events above).
-local fields = {}
-for d = day - 29, day - 1 do
-  fields[#fields + 1] = 'n' .. d
-  fields[#fields + 1] = 's' .. d
-end
-local c30, s30 = ctd, std
-local buckets = redis.call('HMGET', prof, unpack(fields))
-for i = 1, #buckets, 2 do
-  if buckets[i] then c30 = c30 + tonumber(buckets[i]) s30 = s30 + tonumber(buckets[i + 1]) end
+-- 30 days = the 29 whole UTC days before t's day (day buckets) + t's day up to t (events above).
+-- Reading 58 bucket fields per call cost more than everything else in this script (each name
+-- is a number-to-string conversion), so the profile keeps the 29-day total for its base day
+-- cd, the latest event's day, and moves it when a later day arrives: one day on reads 4
+-- fields. Only an event a whole day late, or state without a total, scans the buckets.
+local profile = redis.call('HMGET', prof, 'mx', 'lt', 'la', 'lo', 'cd', 'bc', 'bs', nDay, sDay)
+local baseDay, bc, bs = tonumber(profile[5]), tonumber(profile[6]), tonumber(profile[7])
+
+-- Count and sum of the day buckets from..to (inclusive).
+local function bucketSum(from, to)
+  if to < from then return 0, 0 end
+  local f = {}
+  for d = from, to do
+    f[#f + 1] = 'n' .. d
+    f[#f + 1] = 's' .. d
+  end
+  local v = redis.call('HMGET', prof, unpack(f))
+  local c, s = 0, 0
+  for i = 1, #v, 2 do
+    if v[i] then c = c + tonumber(v[i]) s = s + tonumber(v[i + 1]) end
+  end
+  return c, s
 end
 
--- The previous event, and the previous located event, by event time.
+local bdc, bds -- the 29 whole days before t's day
+if not profile[1] then
+  bdc, bds = 0, 0 -- a new card has no buckets
+elseif bc and day == baseDay then
+  bdc, bds = bc, bs
+elseif bc and day > baseDay then
+  -- Move the base forward: drop the days that left the window and add the old base day;
+  -- no bucket lies after the old base day, which was the latest.
+  if day - baseDay >= 29 then
+    bdc, bds = 0, 0
+  else
+    local c, s = bucketSum(baseDay - 29, day - 30)
+    bdc, bds = bc - c, bs - s
+  end
+  if baseDay >= day - 29 then
+    local c, s = bucketSum(baseDay, baseDay)
+    bdc, bds = bdc + c, bds + s
+  end
+else
+  bdc, bds = bucketSum(day - 29, day - 1)
+end
+local c30, s30 = ctd + bdc, std + bds
+
+-- The previous event, and the previous located event, among the 50 latest events before t.
+-- The pass above holds them when the last 24 h do; older ones cost one more read.
 local prevT, prevLocT, prevLat, prevLon = '', '', '', ''
-local back = redis.call('ZRANGE', ev, '(' .. t, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, 50, 'WITHSCORES')
-for i = 1, #back, 2 do
-  local m, at = back[i], back[i + 1]
-  if prevT == '' then prevT = at end
+local function located(m, at)
   local p1 = string.find(m, '|', 1, true)
   local p2 = string.find(m, '|', p1 + 1, true)
   local p3 = string.find(m, '|', p2 + 1, true)
   local la = string.sub(m, p2 + 1, p3 - 1)
-  if la ~= '' then
-    prevLocT, prevLat, prevLon = at, la, string.sub(m, p3 + 1)
-    break
+  if la == '' then return false end
+  prevLocT, prevLat, prevLon = at, la, string.sub(m, p3 + 1)
+  return true
+end
+if before > 0 then prevT = rows[2 * before] end
+local found = false
+for i = before, math.max(1, before - 49), -1 do
+  if located(rows[2 * i - 1], rows[2 * i]) then found = true break end
+end
+if before < 50 and (before == 0 or not found) then
+  local older = redis.call('ZRANGE', ev, string.sub(after24h, 2), '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, 50 - before, 'WITHSCORES')
+  if prevT == '' and older[2] then prevT = older[2] end
+  if not found then
+    for i = 1, #older, 2 do
+      if located(older[i], older[i + 1]) then break end
+    end
   end
 end
-local profile = redis.call('HMGET', prof, 'mx', 'lt', 'la', 'lo')
 -- Older than the retained events: fall back to the latest ones the profile remembers.
 if prevT == '' and profile[1] and tonumber(profile[1]) < t then prevT = profile[1] end
 if prevLocT == '' and profile[2] and tonumber(profile[2]) < t then
   prevLocT, prevLat, prevLon = profile[2], profile[3], profile[4]
 end
 
-local function seenBefore(member)
-  local first = redis.call('ZSCORE', seen, member)
-  if first and tonumber(first) < t then return 1 end
-  return 0
+local deviceSeen, merchantSeen = -1, 0
+local firstSeen
+if dev ~= '' then
+  firstSeen = redis.call('ZMSCORE', seen, 'm:' .. mer, 'd:' .. dev)
+  deviceSeen = (firstSeen[2] and tonumber(firstSeen[2]) < t) and 1 or 0
+else
+  firstSeen = redis.call('ZMSCORE', seen, 'm:' .. mer)
 end
-local deviceSeen = -1
-if dev ~= '' then deviceSeen = seenBefore('d:' .. dev) end
-local merchantSeen = seenBefore('m:' .. mer)
+if firstSeen[1] and tonumber(firstSeen[1]) < t then merchantSeen = 1 end
 
 if duplicate == 0 then
-  redis.call('ZADD', ev, t, txh .. '|' .. amount .. '|' .. lat .. '|' .. lon)
+  redis.call('ZADD', ev, ts, txh .. '|' .. amount .. '|' .. lat .. '|' .. lon)
+  -- Every profile change of this event goes out in one HSET.
+  local set = {}
+  local function put(k, v) set[#set + 1] = k set[#set + 1] = v end
   local mx = tonumber(profile[1] or '0')
   if t > mx then
     mx = t
-    redis.call('HSET', prof, 'mx', t)
+    put('mx', ts)
   end
-  local latestDay = math.floor(mx / DAY)
+  local latestDay = math.floor(mx / 86400000)
   -- A bucket older than 30 days before the latest event can never be read again.
   if day >= latestDay - 30 then
-    redis.call('HINCRBY', prof, 'n' .. day, 1)
-    redis.call('HINCRBY', prof, 's' .. day, amount)
+    put(nDay, (tonumber(profile[8]) or 0) + 1)
+    put(sDay, string.format('%.0f', (tonumber(profile[9]) or 0) + tonumber(amount)))
   end
-  if lat ~= '' and t > tonumber(profile[2] or '0') then redis.call('HSET', prof, 'lt', t, 'la', lat, 'lo', lon) end
+  if lat ~= '' and t > tonumber(profile[2] or '0') then
+    put('lt', ts) put('la', lat) put('lo', lon)
+  end
+  if baseDay and latestDay == baseDay then
+    if not bc then
+      -- State from before the running total: build it once.
+      local c, s = bucketSum(baseDay - 29, baseDay - 1)
+      put('bc', c) put('bs', string.format('%.0f', s))
+    elseif day < baseDay and day >= baseDay - 29 then
+      -- A late event inside the base's 29 days.
+      put('bc', bc + 1) put('bs', string.format('%.0f', bs + tonumber(amount)))
+    end
+  else
+    -- A new latest day, which is t's day: bdc/bds above are its 29-day total. Day buckets
+    -- that fell out of the 30 days are dropped here, once per new latest day.
+    if baseDay then
+      local old = {}
+      for d = math.max(baseDay - 31, latestDay - 70), latestDay - 31 do
+        old[#old + 1] = 'n' .. d
+        old[#old + 1] = 's' .. d
+      end
+      if #old > 0 then redis.call('HDEL', prof, unpack(old)) end
+    end
+    put('cd', dayName) put('bc', bdc) put('bs', string.format('%.0f', bds))
+  end
+  if #set > 0 then redis.call('HSET', prof, unpack(set)) end
   -- Keep events for the retention behind the latest event time, and never more than maxEvents.
-  redis.call('ZREMRANGEBYSCORE', ev, '-inf', '(' .. (mx - retention))
+  redis.call('ZREMRANGEBYSCORE', ev, '-inf', mx == t and retainFrom or '(' .. (mx - retention))
   local n = redis.call('ZCARD', ev)
   if n > maxEvents then redis.call('ZREMRANGEBYRANK', ev, 0, n - maxEvents - 1) end
-  -- Drop day buckets that fell out of the 30 days, once per new latest day.
-  local cleaned = redis.call('HGET', prof, 'cd')
-  if not cleaned then
-    redis.call('HSET', prof, 'cd', latestDay)
-  elseif latestDay > tonumber(cleaned) then
-    local old = {}
-    for d = math.max(tonumber(cleaned) - 31, latestDay - 70), latestDay - 31 do
-      old[#old + 1] = 'n' .. d
-      old[#old + 1] = 's' .. d
-    end
-    if #old > 0 then redis.call('HDEL', prof, unpack(old)) end
-    redis.call('HSET', prof, 'cd', latestDay)
+  local added
+  if dev ~= '' then
+    added = redis.call('ZADD', seen, 'LT', ts, 'd:' .. dev, ts, 'm:' .. mer)
+  else
+    added = redis.call('ZADD', seen, 'LT', ts, 'm:' .. mer)
   end
-  if dev ~= '' then redis.call('ZADD', seen, 'LT', t, 'd:' .. dev) end
-  redis.call('ZADD', seen, 'LT', t, 'm:' .. mer)
-  local ns = redis.call('ZCARD', seen)
-  if ns > maxSeen then redis.call('ZREMRANGEBYRANK', seen, 0, ns - maxSeen - 1) end
-  redis.call('PEXPIRE', ev, retention + 3600000)
+  if added > 0 then
+    local ns = redis.call('ZCARD', seen)
+    if ns > maxSeen then redis.call('ZREMRANGEBYRANK', seen, 0, ns - maxSeen - 1) end
+  end
+  redis.call('PEXPIRE', ev, eventsTtl)
   redis.call('EXPIRE', prof, ttl)
   redis.call('EXPIRE', seen, ttl)
 end
