@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type Admin, type Kafka, type Consumer, type EachBatchPayload, type Message } from 'kafkajs';
+import { type Admin, type Kafka, type Consumer, type EachBatchPayload, type EachMessagePayload, type KafkaMessage, type Message } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DecisionService, type BatchItem } from '../decisions/decision.service';
 import type { StoredDecision } from '../decisions/decision.store';
@@ -12,6 +12,20 @@ import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** What deciding and committing a run of one partition's messages needs from kafkajs. */
+interface Work {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+  /** The partition's end offset when fetched; unknown to eachMessage. */
+  readonly highWatermark: string | null;
+  heartbeat(): Promise<void>;
+  /** False once this run should stop: the consumer is stopping or the partition was lost. */
+  isRunning(): boolean;
+  isStale(): boolean;
+  resolveOffset(offset: string): void;
+}
 
 /**
  * A stored decision whose message sits before this batch on the same partition was committed:
@@ -99,7 +113,9 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.config.kafka.concurrentPartitions,
-      eachBatch: (payload) => this.handleBatch(payload),
+      ...(this.config.kafka.processing === 'batch'
+        ? { eachBatch: (payload: EachBatchPayload) => this.handleBatch(payload) }
+        : { eachMessage: (payload: EachMessagePayload) => this.handleMessage(payload) }),
     });
   }
 
@@ -111,14 +127,34 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     await this.admin.disconnect();
   }
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+  private handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (batch.messages.length === 0) return;
-    const heartbeat = () => payload.heartbeat();
-    const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning: () => payload.isRunning() && !payload.isStale() };
+    if (batch.messages.length === 0) return Promise.resolve();
+    return this.process({
+      topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark,
+      heartbeat: () => payload.heartbeat(), isRunning: () => payload.isRunning(), isStale: () => payload.isStale(),
+      resolveOffset: (offset) => { payload.resolveOffset(offset); },
+    });
+  }
+
+  /**
+   * The benchmark's baseline (KAFKA_PROCESSING=per-message): the same pipeline and the same
+   * exactly-once commit, for one message at a time.
+   */
+  private handleMessage(payload: EachMessagePayload): Promise<void> {
+    return this.process({
+      topic: payload.topic, partition: payload.partition, messages: [payload.message], highWatermark: null,
+      heartbeat: () => payload.heartbeat(), isRunning: () => this.joined, isStale: () => false, resolveOffset: () => undefined,
+    });
+  }
+
+  private async process(work: Work): Promise<void> {
+    const batch = { topic: work.topic, partition: work.partition, lastOffset: () => work.messages[work.messages.length - 1]?.offset ?? '-1', highWatermark: work.highWatermark };
+    const heartbeat = () => work.heartbeat();
+    const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning: () => work.isRunning() && !work.isStale() };
     const receivedAt = performance.now();
     const { topics, maxMessageBytes, microBatch } = this.config.kafka;
-    let messages = batch.messages;
+    let messages = work.messages;
     const key = PartitionProducers.key(batch.topic, batch.partition);
     if (this.unfenced.has(key)) {
       const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition));
@@ -131,7 +167,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       messages = messages.filter((m) => BigInt(m.offset) >= decidedBelow);
       if (BigInt(batch.lastOffset()) + 1n >= decidedBelow) this.decidedBelow.delete(key);
       if (messages.length === 0) {
-        payload.resolveOffset(batch.lastOffset());
+        work.resolveOffset(batch.lastOffset());
         return;
       }
     }
@@ -168,7 +204,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         if (d.decision === 'review') reviewMessages.push(message);
       }
     }
-    if (payload.isStale()) return;
+    if (work.isStale()) return;
 
     const lastOffset = batch.lastOffset();
     const nextOffset = (BigInt(lastOffset) + 1n).toString();
@@ -193,8 +229,10 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       }
     });
     if (committed === null) return;
-    payload.resolveOffset(lastOffset);
-    this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+    work.resolveOffset(lastOffset);
+    if (batch.highWatermark !== null) {
+      this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+    }
     await heartbeat();
   }
 
