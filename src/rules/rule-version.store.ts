@@ -74,7 +74,7 @@ end
 redis.call('PUBLISH', ARGV[2], ARGV[1])
 return 1`;
 
-const versionRecordSchema = z.object({ document: z.unknown(), createdAt: z.string() });
+export const versionRecordSchema = z.object({ document: z.unknown(), createdAt: z.string() });
 export interface VersionRecord {
   readonly v: number;
   /** The JSON document as it was submitted (validated before it was stored). */
@@ -96,25 +96,39 @@ export type CreateResult = { readonly created: true; readonly v: number } | { re
 
 const installed = new WeakSet<Redis>();
 
+export function rulesKeys(prefix: string) {
+  const tag = `{${prefix}}`;
+  return {
+    next: `${tag}:next`,
+    versions: `${tag}:versions`,
+    names: `${tag}:names`,
+    active: `${tag}:active`,
+    shadow: `${tag}:shadow`,
+    activations: `${tag}:activations`,
+    channel: `${tag}:activated`,
+  };
+}
+
+/** The active version's document, read without the service (the backtest's baseline); null when none is active. */
+export async function readActiveVersion(redis: Redis, prefix: string): Promise<VersionRecord | null> {
+  const keys = rulesKeys(prefix);
+  const v = pointer.parse(await redis.get(keys.active));
+  if (v === null) return null;
+  const raw = await redis.hget(keys.versions, String(v));
+  return raw === null ? null : { v, ...versionRecordSchema.parse(JSON.parse(raw)) };
+}
+
 @Injectable()
 export class RuleVersionStore {
-  private readonly keys: { next: string; versions: string; names: string; active: string; shadow: string; activations: string };
+  private readonly keys: ReturnType<typeof rulesKeys>;
   readonly channel: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly client: RedisClient,
   ) {
-    const tag = `{${config.rules.keyPrefix}}`;
-    this.keys = {
-      next: `${tag}:next`,
-      versions: `${tag}:versions`,
-      names: `${tag}:names`,
-      active: `${tag}:active`,
-      shadow: `${tag}:shadow`,
-      activations: `${tag}:activations`,
-    };
-    this.channel = `${tag}:activated`;
+    this.keys = rulesKeys(config.rules.keyPrefix);
+    this.channel = this.keys.channel;
     const redis = client.redis;
     if (!installed.has(redis)) {
       installed.add(redis);

@@ -116,6 +116,8 @@ export class RulesService implements OnModuleInit, OnApplicationShutdown {
     });
     subscriber.on('message', () => void this.refresh());
     subscriber.subscribe(this.store.channel).catch((err: unknown) => {
+      // Closing during start-up rejects the pending subscribe; that is not worth a warning.
+      if (this.subscriber === null) return;
       this.warn('subscriber', `rules subscribe failed: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
@@ -179,6 +181,8 @@ export class RulesService implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     if (this.timer !== null) clearInterval(this.timer);
-    this.subscriber?.disconnect();
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    subscriber?.disconnect();
   }
 }

@@ -1,5 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
+import type { BacktestReport } from '../../models/backtest/backtest';
+import { Simulation } from '../../models/simulator/generate';
 import { decisionSchema, type Decision, type Transaction } from '../../src/transactions/transaction.schema';
 import { startTestApp, waitUntil } from '../support/app';
 import { aTransaction, at, SECOND } from '../support/builders';
@@ -8,6 +15,21 @@ import { createTopics, produce, Tail } from '../support/kafka';
 import { adminCall, defaultRules, rulesIsolation, withRule } from '../support/rules';
 
 const DEFAULT_VERSION = defaultRules().version;
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const run = promisify(execFile);
+
+/** A small seeded, labelled history from the simulator (a few thousand transactions, a few dozen frauds). */
+function simulateHistory(dir: string): { transactions: string; labels: string; count: number } {
+  const sim = new Simulation({ seed: 7, customers: 150, days: 30, start: Date.parse('2026-01-01T00:00:00Z') });
+  const lines: string[] = [];
+  for (const day of sim.days()) for (const tx of day.transactions) lines.push(JSON.stringify(tx));
+  const transactions = join(dir, 'transactions.jsonl');
+  const labels = join(dir, 'labels.jsonl');
+  writeFileSync(transactions, `${lines.join('\n')}\n`);
+  writeFileSync(labels, sim.labels().map((l) => JSON.stringify(l)).join('\n'));
+  return { transactions, labels, count: lines.length };
+}
 const TIGHT = 'velocity-3-per-minute';
 
 describe('the rules lifecycle', () => {
@@ -94,6 +116,31 @@ describe('the rules lifecycle', () => {
     expect(draft).toMatchObject({ status: 201, body: { v: 2, version: TIGHT, status: 'inactive' } });
     // A draft changes nothing until it is activated.
     expect((await decideOn(b)).rulesVersion).toBe(DEFAULT_VERSION);
+
+    // Backtest the draft against the active version on a simulated labelled history, with the CLI an analyst runs.
+    const dir = mkdtempSync(join(tmpdir(), 'backtest-'));
+    const history = simulateHistory(dir);
+    writeFileSync(join(dir, 'draft.json'), JSON.stringify((await call('GET', '/v1/rules/versions/2')).body?.document));
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [TSX, join(ROOT, 'models', 'backtest', 'run.ts'), '--transactions', history.transactions, '--labels', history.labels, '--rules', join(dir, 'draft.json'), '--model', 'none', '--out', join(dir, 'out')],
+      { cwd: ROOT, env: { ...process.env, REDIS_URL: config.redis.url, RULES_KEY_PREFIX: isolation.RULES_KEY_PREFIX } },
+    );
+    expect(stderr).toMatch(/\[backtest\] 100 % [\d,]+\/[\d,]+ transactions/);
+    const [markdownPath, jsonPath] = stdout.trim().split('\n').slice(-2);
+    const report = JSON.parse(readFileSync(jsonPath!, 'utf8')) as BacktestReport;
+    expect(report.replay.transactions).toBe(history.count);
+    expect(report.baseline).toMatchObject({ rulesVersion: DEFAULT_VERSION, source: expect.stringContaining('active version v1') as string });
+    expect(report.candidate.rulesVersion).toBe(TIGHT);
+    const velocity = (side: BacktestReport['baseline']) => side.rules.find((r) => r.rule === 'card-velocity-1m');
+    expect(velocity(report.baseline)?.hits).toBe(0);
+    expect(velocity(report.candidate)?.hits).toBeGreaterThan(0);
+    expect(velocity(report.candidate)?.fraudHits).toBeGreaterThan(0);
+    // Its effect: more transactions reviewed, more fraud caught, and the good ones it costs are counted.
+    expect(report.difference.review).toBeGreaterThan(0);
+    expect(report.difference.fraudCaught).toBeGreaterThan(0);
+    expect(report.difference.goodReviewed).toBe(report.candidate.goodReviewed.count - report.baseline.goodReviewed.count);
+    expect(readFileSync(markdownPath!, 'utf8')).toContain(`| card-velocity-1m | ${String(velocity(report.candidate)?.hits)} | ${String(velocity(report.candidate)?.fraudHits)} |`);
 
     expect(await call('POST', '/v1/rules/versions/2/activate')).toMatchObject({ status: 200, body: { active: { v: 2, version: TIGHT, status: 'active' }, changed: true } });
     // Instance A applied it before answering; B converges through pub/sub or its poll.
