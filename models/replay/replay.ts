@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { FEATURE_NAMES, featureVector } from '../../src/model/feature-vector';
 import { fraudLabelSchema, transactionSchema, type FraudLabel, type Transaction } from '../../src/transactions/transaction.schema';
+import type { Features } from '../../src/velocity/features';
 import { VelocityStore } from '../../src/velocity/velocity.store';
 
 /**
@@ -18,7 +19,7 @@ export const CSV_HEADER = ['transactionId', 'cardId', 'occurredAtMs', 'label', '
 
 /** The simulator adds the fraud scenario to its labels; other label sources may not. */
 const labelLineSchema = fraudLabelSchema.extend({ scenario: z.string().max(64).optional() });
-type LabelLine = FraudLabel & { scenario?: string };
+export type LabelLine = FraudLabel & { scenario?: string };
 
 export interface ReplayOptions {
   readonly transactionsPath: string;
@@ -68,7 +69,30 @@ async function write(out: WriteStream, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
-export async function replayFeatures(options: ReplayOptions): Promise<ReplaySummary> {
+export interface ReplayedTransaction {
+  readonly tx: Transaction;
+  /** The features the service would have computed when the transaction arrived. */
+  readonly features: Features;
+  /** The transaction's final label, if any (its ground truth; the features never saw it early). */
+  readonly label: LabelLine | undefined;
+}
+
+export interface HistoryOptions {
+  readonly transactionsPath: string;
+  readonly labelsPath: string;
+  /** An empty Redis database of its own: the replay writes velocity state into it. */
+  readonly redis: Redis;
+  readonly batchSize?: number;
+  /** Called per batch, in file order, before the next batch (or label) touches Redis. */
+  readonly onBatch: (batch: readonly ReplayedTransaction[]) => Promise<void> | void;
+}
+
+/**
+ * Replays a labelled history through the service's velocity scripts in the file's order
+ * (event time for a history export), feeding each label back once its `reportedAt` has
+ * passed. The training matrix and the backtest are both built on it.
+ */
+export async function replayHistory(options: HistoryOptions): Promise<ReplaySummary> {
   const { redis, batchSize = 500 } = options;
   VelocityStore.install(redis);
   const store = new VelocityStore();
@@ -79,8 +103,6 @@ export async function replayFeatures(options: ReplayOptions): Promise<ReplaySumm
   const subjects = new Map<string, { cardId: string; merchantId: string; occurredAt: string }>();
   const needSubject = new Set(labels.filter((l) => l.cardId === undefined || l.merchantId === undefined || l.occurredAt === undefined).map((l) => l.transactionId));
 
-  const out = createWriteStream(options.outPath);
-  await write(out, `${CSV_HEADER.join(',')}\n`);
   let nextLabel = 0;
   let batch: Transaction[] = [];
   let transactions = 0;
@@ -91,19 +113,16 @@ export async function replayFeatures(options: ReplayOptions): Promise<ReplaySumm
   const flush = async () => {
     if (batch.length === 0) return;
     const results = await store.runBatch(redis, batch);
-    const rows = batch.map((tx, i) => {
+    const replayed = batch.map((tx, i): ReplayedTransaction => {
       const result = results[i];
       if (!result) throw new Error('missing velocity result');
       const label = finalLabel.get(tx.transactionId);
-      const fraud = label?.fraud === true;
-      if (fraud) frauds += 1;
-      const row = featureVector(tx, result.features);
-      return [csvText(tx.transactionId), csvText(tx.cardId), String(Date.parse(tx.occurredAt)), fraud ? '1' : '0', fraud ? csvText(label.scenario ?? 'unknown') : '', ...row.map(String)].join(',');
+      if (label?.fraud === true) frauds += 1;
+      return { tx, features: result.features, label };
     });
     transactions += batch.length;
     batch = [];
-    await write(out, `${rows.join('\n')}\n`);
-    options.onProgress?.(transactions);
+    await options.onBatch(replayed);
   };
 
   /** Applies every label reported at or before `until` (ms), after flushing the transactions before it. */
@@ -142,9 +161,29 @@ export async function replayFeatures(options: ReplayOptions): Promise<ReplaySumm
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  return { transactions, frauds, labelsApplied, labelsUnresolved };
+}
+
+export async function replayFeatures(options: ReplayOptions): Promise<ReplaySummary> {
+  const out = createWriteStream(options.outPath);
+  await write(out, `${CSV_HEADER.join(',')}\n`);
+  let done = 0;
+  const summary = await replayHistory({
+    ...options,
+    onBatch: async (batch) => {
+      const rows = batch.map(({ tx, features, label }) => {
+        const fraud = label?.fraud === true;
+        const row = featureVector(tx, features);
+        return [csvText(tx.transactionId), csvText(tx.cardId), String(Date.parse(tx.occurredAt)), fraud ? '1' : '0', fraud ? csvText(label.scenario ?? 'unknown') : '', ...row.map(String)].join(',');
+      });
+      await write(out, `${rows.join('\n')}\n`);
+      done += batch.length;
+      options.onProgress?.(done);
+    },
+  });
   out.end();
   await once(out, 'finish');
-  return { transactions, frauds, labelsApplied, labelsUnresolved };
+  return summary;
 }
 
 /** Ids are written as CSV fields; quote the rare one with a comma or quote in it. */

@@ -13,13 +13,22 @@ const list = z
   .pipe(z.array(z.string().min(1)).min(1));
 const bool = z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1');
 const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name');
+// API keys: an empty list is allowed (admin then refuses everything, scoring stays open).
+// 16 characters is a floor against guessable keys, not a recommendation: use 32+ random bytes.
+const apiKeys = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+  .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')));
 
 interface VarSpec<S extends z.ZodType> {
   readonly schema: S;
   readonly default: string;
   readonly doc: string;
+  /** Its value is never echoed, not even in a configuration error. */
+  readonly secret: boolean;
 }
-const v = <S extends z.ZodType>(schema: S, def: string, doc: string): VarSpec<S> => ({ schema, default: def, doc });
+const v = <S extends z.ZodType>(schema: S, def: string, doc: string): VarSpec<S> => ({ schema, default: def, doc, secret: false });
+const secret = <S extends z.ZodType>(schema: S, def: string, doc: string): VarSpec<S> => ({ schema, default: def, doc, secret: true });
 
 export const ENV_VARS = {
   NODE_ENV: v(z.enum(['development', 'production', 'test']), 'development', 'Runtime environment.'),
@@ -51,7 +60,11 @@ export const ENV_VARS = {
   MODEL_RELOAD_INTERVAL_MS: v(int(0, 3_600_000), '2000', 'How often the model files are checked for a new version to load and swap in without a restart (SIGHUP checks at once). 0: never.'),
   MODEL_MAX_ROWS_PER_RUN: v(int(1, 100_000), '64', 'Rows per onnxruntime call. A run blocks the event loop; batches are split so each block stays well under a millisecond.'),
   MODEL_INTRA_OP_THREADS: v(int(1, 64), '1', 'onnxruntime intra-op threads per session.'),
-  RULES_PATH: v(z.string(), '', 'Rule-set JSON document loaded at start-up; empty means the built-in default rule set.'),
+  RULES_PATH: v(z.string(), '', 'Rule-set JSON document that seeds version 1 when the rules store in Redis holds no active version yet (and that decisions use until the store first answers); empty means the built-in default rule set. Once versions exist, the store is the source of truth and this file is not read again.'),
+  RULES_KEY_PREFIX: v(z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" or "-"'), 'fd:r', 'Prefix of the Redis keys holding rule-set versions, the active and shadow pointers and the overrides. Instances sharing it share their rules; a different prefix runs a separate rules lifecycle on the same Redis.'),
+  RULES_POLL_INTERVAL_MS: v(int(100, 60_000), '1000', 'How often each instance re-reads the active and shadow rule versions from Redis, as a safety net behind the `activated` pub/sub message that normally applies a change at once.'),
+  ADMIN_API_KEYS: secret(apiKeys, '', 'Comma-separated API keys with the admin scope (rules, versions, overrides; also accepted for scoring). Sent as `Authorization: Bearer <key>`. Empty: the admin API refuses every call (403 `ADMIN_DISABLED`).'),
+  SCORING_API_KEYS: secret(apiKeys, '', 'Comma-separated API keys with the scoring scope (`/v1/decisions`). Empty: scoring is open, as before keys existed; set: scoring needs a scoring or admin key.'),
   BUDGET_TOTAL_MS: v(int(1, 10_000), '50', 'Total latency budget of one decision.'),
   BUDGET_VELOCITY_MS: v(int(1, 10_000), '30', 'Deadline of the Redis velocity/profile check.'),
   BUDGET_RULES_MS: v(int(1, 10_000), '40', 'Deadline of the rule engine (it waits for the velocity features).'),

@@ -38,6 +38,25 @@ describe('configuration', () => {
     for (const name of ['PORT', 'REDIS_URL', 'FAIL_MODE', 'REVIEW_THRESHOLD', 'BUDGET_MODEL_MS']) expect(problems).toContain(name);
   });
 
+  it('never echoes an API key, not even in the error about it', () => {
+    const short = 'tooshort-secret';
+    let error: unknown;
+    try {
+      parseConfig({ ADMIN_API_KEYS: short });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('ADMIN_API_KEYS=(redacted)');
+    expect((error as ConfigError).message).not.toContain(short);
+  });
+
+  it('refuses a key listed with both the admin and the scoring scope', () => {
+    const key = 'k'.repeat(32);
+    expect(() => parseConfig({ ADMIN_API_KEYS: key, SCORING_API_KEYS: `${'s'.repeat(32)},${key}` })).toThrow(/both ADMIN_API_KEYS and SCORING_API_KEYS/);
+    expect(parseConfig({ ADMIN_API_KEYS: `${key}, ${'a'.repeat(20)}` }).auth).toEqual({ adminKeys: [key, 'a'.repeat(20)], scoringKeys: [] });
+  });
+
   it('is documented: every variable appears in the README config table', () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
     const missing = Object.keys(ENV_VARS).filter((name) => !readme.includes(`| \`${name}\` |`));

@@ -51,7 +51,8 @@ function toNested(raw: Raw) {
       maxRowsPerRun: raw.MODEL_MAX_ROWS_PER_RUN,
       intraOpThreads: raw.MODEL_INTRA_OP_THREADS,
     },
-    rules: { path: raw.RULES_PATH },
+    rules: { path: raw.RULES_PATH, keyPrefix: raw.RULES_KEY_PREFIX, pollIntervalMs: raw.RULES_POLL_INTERVAL_MS },
+    auth: { adminKeys: raw.ADMIN_API_KEYS, scoringKeys: raw.SCORING_API_KEYS },
     budget: {
       totalMs: raw.BUDGET_TOTAL_MS,
       velocityMs: raw.BUDGET_VELOCITY_MS,
@@ -78,7 +79,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     const input = given === undefined || given === '' ? spec.default : given;
     const result = spec.schema.safeParse(input);
     if (result.success) raw[name] = result.data;
-    else problems.push(`${name}=${JSON.stringify(input)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+    else problems.push(`${name}=${spec.secret ? '(redacted)' : JSON.stringify(input)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (raw.REVIEW_THRESHOLD !== undefined && raw.DENY_THRESHOLD !== undefined && Number(raw.REVIEW_THRESHOLD) > Number(raw.DENY_THRESHOLD)) {
     problems.push('REVIEW_THRESHOLD must not be above DENY_THRESHOLD');
@@ -88,6 +89,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     if (raw[name] !== undefined && raw.BUDGET_TOTAL_MS !== undefined && Number(raw[name]) > Number(raw.BUDGET_TOTAL_MS)) {
       problems.push(`${name} must not exceed BUDGET_TOTAL_MS`);
     }
+  }
+  if (Array.isArray(raw.ADMIN_API_KEYS) && Array.isArray(raw.SCORING_API_KEYS) && raw.ADMIN_API_KEYS.some((key) => (raw.SCORING_API_KEYS as unknown[]).includes(key))) {
+    // A key in both lists has no single scope; refusing it keeps "which key may do what" obvious.
+    problems.push('a key appears in both ADMIN_API_KEYS and SCORING_API_KEYS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(toNested(raw as Raw));

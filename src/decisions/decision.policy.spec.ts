@@ -1,3 +1,4 @@
+import type { Override } from '../rules/overrides';
 import type { RuleOutcome, RulesResult } from '../rules/rules';
 import { decide, type PolicyConfig } from './decision.policy';
 
@@ -9,7 +10,35 @@ const hit = (ruleId: string, action: RuleOutcome['action'], code = ruleId.toUppe
 const pass = (ruleId: string): RuleOutcome => ({ ruleId, type: 'card_velocity', action: 'review', status: 'pass' });
 const rules = (...outcomes: RuleOutcome[]): RulesResult => ({ rulesVersion: 'v1', outcomes });
 
+const anOverride = (action: Override['action'], entity: Override['entity'] = 'card'): Override => ({
+  entity, id: `${entity}-1`, action, reason: 'customer called', author: 'analyst-7',
+  createdAt: '2026-11-20T10:00:00.000Z', expiresAt: '2026-11-21T10:00:00.000Z',
+});
+
 describe('decision policy', () => {
+  it('denies on a block override even when nothing else would, recording the rules that hit', () => {
+    const result = decide({ rules: rules(hit('velocity', 'flag')), score: 0.1, failures: [], overrides: [anOverride('block', 'merchant')] }, config);
+    expect(result).toEqual({
+      decision: 'deny',
+      reasons: [{ code: 'OVERRIDE_BLOCK', message: 'merchant has a block override until 2026-11-21T10:00:00.000Z set by analyst-7: customer called' }],
+      ruleHits: ['velocity'],
+      degraded: false,
+    });
+  });
+
+  it('approves on an allow override over a deny rule and a deny-level model score', () => {
+    const result = decide({ rules: rules(hit('over-average', 'deny')), score: 0.95, failures: [], overrides: [anOverride('allow')] }, config);
+    expect(result.decision).toBe('approve');
+    expect(result.reasons.map((r) => r.code)).toEqual(['OVERRIDE_ALLOW']);
+    expect(result.ruleHits).toEqual(['over-average']);
+  });
+
+  it('lets a block override win when an allow override also matches', () => {
+    const result = decide({ rules: rules(), score: null, failures: [], overrides: [anOverride('allow', 'card'), anOverride('block', 'device')] }, config);
+    expect(result.decision).toBe('deny');
+    expect(result.reasons.map((r) => r.code)).toEqual(['OVERRIDE_BLOCK']);
+  });
+
   it('approves when nothing hit and the score is low', () => {
     expect(decide({ rules: rules(pass('a')), score: 0.1, failures: [] }, config)).toEqual({ decision: 'approve', reasons: [], ruleHits: [], degraded: false });
   });

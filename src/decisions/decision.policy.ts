@@ -1,3 +1,4 @@
+import { overrideReason, type Override } from '../rules/overrides';
 import type { RuleOutcome, RulesResult } from '../rules/rules';
 import type { DecisionOutcome, Reason } from '../transactions/transaction.schema';
 
@@ -20,6 +21,8 @@ export interface PolicyInput {
   readonly score: number | null;
   /** Checks that failed or missed their deadline for this transaction. */
   readonly failures: readonly CheckFailure[];
+  /** Overrides on the transaction's card, merchant or device that apply now; none when absent. */
+  readonly overrides?: readonly Override[];
 }
 
 export interface PolicyResult {
@@ -41,6 +44,9 @@ const isHit = (o: RuleOutcome): o is Extract<RuleOutcome, { status: 'hit' }> => 
 
 /**
  * The decision from what the checks returned, in order of precedence:
+ * a block override denies, then an allow override approves (an analyst's explicit word beats
+ * every rule and the model; when both match, block wins, because wrongly approving fraud
+ * costs more than a declined good payment that the customer retries after a call);
  * a blocklist or any deny rule denies; an allowlist (with no deny) approves; a model score at
  * or above the deny threshold denies; review/flag hits or a score in the review band review;
  * otherwise approve. Whatever is unknown (a failed check, an erroring rule) marks the
@@ -63,6 +69,13 @@ export function decide(input: PolicyInput, config: PolicyConfig): PolicyResult {
     ruleHits,
     degraded,
   });
+
+  // Rules still ran and their hits stay in ruleHits: the record shows what the override overruled.
+  const overrides = input.overrides ?? [];
+  const blocks = overrides.filter((o) => o.action === 'block');
+  if (blocks.length > 0) return result('deny', blocks.map(overrideReason));
+  const allowOverrides = overrides.filter((o) => o.action === 'allow');
+  if (allowOverrides.length > 0) return result('approve', allowOverrides.map(overrideReason));
 
   const denies = hits.filter((h) => h.action === 'deny');
   if (denies.length > 0) return result('deny', denies.map((h) => h.reason));

@@ -5,7 +5,9 @@ import { featureVector } from '../model/feature-vector';
 import { ModelService } from '../model/model.service';
 import { ShadowPublisher, type ShadowItem } from '../model/shadow.publisher';
 import { RedisClient } from '../redis/redis.client';
-import type { RulesResult } from '../rules/rules';
+import { OverrideStore } from '../rules/override.store';
+import type { Override } from '../rules/overrides';
+import { evaluateRules, type RulesResult } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
 import { DeadlineExceeded, withDeadline } from '../shared/deadline';
 import { LogThrottle } from '../shared/throttled-log';
@@ -42,6 +44,8 @@ export interface Decided {
 interface Lookup {
   readonly stored: (StoredDecision | null)[];
   readonly velocity: (VelocityResult | null)[];
+  /** Per item, the overrides that apply to it now. */
+  readonly overrides: Override[][];
 }
 
 interface Scored {
@@ -70,6 +74,7 @@ export class DecisionService {
     private readonly velocity: VelocityStore,
     private readonly store: DecisionStore,
     private readonly rules: RulesService,
+    private readonly overrides: OverrideStore,
     private readonly models: ModelService,
     private readonly shadow: ShadowPublisher,
     private readonly metrics: Metrics,
@@ -85,6 +90,9 @@ export class DecisionService {
       ? { velocityMs: this.config.kafka.batchDeadlineMs, rulesMs: this.config.kafka.batchDeadlineMs, modelMs: this.config.kafka.batchDeadlineMs }
       : { velocityMs: budget.velocityMs, rulesMs: budget.rulesMs, modelMs: budget.modelMs };
     this.metrics.batchSize.observe({ source }, items.length);
+    // Once per batch: a rules switch mid-batch would decide one batch under two versions.
+    const rules = this.rules.snapshot();
+    const ruleSet = rules.active.ruleSet;
 
     const failures: CheckFailure[] = [];
     const fail = (check: CheckName, err: unknown) => {
@@ -106,7 +114,7 @@ export class DecisionService {
     const rulesCheck = withDeadline(
       lookup.then((found) => {
         const t0 = performance.now();
-        const results = items.map((item, i) => this.rules.evaluate(item.tx, found?.velocity[i]?.features ?? null));
+        const results = items.map((item, i) => evaluateRules(ruleSet, item.tx, found?.velocity[i]?.features ?? null));
         this.metrics.stageSeconds.observe({ stage: 'rules' }, seconds(t0));
         return results;
       }),
@@ -137,8 +145,8 @@ export class DecisionService {
 
     const t0 = performance.now();
     const fresh: StoredDecision[] = [];
-    // Only collected while a shadow model is loaded: the hot path pays nothing for it otherwise.
-    const shadowItems: ShadowItem[] | null = this.shadow.active ? [] : null;
+    // Only collected while a shadow model or shadow rules exist: the hot path pays nothing for it otherwise.
+    const shadowItems: ShadowItem[] | null = this.shadow.active || rules.shadowing ? [] : null;
     const decisions = items.map((item, i): Decided => {
       const stored = found?.stored[i];
       if (stored) return { decision: stored.decision, previous: stored };
@@ -146,7 +154,8 @@ export class DecisionService {
       const itemFailures: CheckFailure[] = velocityFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures;
       const rulesResult: RulesResult | null = ruleResults?.[i] ?? null;
       const score = scored?.scores[i] ?? null;
-      const policyInput = { rules: rulesResult, score, failures: itemFailures };
+      const overrides = found?.overrides[i] ?? [];
+      const policyInput = { rules: rulesResult, score, failures: itemFailures, overrides };
       const policy = decide(policyInput, this.config.policy);
       const decision: Decision = {
         transactionId: item.tx.transactionId,
@@ -155,13 +164,18 @@ export class DecisionService {
         reasons: policy.reasons,
         ruleHits: policy.ruleHits,
         modelVersion: score === null ? null : (scored?.version ?? null),
-        rulesVersion: this.rules.version,
+        rulesVersion: ruleSet.version,
         degraded: policy.degraded,
         latencyMs: Math.round((performance.now() - item.receivedAt) * 1000) / 1000,
         decidedAt: new Date().toISOString(),
       };
       fresh.push({ decision, origin: item.origin, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } });
-      shadowItems?.push({ decision, row: scored?.rows[i] ?? null, policyInput });
+      shadowItems?.push({ decision, tx: item.tx, features: found?.velocity[i]?.features ?? null, row: scored?.rows[i] ?? null, policyInput });
+      if (overrides.length > 0) {
+        // The policy lets a block win; count the override that settled the decision.
+        const settled = overrides.find((o) => o.action === 'block') ?? overrides[0];
+        if (settled) this.metrics.overrideHits.inc({ entity: settled.entity, action: settled.action });
+      }
       if (score !== null) this.metrics.modelScores.observe({ role: 'primary' }, score);
       for (const outcome of rulesResult?.outcomes ?? []) {
         if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
@@ -177,7 +191,7 @@ export class DecisionService {
     this.store.saveAll(fresh).catch((err: unknown) => {
       this.warn('store', `storing ${fresh.length} decisions failed: ${err instanceof Error ? err.message : String(err)}`);
     });
-    if (shadowItems !== null) this.shadow.observe(shadowItems);
+    if (shadowItems !== null) this.shadow.observe(shadowItems, rules);
     this.metrics.stageSeconds.observe({ stage: 'batch' }, seconds(started));
     return decisions;
   }
@@ -204,21 +218,34 @@ export class DecisionService {
     return { version: model.version, rows, scores: byItem };
   }
 
-  /** One pipelined round trip: per transaction, its stored decision and its two velocity scripts. */
+  /**
+   * One pipelined round trip: per transaction, its stored decision, its two velocity scripts
+   * and one override MGET per entity (card, merchant, device).
+   */
   private async lookup(items: readonly BatchItem[]): Promise<Lookup> {
     const t0 = performance.now();
     const pipeline = this.redis.redis.pipeline();
+    const overrideReplies: number[] = [];
     for (const { tx } of items) {
       this.store.queueGet(pipeline, tx.transactionId);
       this.velocity.queue(pipeline, tx);
+      overrideReplies.push(this.overrides.queue(pipeline, tx));
     }
     const replies = await pipeline.exec();
     if (replies === null) throw new Error('redis pipeline was discarded');
+    const now = Date.now();
     const per = 1 + VelocityStore.repliesPerTransaction;
     const stored: (StoredDecision | null)[] = [];
     const velocity: (VelocityResult | null)[] = [];
+    const overrides: Override[][] = [];
+    let offset = 0;
     items.forEach(({ tx }, i) => {
-      const [getReply, cardReply, merchantReply] = replies.slice(i * per, (i + 1) * per);
+      const own = replies.slice(offset, offset + per + (overrideReplies[i] ?? 0));
+      offset += own.length;
+      const found = this.overrides.parse(own.slice(per).map(([err, value]) => (err === null ? value : null)), now);
+      if (found.invalid > 0) this.warn('override-reply', `${String(found.invalid)} stored overrides did not parse and were ignored`);
+      overrides.push(found.overrides);
+      const [getReply, cardReply, merchantReply] = own;
       stored.push(getReply?.[0] === null ? this.store.parse(getReply[1]) : null);
       if (!cardReply || !merchantReply || cardReply[0] !== null || merchantReply[0] !== null) {
         this.warn('velocity-script', `velocity script failed: ${String(cardReply?.[0] ?? merchantReply?.[0])}`);
@@ -233,6 +260,6 @@ export class DecisionService {
       }
     });
     this.metrics.stageSeconds.observe({ stage: 'velocity' }, seconds(t0));
-    return { stored, velocity };
+    return { stored, velocity, overrides };
   }
 }

@@ -1,15 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { Metrics } from '../metrics/metrics';
 import { DecisionService, type BatchItem } from '../decisions/decision.service';
 import { DecisionStore } from '../decisions/decision.store';
 import { parseTransaction } from '../transactions/transaction.parse';
 import type { Decision } from '../transactions/transaction.schema';
+import { ScoringGuard } from './auth.guard';
 import { Coalescer } from './coalescer';
 import { ApiError } from './errors';
 
 const MAX_HTTP_BATCH = 64;
 
 @Controller('v1/decisions')
+@UseGuards(ScoringGuard)
 export class DecisionsController {
   private readonly batcher: Coalescer<BatchItem, Decision>;
 

@@ -6,15 +6,25 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, message: 'the request does not match the transaction contract' },
   CARD_NUMBER_DETECTED: { status: 400, message: 'the request appears to contain a card number; send a card token in cardId instead' },
   INVALID_TRANSACTION_ID: { status: 400, message: 'transactionId must be 1-128 characters' },
+  INVALID_RULE_SET: { status: 400, message: 'the rule set document is invalid' },
+  INVALID_RULES_VERSION: { status: 400, message: 'a rules version number is a positive integer' },
+  INVALID_OVERRIDE: { status: 400, message: 'the override does not match its schema' },
+  UNAUTHENTICATED: { status: 401, message: 'send a valid API key as "Authorization: Bearer <key>"' },
+  FORBIDDEN: { status: 403, message: 'this API key does not have the scope this endpoint needs' },
+  ADMIN_DISABLED: { status: 403, message: 'the admin API is disabled: no ADMIN_API_KEYS are configured' },
   BODY_TOO_LARGE: { status: 413, message: 'the request body is larger than the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send the body as application/json' },
   DECISION_NOT_FOUND: { status: 404, message: 'no decision is stored for this transactionId' },
   NOT_FOUND: { status: 404, message: 'no such endpoint' },
+  RULES_VERSION_NOT_FOUND: { status: 404, message: 'no rules version with this number' },
+  OVERRIDE_NOT_FOUND: { status: 404, message: 'no such override applies' },
+  RULES_VERSION_EXISTS: { status: 409, message: 'a stored version already has this document version; give the draft a new "version"' },
+  RULES_VERSION_ACTIVE: { status: 409, message: 'the active version cannot also run in shadow' },
+  OVERRIDE_CONFLICT: { status: 409, message: 'the entity already has an override with the opposite action; remove it first' },
   INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
 
 export class ApiError extends Error {
   constructor(

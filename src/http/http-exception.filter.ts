@@ -41,6 +41,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const error = toApiError(exception);
     if (error.code === 'INTERNAL') this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : 'unknown error');
     this.metrics.rejected.inc({ source: 'http', code: error.code });
+    if (error.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
     void reply.status(error.status).send(error.toBody());
   }
 }

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DecisionsModule } from '../decisions/decisions.module';
+import { RulesModule } from '../rules/rules.module';
+import { AdminGuard, ApiKeyRegistry, ScoringGuard } from './auth.guard';
 import { DecisionsController } from './decisions.controller';
 import { HttpExceptionFilter } from './http-exception.filter';
+import { OverridesController } from './overrides.controller';
+import { RulesController } from './rules.controller';
 
 @Module({
-  imports: [DecisionsModule],
-  controllers: [DecisionsController],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  imports: [DecisionsModule, RulesModule],
+  controllers: [DecisionsController, RulesController, OverridesController],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, ApiKeyRegistry, AdminGuard, ScoringGuard],
 })
 export class HttpModule {}

@@ -99,6 +99,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rulesInfo = new Gauge({
+    name: 'fraud_rules_info',
+    help: 'The rule-set version this instance applies (role="active") or evaluates in shadow (role="shadow"), value 1: version is the document version, v the store number.',
+    labelNames: ['role', 'version', 'v'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rulesChanges = new Counter({
+    name: 'fraud_rules_changes_total',
+    help: 'Times this instance switched its active or shadow rule set (start-up included), by role.',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shadowRuleHits = new Counter({
+    name: 'fraud_shadow_rule_hits_total',
+    help: 'Hits of rules evaluated in shadow (shadow-mode rules and the shadow version), by rule id and rule-set version; never applied to a decision.',
+    labelNames: ['rule', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly overrideHits = new Counter({
+    name: 'fraud_override_hits_total',
+    help: 'Decisions settled by a per-entity override, by entity (card, merchant, device) and action (allow, block).',
+    labelNames: ['entity', 'action'] as const,
+    registers: [this.registry],
+  });
+
   readonly consumerLag = new Gauge({
     name: 'fraud_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the high watermark, per partition.',

@@ -1,15 +1,21 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { decide, type PolicyInput } from '../decisions/decision.policy';
 import { Metrics } from '../metrics/metrics';
+import type { RulesSnapshot } from '../rules/rules.service';
+import { evaluateShadowRules } from '../rules/shadow-rules';
 import { LogThrottle } from '../shared/throttled-log';
 import { kafkaClient } from '../stream/kafka.client';
-import type { Decision } from '../transactions/transaction.schema';
+import type { Decision, Transaction } from '../transactions/transaction.schema';
+import type { Features } from '../velocity/features';
 import { ModelService } from './model.service';
 
 export interface ShadowItem {
   readonly decision: Decision;
+  readonly tx: Transaction;
+  /** The velocity features; null when they were unavailable. */
+  readonly features: Features | null;
   /** The model input row; null when the features were unavailable. */
   readonly row: readonly number[] | null;
   /** What the live policy saw, so the shadow outcome differs only by the shadow's score. */
@@ -17,9 +23,10 @@ export interface ShadowItem {
 }
 
 /**
- * Scores live traffic with the challenger model after the live decisions are out, and reports
- * what it would have decided: to metrics, and to the shadow topic. Never on the critical path
- * and never into a decision; a failure here costs a log line, nothing else.
+ * Runs the challengers on live traffic after the live decisions are out: the shadow model,
+ * the active version's shadow-mode rules and the shadow rules version. What each would have
+ * decided goes to metrics and to the shadow topic (`kind` says which). Never on the critical
+ * path and never into a decision; a failure here costs a log line, nothing else.
  */
 @Injectable()
 export class ShadowPublisher implements OnApplicationShutdown {
@@ -38,19 +45,54 @@ export class ShadowPublisher implements OnApplicationShutdown {
     return this.models.current('shadow') !== null;
   }
 
-  /** Fire and forget: returns at once; the work runs after the current event-loop turn. */
-  observe(items: readonly ShadowItem[]): void {
+  /**
+   * Fire and forget: returns at once; the work runs after the current event-loop turn.
+   * `rules` is the snapshot the batch was decided with, so its shadow matches its live version.
+   */
+  observe(items: readonly ShadowItem[], rules: RulesSnapshot): void {
+    if (items.length === 0) return;
     const shadow = this.models.current('shadow');
-    if (shadow === null || items.length === 0) return;
     setImmediate(() => {
-      this.evaluate(shadow.version, items, (rows) => shadow.score(rows)).catch((err: unknown) => {
-        const message = this.throttle.admit('shadow', `shadow model scoring failed: ${err instanceof Error ? err.message : String(err)}`);
-        if (message !== null) this.logger.warn(message);
-      });
+      if (rules.shadowing) {
+        this.send(this.evaluateRules(items, rules)).catch((err: unknown) => {
+          this.warn('shadow-rules', `shadow rules failed: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
+      if (shadow !== null) {
+        this.evaluate(shadow.version, items, (rows) => shadow.score(rows))
+          .then((messages) => this.send(messages))
+          .catch((err: unknown) => {
+            this.warn('shadow', `shadow model scoring failed: ${err instanceof Error ? err.message : String(err)}`);
+          });
+      }
     });
   }
 
-  private async evaluate(version: string, items: readonly ShadowItem[], score: (rows: readonly (readonly number[])[]) => Promise<number[]>): Promise<void> {
+  private warn(key: string, message: string): void {
+    const admitted = this.throttle.admit(key, message);
+    if (admitted !== null) this.logger.warn(admitted);
+  }
+
+  private evaluateRules(items: readonly ShadowItem[], rules: RulesSnapshot): Message[] {
+    const evaluatedAt = new Date().toISOString();
+    const messages: Message[] = [];
+    for (const item of items) {
+      for (const { record, hits } of evaluateShadowRules(rules, item, this.config.policy)) {
+        for (const hit of hits) this.metrics.shadowRuleHits.inc({ rule: hit.ruleId, version: record.shadowRulesVersion });
+        this.metrics.shadowDisagreements.inc({ kind: 'rules', agrees: String(record.shadowDecision === record.liveDecision) });
+        messages.push({ key: record.transactionId, value: JSON.stringify({ ...record, evaluatedAt }) });
+      }
+    }
+    return messages;
+  }
+
+  private async send(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.connect();
+    await producer.send({ topic: this.config.kafka.topics.shadow, messages });
+  }
+
+  private async evaluate(version: string, items: readonly ShadowItem[], score: (rows: readonly (readonly number[])[]) => Promise<number[]>): Promise<Message[]> {
     const scored = items.filter((item): item is ShadowItem & { row: readonly number[] } => item.row !== null);
     const scores = await score(scored.map((item) => item.row));
     const messages = scored.map((item, i) => {
@@ -72,9 +114,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
       };
       return { key: item.decision.transactionId, value: JSON.stringify(record) };
     });
-    if (messages.length === 0) return;
-    const producer = await this.connect();
-    await producer.send({ topic: this.config.kafka.topics.shadow, messages });
+    return messages;
   }
 
   private connect(): Promise<Producer> {

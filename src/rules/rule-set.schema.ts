@@ -32,6 +32,9 @@ const rule = <T extends string, A extends z.ZodType, P extends z.ZodType>(type: 
     type: z.literal(type),
     action,
     enabled: z.boolean().default(true),
+    // A shadow rule runs on live traffic after the decision is out: its hits are counted and
+    // published, never applied. Documents without the key stay live, as they always were.
+    mode: z.enum(['live', 'shadow']).default('live'),
     params,
   });
 
@@ -84,3 +87,4 @@ export type RuleSet = z.output<typeof ruleSetSchema>;
 export type Rule = RuleSet['rules'][number];
 export type RuleType = Rule['type'];
 export type RuleAction = Rule['action'];
+export type RuleMode = Rule['mode'];

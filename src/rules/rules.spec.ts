@@ -1,7 +1,7 @@
 import { transactionSchema, type Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
 import type { RuleSet, RuleSetDocument, RuleType } from './rule-set.schema';
-import { evaluateRules, hits, parseRuleSet, type RuleOutcome } from './rules';
+import { evaluateRules, hasShadowRules, hits, parseRuleSet, type RuleOutcome } from './rules';
 
 // Builders: random but valid, so whatever a test sets explicitly is what it depends on.
 const randomInt = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));
@@ -377,6 +377,23 @@ describe('evaluateRules', () => {
 
     expect(result.rulesVersion).toBe('test.1');
     expect(result.outcomes.map((o) => o.ruleId)).toEqual(['first', 'last']);
+  });
+});
+
+describe('shadow-mode rules', () => {
+  it('keeps shadow rules out of the live evaluation and evaluates only them in shadow', () => {
+    const tx = aTransaction({ amount: 20_000, currency: 'EUR' });
+    const ruleSet = ruleSetOf(
+      aRule('amount_ceiling', { ceilings: { EUR: 10_000 } }, { id: 'live-ceiling' }),
+      { ...aRule('amount_ceiling', { ceilings: { EUR: 5_000 } }, { id: 'trial-ceiling' }), mode: 'shadow' },
+      { ...aRule('card_blocklist', { ids: [tx.cardId] }, { id: 'trial-off', enabled: false }), mode: 'shadow' },
+    );
+
+    expect(ruleSet.rules.map((rule) => rule.mode)).toEqual(['live', 'shadow', 'shadow']);
+    expect(hits(evaluateRules(ruleSet, tx, null)).map((hit) => hit.ruleId)).toEqual(['live-ceiling']);
+    expect(hits(evaluateRules(ruleSet, tx, null, 'shadow')).map((hit) => hit.ruleId)).toEqual(['trial-ceiling']);
+    expect(hasShadowRules(ruleSet)).toBe(true);
+    expect(hasShadowRules(ruleSetOf(aRule('card_blocklist', { ids: [] })))).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Reason, Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
 import { RULE_CHECKS, type ParamsByType } from './rule-checks';
-import { ruleSetSchema, type RuleAction, type RuleSet, type RuleType } from './rule-set.schema';
+import { ruleSetSchema, type RuleAction, type RuleMode, type RuleSet, type RuleType } from './rule-set.schema';
 
 export interface RuleSetError {
   /** Dotted path into the document, e.g. `rules.2.params.multiplier`; empty for the document itself. */
@@ -64,16 +64,22 @@ function evaluateRule<T extends RuleType>(
 }
 
 /**
- * Runs every enabled rule against one transaction. Never throws. `features` is null when the
- * velocity check failed or missed its deadline: rules that need it report an error outcome,
- * list and ceiling rules still run.
+ * Runs every enabled rule of one mode against one transaction. Never throws. `features` is
+ * null when the velocity check failed or missed its deadline: rules that need it report an
+ * error outcome, list and ceiling rules still run. Live decisions evaluate the `live` rules;
+ * the shadow evaluation, after the decision is out, the `shadow` ones.
  */
-export function evaluateRules(ruleSet: RuleSet, tx: Transaction, features: Features | null): RulesResult {
+export function evaluateRules(ruleSet: RuleSet, tx: Transaction, features: Features | null, mode: RuleMode = 'live'): RulesResult {
   const outcomes: RuleOutcome[] = [];
   for (const rule of ruleSet.rules) {
-    if (rule.enabled) outcomes.push(evaluateRule(rule, tx, features));
+    if (rule.enabled && rule.mode === mode) outcomes.push(evaluateRule(rule, tx, features));
   }
   return { rulesVersion: ruleSet.version, outcomes };
+}
+
+/** Whether a rule set holds enabled shadow rules, so the hot path collects nothing otherwise. */
+export function hasShadowRules(ruleSet: RuleSet): boolean {
+  return ruleSet.rules.some((rule) => rule.enabled && rule.mode === 'shadow');
 }
 
 export function hits(result: RulesResult): RuleHit[] {
