@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/config/config';
 import { decisionSchema, type Decision, type Transaction } from '../../src/transactions/transaction.schema';
 import { startServiceProcess, type ServiceProcess } from '../service-process';
 import { up } from '../stack/stack';
+import { cycle } from '../../load-tests/lib/transactions';
 
 const ROOT = resolve(__dirname, '..', '..');
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '40' } } });
@@ -33,12 +34,6 @@ const CITIES = [
 ];
 const SINGAPORE = { lat: 1.35, lon: 103.82 };
 
-/** Element i of a non-empty list, wrapping around. */
-function cycle<T>(list: readonly T[], i: number): T {
-  const item = list[i % list.length];
-  if (item === undefined) throw new Error('cycle() needs a non-empty list');
-  return item;
-}
 const anyOf = <T>(list: readonly T[]): T => cycle(list, Math.floor(Math.random() * list.length));
 
 interface Card {

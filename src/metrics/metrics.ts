@@ -13,7 +13,7 @@ export class Metrics {
 
   readonly stageSeconds = new Histogram({
     name: 'fraud_stage_duration_seconds',
-    help: 'Time spent in each pipeline stage, per transaction for parse/decide and per batch for velocity/model.',
+    help: 'Time spent in each pipeline stage: per transaction for parse/decide, per micro-batch for velocity/model/rules/batch, per Kafka batch for commit (the exactly-once transaction: decisions, offsets, commit).',
     labelNames: ['stage'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],

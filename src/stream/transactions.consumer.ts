@@ -213,6 +213,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       { topic: topics.reviewQueue, messages: reviewMessages },
       { topic: topics.dlq, messages: dlq },
     ].filter((t) => t.messages.length > 0);
+    const tCommit = performance.now();
     const committed = await retryUntilDone('commit', retry, async () => {
       const producer = await this.producers.get(batch.topic, batch.partition);
       const txn = await producer.transaction();
@@ -229,6 +230,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       }
     });
     if (committed === null) return;
+    this.metrics.stageSeconds.observe({ stage: 'commit' }, (performance.now() - tCommit) / 1000);
     work.resolveOffset(lastOffset);
     if (batch.highWatermark !== null) {
       this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));

@@ -1,0 +1,370 @@
+/**
+ * `npm run bench [-- --smoke] [--scenarios replay,naive,steady,http,stages] [--replay 1000000]
+ *   [--rates 1000,5000,10000,20000] [--step-seconds 60] [--http-seconds 20] [--naive 30000]
+ *   [--transactions FILE] [--model PATH|none] [--out DIR]`
+ *
+ * Starts a private Redis and Kafka (or uses BENCH_REDIS_URL / BENCH_KAFKA_BROKERS), runs the
+ * built service (dist/) as its own process per scenario, drives it, and writes
+ * bench-<time>.json, bench-<time>.md and PNG charts into load-tests/results/.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ensureTopics } from '../scripts/stack/kafka';
+import { freePort, sleep } from '../scripts/stack/process';
+import { startServiceProcess, type ServiceProcess } from '../scripts/service-process';
+import { startPrivateStack, stopPrivateStack, type TestStack } from '../scripts/stack/stack';
+import type { Transaction } from '../src/transactions/transaction.schema';
+import { writePng } from './lib/charts';
+import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
+import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyStep } from './lib/report';
+import { meansBetween, scrape } from './lib/service-metrics';
+import { stageBenchmarks } from './lib/stages';
+import { percentiles } from './lib/stats';
+import { cycle, loadTransactions } from './lib/transactions';
+
+const ROOT = resolve(__dirname, '..');
+const list = (s: string) => s.split(',').filter((x) => x !== '');
+const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.number().int().min(1)));
+
+const optionsSchema = z.object({
+  smoke: z.boolean(),
+  scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'naive', 'steady', 'http', 'stages'])).min(1)),
+  replay: z.coerce.number().int().min(100),
+  naive: z.coerce.number().int().min(100),
+  rates: numbers.refine((xs) => xs.length > 0, 'at least one rate'),
+  stepSeconds: z.coerce.number().min(1),
+  httpRates: numbers,
+  httpSeconds: z.coerce.number().min(1),
+  transactions: z.string(),
+  model: z.string(),
+  out: z.string().min(1),
+  dist: z.string().min(1),
+});
+export type BenchOptions = z.infer<typeof optionsSchema>;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      smoke: { type: 'boolean', default: false },
+      scenarios: { type: 'string', default: 'stages,replay,naive,steady,http' },
+      replay: { type: 'string' }, naive: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' },
+      'http-rates': { type: 'string' }, 'http-seconds': { type: 'string' },
+      transactions: { type: 'string', default: join(ROOT, '.cache', 'bench', 'sim', 'transactions.jsonl') },
+      model: { type: 'string', default: join(ROOT, 'models', 'current', 'model.onnx') },
+      out: { type: 'string', default: join(ROOT, 'load-tests', 'results') },
+      dist: { type: 'string', default: join(ROOT, 'dist') },
+    },
+  });
+  const smoke = values.smoke;
+  // The smoke run proves the harness end to end in seconds; its numbers mean nothing.
+  return optionsSchema.parse({
+    ...values,
+    smoke,
+    transactions: smoke ? '' : values.transactions,
+    replay: values.replay ?? (smoke ? '2000' : '1000000'),
+    naive: values.naive ?? (smoke ? '300' : '30000'),
+    rates: values.rates ?? (smoke ? '300' : '1000,5000,10000,20000'),
+    stepSeconds: values['step-seconds'] ?? (smoke ? '2' : '60'),
+    httpRates: values['http-rates'] ?? (smoke ? '200' : '1000,2000,4000'),
+    httpSeconds: values['http-seconds'] ?? (smoke ? '2' : '20'),
+  });
+}
+
+const progress = (line: string) => {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}${process.stderr.isTTY ? '' : '\n'}`);
+};
+const done = (line: string) => {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
+};
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+/** Samples a process's RSS every second while it runs. */
+class RssSampler {
+  readonly samples: number[] = [];
+  private readonly timer: NodeJS.Timeout;
+  constructor(pid: number) {
+    this.timer = setInterval(() => {
+      try {
+        const mb = rssMb(pid);
+        if (Number.isFinite(mb)) this.samples.push(mb);
+      } catch {
+        /* the process ended */
+      }
+    }, 1000);
+  }
+  stop(): number[] {
+    clearInterval(this.timer);
+    return this.samples;
+  }
+}
+
+interface Env {
+  readonly redisUrl: string;
+  readonly brokers: string[];
+  readonly options: BenchOptions;
+  readonly runId: string;
+  readonly logDir: string;
+}
+
+/** One scenario's service: its own topics, consumer group and Redis database state. */
+async function startService(env: Env, name: string, extra: Record<string, string>): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
+  const prefix = `bench-${env.runId}-${name}`;
+  const topics = { transactions: `${prefix}-transactions`, decisions: `${prefix}-decisions` };
+  const groupId = `${prefix}-group`;
+  await ensureTopics(env.brokers, [
+    { topic: topics.transactions, numPartitions: 6 }, { topic: topics.decisions, numPartitions: 6 },
+    { topic: `${prefix}-review`, numPartitions: 2 }, { topic: `${prefix}-dlq`, numPartitions: 1 }, { topic: `${prefix}-shadow`, numPartitions: 1 }, { topic: `${prefix}-labels`, numPartitions: 1 },
+  ]);
+  const redis = new Redis(env.redisUrl);
+  await redis.flushdb();
+  redis.disconnect();
+  const service = await startServiceProcess({
+    distDir: env.options.dist,
+    logFile: join(env.logDir, `${name}.log`),
+    env: {
+      NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(await freePort()), REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.brokers.join(','),
+      KAFKA_GROUP_ID: groupId, TOPIC_TRANSACTIONS: topics.transactions, TOPIC_DECISIONS: topics.decisions, TOPIC_REVIEW_QUEUE: `${prefix}-review`,
+      TOPIC_DLQ: `${prefix}-dlq`, TOPIC_SHADOW: `${prefix}-shadow`, TOPIC_LABELS: `${prefix}-labels`,
+      MODEL_PATH: env.options.model, MODEL_RELOAD_INTERVAL_MS: '0', ...extra,
+    },
+  });
+  return { service, topics, groupId };
+}
+
+/** Catch-up: the backlog is in the topic before the service starts; decisions/s until drained. */
+async function replay(env: Env, name: string, txs: readonly Transaction[], extra: Record<string, string> = {}): Promise<ReplayResult> {
+  const kafka = kafkaOf(env.brokers);
+  const prefix = `bench-${env.runId}-${name}`;
+  await ensureTopics(env.brokers, [{ topic: `${prefix}-transactions`, numPartitions: 6 }]);
+  const t0 = Date.now();
+  await preload(kafka, `${prefix}-transactions`, txs, (n) => { progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`); });
+  done(`[${name}] preloaded ${txs.length.toLocaleString('en')} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const { service, topics, groupId } = await startService(env, name, extra);
+  const rss = new RssSampler(service.pid);
+  const admin = kafka.admin();
+  await admin.connect();
+  const started = Date.now();
+  const timeline: [number, number][] = [];
+  let last = { committed: 0, end: txs.length };
+  try {
+    for (;;) {
+      await sleep(1000);
+      last = await groupProgress(admin, groupId, topics.transactions);
+      const seconds = (Date.now() - started) / 1000;
+      timeline.push([seconds, last.committed]);
+      const rate = last.committed / seconds;
+      progress(`[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`);
+      if (last.committed >= last.end) break;
+    }
+  } finally {
+    await admin.disconnect();
+    await service.stop();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const rssSamples = rss.stop();
+  const perSecond = timeline.map(([s, c], i) => [s, i === 0 ? c / s : (c - (timeline[i - 1]?.[1] ?? 0)) / (s - (timeline[i - 1]?.[0] ?? 0))] as [number, number]);
+  // The rate once deciding began, without the service's start-up (model load, group join, fencing).
+  const first = timeline.find(([, c]) => c > 0) ?? [0, 0];
+  const afterStart = first[0] < seconds ? Math.round((txs.length - first[1]) / (seconds - first[0])) : Number.NaN;
+  const result: ReplayResult = { transactions: txs.length, seconds, decisionsPerSecond: Math.round(txs.length / seconds), decisionsPerSecondAfterStart: afterStart, rssMb: percentiles(rssSamples), perSecond };
+  done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB`);
+  return result;
+}
+
+/** Live-shaped traffic from the simulator's cards: a fresh id and event time = now per send. */
+function liveTraffic(source: readonly Transaction[], count: number, tag: string): Transaction[] {
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => {
+    const tx = cycle(source, i);
+    return { ...tx, transactionId: `${tx.transactionId}-${tag}-${String(i)}`, occurredAt: now };
+  });
+}
+
+async function steady(env: Env, source: readonly Transaction[]): Promise<NonNullable<BenchResult['steady']>> {
+  const { service, topics } = await startService(env, 'steady', {});
+  const rss = new RssSampler(service.pid);
+  const load = await SteadyLoad.start(kafkaOf(env.brokers), topics.decisions);
+  const steps: SteadyStep[] = [];
+  try {
+    for (const rate of env.options.rates) {
+      const before = await scrape(service.baseUrl);
+      const txs = liveTraffic(source, Math.round(rate * env.options.stepSeconds), `s${String(rate)}`);
+      // Event time is the send time: the live path, not a replay of history.
+      const step = await load.step(topics.transactions, txs, rate, env.options.stepSeconds, (sent, decided) => {
+        progress(`[steady ${rate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
+      });
+      const stageMeanMs = meansBetween(before, await scrape(service.baseUrl));
+      steps.push({ ...step, stageMeanMs });
+      done(`[steady ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`);
+    }
+  } finally {
+    await load.stop();
+    await service.stop();
+  }
+  return { steps, rssMb: percentiles(rss.stop()) };
+}
+
+async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[]> {
+  const { service } = await startService(env, 'http', { KAFKA_CONSUMER_ENABLED: 'false' });
+  const steps: HttpStep[] = [];
+  let n = 0;
+  try {
+    for (const rate of [...env.options.httpRates, 0]) {
+      const label = rate === 0 ? 'max' : `${String(rate)}/s`;
+      const result = await autocannon({
+        url: `${service.baseUrl}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' },
+        connections: rate === 0 ? 64 : 32, duration: env.options.httpSeconds, ...(rate > 0 ? { overallRate: rate } : {}),
+        requests: [{ setupRequest: (req) => {
+          const tx = cycle(source, n);
+          n += 1;
+          return { ...req, body: JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() }) };
+        } }],
+      });
+      const step: HttpStep = {
+        target: label, requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
+        non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+      };
+      steps.push(step);
+      done(`[http ${label}] ${step.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(step.p50)} ms, p99 ${String(step.p99)} ms, non-2xx ${String(step.non2xx)}, errors ${String(step.errors)}`);
+    }
+  } finally {
+    await service.stop();
+  }
+  return steps;
+}
+
+function versions(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const redisVersion = (() => {
+    try {
+      return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim().split(' ')[2] ?? '?';
+    } catch {
+      return '?';
+    }
+  })();
+  return { node: process.version, redis: redisVersion, kafka: '3.9.1', ...pkg.dependencies };
+}
+
+export async function runBench(options: BenchOptions): Promise<{ json: string; md: string; result: BenchResult }> {
+  if (!existsSync(join(options.dist, 'main.js'))) throw new Error(`${options.dist}/main.js is missing: npm run build`);
+  const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  const logDir = join(tmpdir(), `fraud-bench-${runId}`);
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(options.out, { recursive: true });
+  if (!options.smoke && !existsSync(options.transactions)) {
+    done(`simulating the bench's history into ${options.transactions} (seeded, ~20 s)`);
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'models', 'simulator', 'simulate.ts'), '--out', resolve(options.transactions, '..'), '--days', '70', '--customers', '10000'], { stdio: 'inherit' });
+  }
+  const needed = Math.max(options.replay, options.naive, 20_000);
+  const txs = await loadTransactions(options.smoke ? null : options.transactions, options.smoke ? Math.max(options.replay, options.naive) : needed);
+
+  let stack: TestStack | null = null;
+  const external = process.env.BENCH_REDIS_URL !== undefined && process.env.BENCH_KAFKA_BROKERS !== undefined;
+  if (!external) {
+    done('starting a private Redis and Kafka for the bench');
+    stack = await startPrivateStack(join(ROOT, '.cache', 'bench', 'stack'), []);
+  }
+  const redisBase = external ? (process.env.BENCH_REDIS_URL ?? '') : (stack?.redisUrl ?? '');
+  // A database of its own: the bench flushes it between scenarios.
+  const env: Env = { redisUrl: `${redisBase.replace(/\/\d*$/, '')}/7`, brokers: (external ? (process.env.BENCH_KAFKA_BROKERS ?? '') : (stack?.kafkaBrokers ?? '')).split(','), options, runId, logDir };
+  const model = options.model === 'none' ? null : options.model;
+  const result: BenchResult = {
+    startedAt: new Date().toISOString(), smoke: options.smoke,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: Math.round(totalmem() / 1024 ** 3) },
+    versions: versions(),
+    config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
+    load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
+    stages: null, replay: null, naive: null, steady: null, http: null, redisBytesPerCard: null,
+  };
+  try {
+    if (options.scenarios.includes('stages')) {
+      done('[stages] parse, Redis, rules, model per batch size');
+      result.stages = await stageBenchmarks(txs.slice(0, options.smoke ? 2000 : 20_000), env.redisUrl, model, done);
+    }
+    if (options.scenarios.includes('replay')) {
+      result.replay = await replay(env, 'replay', txs.slice(0, options.replay));
+      result.redisBytesPerCard = await bytesPerCard(env.redisUrl, txs.slice(0, options.replay));
+    }
+    if (options.scenarios.includes('naive')) {
+      const slice = txs.slice(0, options.naive);
+      const batched = await replay(env, 'naive-batched', slice);
+      const perMessage = await replay(env, 'naive-per-message', slice, { KAFKA_PROCESSING: 'per-message' });
+      result.naive = { transactions: slice.length, batched, perMessage, ratio: Math.round((batched.decisionsPerSecond / perMessage.decisionsPerSecond) * 10) / 10 };
+    }
+    if (options.scenarios.includes('steady')) result.steady = await steady(env, txs);
+    if (options.scenarios.includes('http')) result.http = await http(env, txs);
+  } finally {
+    if (stack !== null) await stopPrivateStack(stack);
+  }
+
+  const base = join(options.out, `bench-${options.smoke ? 'smoke-' : ''}${runId}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const charts = writeCharts(base, result);
+  const md = markdown(result, charts.map((c) => c.replace(`${options.out}/`, '')));
+  writeFileSync(`${base}.md`, md);
+  done(`results: ${base}.json, ${base}.md${charts.length > 0 ? `, ${charts.join(', ')}` : ''} (service logs in ${logDir})`);
+  return { json: `${base}.json`, md: `${base}.md`, result };
+}
+
+/** Median MEMORY USAGE of the replayed cards' keys, over a sample of cards. */
+async function bytesPerCard(redisUrl: string, txs: readonly Transaction[]): Promise<{ medianBytes: number; cardsSampled: number; medianTransactions: number }> {
+  const counts = new Map<string, number>();
+  for (const tx of txs) counts.set(tx.cardId, (counts.get(tx.cardId) ?? 0) + 1);
+  const cards = [...counts.keys()].slice(0, 300);
+  const redis = new Redis(redisUrl);
+  try {
+    const bytes: number[] = [];
+    for (const card of cards) {
+      const sizes = await Promise.all(['e', 'p', 's', 'l'].map((k) => redis.memory('USAGE', `fd:c:{${card}}:${k}`)));
+      bytes.push(sizes.reduce<number>((sum, b) => sum + (b ?? 0), 0));
+    }
+    return { medianBytes: percentiles(bytes).p50, cardsSampled: cards.length, medianTransactions: percentiles(cards.map((c) => counts.get(c) ?? 0)).p50 };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function writeCharts(base: string, result: BenchResult): string[] {
+  const written: string[] = [];
+  if (result.steady !== null) {
+    const steps = result.steady.steps;
+    writePng(`${base}-steady-latency.png`, {
+      title: 'Kafka end-to-end latency per load step', xLabel: 'offered load (transactions/s)', yLabel: 'latency (ms)', markers: true,
+      series: (['p50', 'p95', 'p99'] as const).map((q) => ({ name: q, points: steps.map((s) => [s.targetRate, s.endToEndMs[q]] as const) })),
+    });
+    written.push(`${base}-steady-latency.png`);
+  }
+  const replays = [['replay', result.replay], ['batched', result.naive?.batched ?? null], ['per-message', result.naive?.perMessage ?? null]] as const;
+  const series = replays.filter(([, r]) => r !== null).map(([name, r]) => ({ name, points: r?.perSecond ?? [] }));
+  if (series.length > 0) {
+    writePng(`${base}-throughput.png`, { title: 'Catch-up throughput over time (exactly-once on)', xLabel: 'seconds since the service started', yLabel: 'decisions/s', series });
+    written.push(`${base}-throughput.png`);
+  }
+  if (result.http !== null) {
+    const fixed = result.http.filter((s) => s.target !== 'max');
+    writePng(`${base}-http-latency.png`, {
+      title: 'HTTP POST /v1/decisions latency per rate', xLabel: 'requests/s achieved', yLabel: 'latency (ms)', markers: true,
+      series: (['p50', 'p99'] as const).map((q) => ({ name: q, points: fixed.map((s) => [s.requestsPerSecond, s[q]] as const) })),
+    });
+    written.push(`${base}-http-latency.png`);
+  }
+  return written;
+}
+
+if (require.main === module) {
+  runBench(parseOptions(process.argv.slice(2))).catch((err: unknown) => {
+    console.error(err instanceof z.ZodError ? z.prettifyError(err) : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,92 @@
+import type { StepResult } from './kafka-load';
+import type { StageRow } from './stages';
+import type { Percentiles } from './stats';
+
+export interface ReplayResult {
+  readonly transactions: number;
+  readonly seconds: number;
+  /** Wall time from the service's start to the topic drained. */
+  readonly decisionsPerSecond: number;
+  /** From the first committed decision to the topic drained (start-up left out). */
+  readonly decisionsPerSecondAfterStart: number;
+  readonly rssMb: Percentiles;
+  /** [seconds since start, decisions/s over the last second] */
+  readonly perSecond: readonly (readonly [number, number])[];
+}
+
+export interface SteadyStep extends StepResult {
+  /** Mean per stage over the step from the service's own histograms (ms; batch sizes in transactions). */
+  readonly stageMeanMs: Record<string, number>;
+}
+
+export interface HttpStep {
+  readonly target: string;
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  smoke: boolean;
+  machine: { cores: number; cpu: string; memoryGb: number };
+  versions: Record<string, string>;
+  config: Record<string, string | number | boolean>;
+  load: Record<string, number | readonly number[]>;
+  stages: StageRow[] | null;
+  replay: ReplayResult | null;
+  naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number } | null;
+  steady: { steps: SteadyStep[]; rssMb: Percentiles } | null;
+  http: HttpStep[] | null;
+  redisBytesPerCard: { medianBytes: number; cardsSampled: number; medianTransactions: number } | null;
+}
+
+const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en') : '-');
+const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (typeof c === 'number' ? n(c) : c)).join(' | ')} |`)].join('\n');
+
+/** The human summary of one run; every number in it is in the JSON beside it. */
+export function markdown(r: BenchResult, charts: readonly string[]): string {
+  const out: string[] = [`# Benchmark ${r.smoke ? '(smoke run: proves the harness, its numbers mean nothing) ' : ''}${r.startedAt}`, ''];
+  out.push(`Machine: ${String(r.machine.cores)} cores (${r.machine.cpu}), ${String(r.machine.memoryGb)} GiB; Kafka, Redis, the service and the load generator all on it.`);
+  out.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  out.push(`Config: ${Object.entries(r.config).map(([k, v]) => `${k}=${String(v)}`).join(', ')}.`, '');
+  if (r.replay !== null) {
+    out.push('## Replay (catch-up) throughput, exactly-once on', '');
+    out.push(table(['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', 'service RSS p50 / max (MB)'], [[r.replay.transactions, r.replay.seconds.toFixed(1), r.replay.decisionsPerSecond, r.replay.decisionsPerSecondAfterStart, `${n(r.replay.rssMb.p50)} / ${n(r.replay.rssMb.max)}`]]), '');
+  }
+  if (r.naive !== null) {
+    out.push('## Batching against the naive per-message baseline (same transactions, same service)', '');
+    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s', 'after start-up'], [
+      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond, r.naive.batched.decisionsPerSecondAfterStart],
+      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond, r.naive.perMessage.decisionsPerSecondAfterStart],
+    ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput.`, '');
+  }
+  if (r.steady !== null) {
+    out.push('## Steady load on Kafka: end-to-end latency (input sent → decision seen by a read_committed reader)', '');
+    out.push(table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up'], r.steady.steps.map((s) => [
+      s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no',
+    ])), '', `Service RSS during the steps: p50 ${n(r.steady.rssMb.p50)} MB, max ${n(r.steady.rssMb.max)} MB.`, '');
+    const stages = [...new Set(r.steady.steps.flatMap((s) => Object.keys(s.stageMeanMs)))].sort();
+    out.push('Where the time went, from the service\'s own histograms (mean per observation; ms, batch sizes in transactions):', '');
+    out.push(table(['offered/s', ...stages], r.steady.steps.map((s) => [s.targetRate, ...stages.map((k) => s.stageMeanMs[k] ?? '-')])), '');
+  }
+  if (r.http !== null) {
+    out.push('## HTTP POST /v1/decisions (autocannon)', '');
+    out.push(table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts'], r.http.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts])), '');
+  }
+  if (r.stages !== null) {
+    out.push('## Stages on their own (medians)', '');
+    out.push(table(['stage', 'batch', 'ms/batch', 'us/transaction', 'Redis us/script'], r.stages.map((s) => [s.stage, s.batch, s.msPerBatch, s.usPerTx, s.redisUsPerScript ?? ''])), '');
+  }
+  if (r.redisBytesPerCard !== null) {
+    const b = r.redisBytesPerCard;
+    out.push(`Redis memory per card after the replay: median ${n(b.medianBytes)} bytes over ${String(b.cardsSampled)} cards (median ${String(b.medianTransactions)} transactions each in the replay).`, '');
+  }
+  for (const chart of charts) out.push(`![${chart}](${chart})`);
+  return `${out.join('\n')}\n`;
+}
