@@ -29,6 +29,7 @@ import { percentiles } from './lib/stats';
 import { cycle, loadTransactions } from './lib/transactions';
 
 const ROOT = resolve(__dirname, '..');
+const STALL_MS = 60_000;
 const list = (s: string) => s.split(',').filter((x) => x !== '');
 const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.number().int().min(1)));
 
@@ -157,10 +158,15 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   const started = Date.now();
   const timeline: [number, number][] = [];
   let last = { committed: 0, end: txs.length };
+  let movedAt = Date.now();
   try {
     for (;;) {
       await sleep(1000);
-      last = await groupProgress(admin, groupId, topics.transactions);
+      const now = await groupProgress(admin, groupId, topics.transactions);
+      if (now.committed > last.committed) movedAt = Date.now();
+      last = now;
+      // A crashed or wedged service would otherwise keep the bench waiting for ever.
+      if (Date.now() - movedAt > STALL_MS) throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`);
       const seconds = (Date.now() - started) / 1000;
       timeline.push([seconds, last.committed]);
       const rate = last.committed / seconds;

@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseOptions, runBench } from '../../load-tests/bench';
+import type { BenchResult } from '../../load-tests/lib/report';
+import { buildService } from '../../scripts/build';
+
+/**
+ * The benchmark's smoke run: every scenario, a few seconds each, against the test stack. It
+ * proves `npm run bench` works end to end and writes its results; its timings are noise on a
+ * shared CI machine and nothing here looks at them.
+ */
+describe('npm run bench --smoke', () => {
+  let dist = '';
+  let out = '';
+  const saved = { redis: process.env.BENCH_REDIS_URL, kafka: process.env.BENCH_KAFKA_BROKERS };
+
+  beforeAll(() => {
+    dist = buildService(join(__dirname, '..', '..', '.cache', `test-dist-${String(process.pid)}`));
+    out = mkdtempSync(join(tmpdir(), 'fraud-bench-smoke-'));
+    process.env.BENCH_REDIS_URL = process.env.REDIS_URL;
+    process.env.BENCH_KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+  }, 180_000);
+  afterAll(() => {
+    rmSync(dist, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+    process.env.BENCH_REDIS_URL = saved.redis;
+    process.env.BENCH_KAFKA_BROKERS = saved.kafka;
+  });
+
+  it('runs every scenario and writes JSON, Markdown and PNG charts', async () => {
+    const { json, md } = await runBench(parseOptions(['--smoke', '--out', out, '--dist', dist]));
+
+    const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+    expect(result.smoke).toBe(true);
+    expect(result.machine.cores).toBeGreaterThan(0);
+    expect(result.versions).toMatchObject({ kafkajs: '2.2.4', 'onnxruntime-node': '1.30.0' });
+    // Every scenario ran to the end: each replay drained its topic, every steady message got
+    // its decision, HTTP answered without a server error.
+    expect(result.stages?.map((s) => s.stage)).toEqual(expect.arrayContaining(['parse+validate', 'redis velocity scripts', 'rules', 'model']));
+    expect(result.replay).toMatchObject({ transactions: result.load.replay });
+    expect(result.replay?.decisionsPerSecond).toBeGreaterThan(0);
+    expect(result.naive?.batched.transactions).toBe(result.naive?.perMessage.transactions);
+    expect(result.naive?.ratio).toBeGreaterThan(0);
+    for (const step of result.steady?.steps ?? []) {
+      expect(step.decided).toBe(step.sent);
+      expect(step.stageMeanMs).toHaveProperty('commit');
+    }
+    expect(result.steady?.steps).toHaveLength(1);
+    expect(result.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
+    for (const step of result.http ?? []) {
+      expect(step.requestsPerSecond).toBeGreaterThan(0);
+      expect(step.non2xx).toBe(0);
+    }
+    expect(result.redisBytesPerCard?.medianBytes).toBeGreaterThan(0);
+
+    const summary = readFileSync(md, 'utf8');
+    for (const heading of ['Replay (catch-up)', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own']) expect(summary).toContain(heading);
+    for (const chart of ['steady-latency', 'throughput', 'http-latency']) {
+      const png = json.replace(/\.json$/, `-${chart}.png`);
+      expect(existsSync(png)).toBe(true);
+      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+      expect(summary).toContain(`(${png.replace(`${out}/`, '')})`);
+    }
+  }, 300_000);
+});
