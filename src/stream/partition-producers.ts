@@ -45,6 +45,12 @@ export class PartitionProducers {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.options.transactionTimeoutMs,
+      // The broker answers CONCURRENT_TRANSACTIONS while it is still writing the previous
+      // transaction's markers, which is routine for back-to-back transactions on a busy
+      // partition; kafkajs then waits its initial retry time (200 ms from the client config)
+      // before the retry. 20 ms, as the Java producer does for this case, cut that stall from
+      // the steady-load latency. Retries stay unlimited, as exactly-once requires.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 20 },
       // Java-compatible murmur2, so other clients agree on a key's partition.
       createPartitioner: Partitioners.DefaultPartitioner,
     });
