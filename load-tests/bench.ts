@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--scenarios replay,naive,steady,http,stages] [--replay 1000000]
+ * `npm run bench [-- --smoke] [--cpu-prof] [--scenarios replay,naive,steady,http,stages] [--replay 1000000]
  *   [--rates 1000,5000,10000,20000] [--step-seconds 60] [--http-seconds 20] [--naive 10000]
  *   [--transactions FILE] [--model PATH|none] [--out DIR]`
  *
@@ -24,6 +24,7 @@ import { writePng } from './lib/charts';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape } from './lib/service-metrics';
+import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
 import { percentiles } from './lib/stats';
 import { cycle, loadTransactions } from './lib/transactions';
@@ -35,6 +36,7 @@ const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.
 
 const optionsSchema = z.object({
   smoke: z.boolean(),
+  cpuProf: z.boolean(),
   scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'naive', 'steady', 'http', 'stages'])).min(1)),
   replay: z.coerce.number().int().min(100),
   naive: z.coerce.number().int().min(100),
@@ -54,6 +56,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     args: [...argv],
     options: {
       smoke: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
       scenarios: { type: 'string', default: 'stages,replay,naive,steady,http' },
       replay: { type: 'string' }, naive: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' },
       'http-rates': { type: 'string' }, 'http-seconds': { type: 'string' },
@@ -68,6 +71,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return optionsSchema.parse({
     ...values,
     smoke,
+    cpuProf: values['cpu-prof'],
     transactions: smoke ? '' : values.transactions,
     replay: values.replay ?? (smoke ? '2000' : '1000000'),
     naive: values.naive ?? (smoke ? '300' : '10000'),
@@ -118,6 +122,8 @@ interface Env {
   readonly logDir: string;
 }
 
+const profileDir = (env: Env, name: string) => join(env.logDir, `profile-${name}`);
+
 /** One scenario's service: its own topics, consumer group and Redis database state. */
 async function startService(env: Env, name: string, extra: Record<string, string>): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
   const prefix = `bench-${env.runId}-${name}`;
@@ -138,6 +144,8 @@ async function startService(env: Env, name: string, extra: Record<string, string
       KAFKA_GROUP_ID: groupId, TOPIC_TRANSACTIONS: topics.transactions, TOPIC_DECISIONS: topics.decisions, TOPIC_REVIEW_QUEUE: `${prefix}-review`,
       TOPIC_DLQ: `${prefix}-dlq`, TOPIC_SHADOW: `${prefix}-shadow`, TOPIC_LABELS: `${prefix}-labels`,
       MODEL_PATH: env.options.model, MODEL_RELOAD_INTERVAL_MS: '0', ...extra,
+      // V8 writes the profile when the process exits (the scenario stops it with SIGTERM).
+      ...(env.options.cpuProf ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir(env, name)}` } : {}),
     },
   });
   return { service, topics, groupId };
@@ -298,7 +306,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     versions: versions(),
     config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
     load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
-    stages: null, replay: null, naive: null, steady: null, http: null, redisBytesPerCard: null,
+    stages: null, replay: null, naive: null, steady: null, http: null, redisBytesPerCard: null, profiles: null,
   };
   try {
     if (options.scenarios.includes('stages')) {
@@ -319,6 +327,13 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     if (options.scenarios.includes('http')) result.http = await http(env, txs);
   } finally {
     if (stack !== null) await stopPrivateStack(stack);
+  }
+  if (options.cpuProf) {
+    result.profiles = {};
+    for (const name of ['replay', 'naive-batched', 'naive-per-message', 'steady', 'http']) {
+      const summary = existsSync(profileDir(env, name)) ? summariseProfile(profileDir(env, name)) : null;
+      if (summary !== null) result.profiles[name] = summary;
+    }
   }
 
   const base = join(options.out, `bench-${options.smoke ? 'smoke-' : ''}${runId}`);

@@ -1,4 +1,5 @@
 import type { StepResult } from './kafka-load';
+import type { ProfileSummary } from './profile';
 import type { StageRow } from './stages';
 import type { Percentiles } from './stats';
 
@@ -43,6 +44,8 @@ export interface BenchResult {
   steady: { steps: SteadyStep[]; rssMb: Percentiles } | null;
   http: HttpStep[] | null;
   redisBytesPerCard: { medianBytes: number; cardsSampled: number; medianTransactions: number } | null;
+  /** With --cpu-prof: the service's CPU profile per scenario. */
+  profiles: Record<string, ProfileSummary> | null;
 }
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en') : '-');
@@ -86,6 +89,11 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   if (r.redisBytesPerCard !== null) {
     const b = r.redisBytesPerCard;
     out.push(`Redis memory per card after the replay: median ${n(b.medianBytes)} bytes over ${String(b.cardsSampled)} cards (median ${String(b.medianTransactions)} transactions each in the replay).`, '');
+  }
+  for (const [name, p] of Object.entries(r.profiles ?? {})) {
+    out.push(`## CPU profile of the service: ${name} (${String(p.seconds)} s, self time; the run's figures include the profiler)`, '');
+    out.push(table(['area', '% of samples'], p.byArea.filter((a) => a.percent >= 0.5).map((a) => [a.area, a.percent])), '');
+    out.push(table(['function', '% self'], p.topFunctions.map((f) => [`\`${f.fn}\``, f.percent])), '', `Profile: \`${p.file}\` (open it in Chrome DevTools or speedscope for the flame graph).`, '');
   }
   for (const chart of charts) out.push(`![${chart}](${chart})`);
   return `${out.join('\n')}\n`;

@@ -79,8 +79,15 @@ end
 local added = redis.call('SADD', dedupe, txh)
 if added == 1 then
   redis.call('EXPIRE', dedupe, ttl)
-  -- Every bucket change of this event goes out in one HSET.
-  local set = { mName, (tonumber(state[4]) or 0) + 1, hName, (tonumber(state[5]) or 0) + 1 }
+  -- Every bucket change of this event goes out in one HSET. A bucket the cleanup below has
+  -- already passed (an event more than an hour, or a day, behind the base) is not written:
+  -- in order it would have been dropped by now, and it would linger until the key's TTL.
+  -- On a replay, partitions run at different paces and a busy merchant's events arrive hours
+  -- out of order; those lingering buckets grew one merchant's hash to ~6,000 fields, every
+  -- HGETALL below read them all, and a 1M-transaction replay slowed from ~5,000/s to ~2,000/s.
+  local set = {}
+  if not baseMinute or minute > baseMinute - 61 then set[#set + 1] = mName set[#set + 1] = (tonumber(state[4]) or 0) + 1 end
+  if not baseMinute or hour > math.floor(baseMinute / 60) - 25 then set[#set + 1] = hName set[#set + 1] = (tonumber(state[5]) or 0) + 1 end
   if not baseMinute or minute > baseMinute then
     -- A new latest minute is the base now; c1h/c24h above are its totals. Once per new
     -- minute, drop minute buckets older than 1 h and hour buckets older than 24 h.
@@ -93,9 +100,11 @@ if added == 1 then
         for m = mFrom, mTo do old[#old + 1] = 'm' .. m end
         for h = hFrom, hTo do old[#old + 1] = 'h' .. h end
       else
+        -- Every bucket behind the new windows, however old (a jump of more than 200 minutes
+        -- or 60 hours leaves some below mFrom / hFrom).
         for k in pairs(allFields()) do
           local p, n = string.sub(k, 1, 1), tonumber(string.sub(k, 2))
-          if n and ((p == 'm' and n >= mFrom and n <= mTo) or (p == 'h' and n >= hFrom and n <= hTo)) then old[#old + 1] = k end
+          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo)) then old[#old + 1] = k end
         end
       end
       if #old > 0 then redis.call('HDEL', buckets, unpack(old)) end
@@ -112,7 +121,7 @@ if added == 1 then
       if hour < baseHour and hour >= baseHour - 24 then set[#set + 1] = 'b24' set[#set + 1] = b24 + 1 end
     end
   end
-  redis.call('HSET', buckets, unpack(set))
+  if #set > 0 then redis.call('HSET', buckets, unpack(set)) end
   redis.call('EXPIRE', buckets, ttl)
 end
 return { 1 - added, c1h, c24h, fraud7, fraud30 }

@@ -107,6 +107,23 @@ describe('velocity and profile scripts on real Redis', () => {
     expect(features.merchant).toEqual({ count1h: 2, count24h: 3, frauds7d: 0, frauds30d: 0 });
   });
 
+  it('keeps the buckets of a merchant bounded, and its counts exact, when its events arrive hours out of order', async () => {
+    // A replay: two partitions carry the same merchant's traffic, one running 5 h behind the
+    // other. Buckets that in order would already have been dropped must not be written.
+    const merchant = aTransaction().merchantId;
+    for (let i = 0; i < 600; i += 30) {
+      const ahead = Array.from({ length: 30 }, (_, j) => aTransaction({ merchantId: merchant, occurredAt: at(T, (i + j) * MINUTE) }));
+      const behind = Array.from({ length: 30 }, (_, j) => aTransaction({ merchantId: merchant, occurredAt: at(T, (i + j) * MINUTE - 5 * HOUR) }));
+      await run(...ahead.flatMap((a, j) => [a, behind[j] ?? a]));
+    }
+    // At most the 61 minutes and 25 hours the windows can read, plus the three totals.
+    expect(await redis.hlen(`fd:m:{${merchant}}:b`)).toBeLessThanOrEqual(61 + 25 + 3);
+    const { features } = await one(aTransaction({ merchantId: merchant, occurredAt: at(T, 600 * MINUTE) }));
+    // The last hour holds one event a minute from the leading partition; the 24 h window every
+    // event of both (12:00-21:59 and 07:00-16:59, all before 22:00).
+    expect(features.merchant).toMatchObject({ count1h: 60, count24h: 1200 });
+  });
+
   it('expires a card that goes quiet, and trims events older than the retention', async () => {
     const shortLived = new VelocityStore({ ...DEFAULT_VELOCITY_LIMITS, cardEventRetentionMs: 10 * MINUTE, cardTtlSeconds: 1, merchantTtlSeconds: 1 });
     const card = aTransaction().cardId;
