@@ -47,7 +47,8 @@ export function summariseProfile(dir: string, top = 12): ProfileSummary | null {
     const { functionName, url, lineNumber } = node.callFrame;
     const where = area(url, functionName);
     byArea.set(where, (byArea.get(where) ?? 0) + hits);
-    const fn = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '' : `${url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${String(lineNumber + 1)}`}`.trim();
+    const file = url.includes('node_modules/') ? url.replace(/^.*node_modules\//, '') : url.replace(/^.*\/dist\//, 'dist/');
+    const fn = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '' : `${file}:${String(lineNumber + 1)}`}`.trim();
     byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
   }
   const pct = (x: number) => Math.round((x / Math.max(1, total)) * 1000) / 10;

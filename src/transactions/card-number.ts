@@ -29,7 +29,21 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** Digits in `text`, counting stops at `enough`. */
+function digitsAtLeast(text: string, enough: number): boolean {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++n >= enough) return true;
+  }
+  return false;
+}
+
 function textHasCardNumber(text: string): boolean {
+  // Most fields (ids, keys, amounts) hold fewer than 13 digits and cannot contain a card
+  // number; counting is far cheaper than the pattern's lookarounds. The replay's CPU profile
+  // had this function at 6.2% of the service's samples.
+  if (!digitsAtLeast(text, 13)) return false;
   for (const match of text.matchAll(PAN_CANDIDATE)) {
     const digits = match[0].replace(/[ -]/g, '');
     if (looksLikeCardNumber(digits)) return true;
