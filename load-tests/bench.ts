@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --smoke] [--cpu-prof] [--scenarios replay,naive,steady,http,stages] [--replay 1000000]
- *   [--rates 1000,5000,10000,20000] [--step-seconds 60] [--http-seconds 20] [--naive 10000]
+ *   [--rates 1000,5000,10000,20000] [--step-seconds 60] [--http-seconds 20] [--naive 30000]
  *   [--transactions FILE] [--model PATH|none] [--out DIR]`
  *
  * Starts a private Redis and Kafka (or uses BENCH_REDIS_URL / BENCH_KAFKA_BROKERS), runs the
@@ -74,7 +74,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cpuProf: values['cpu-prof'],
     transactions: smoke ? '' : values.transactions,
     replay: values.replay ?? (smoke ? '2000' : '1000000'),
-    naive: values.naive ?? (smoke ? '300' : '10000'),
+    naive: values.naive ?? (smoke ? '300' : '30000'),
     rates: values.rates ?? (smoke ? '300' : '1000,5000,10000,20000'),
     stepSeconds: values['step-seconds'] ?? (smoke ? '2' : '60'),
     httpRates: values['http-rates'] ?? (smoke ? '200' : '1000,2000,4000'),
@@ -210,6 +210,7 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
   const rss = new RssSampler(service.pid);
   const load = await SteadyLoad.start(kafkaOf(env.brokers), topics.decisions);
   const steps: SteadyStep[] = [];
+  const notRun: number[] = [];
   try {
     // Warm-up, not recorded: the first batches pay for fencing the partitions' producers, JIT
     // and the model's first runs, which is start-up and not steady state.
@@ -228,12 +229,18 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
       const stageMeanMs = meansBetween(before, await scrape(service.baseUrl));
       steps.push({ ...step, stageMeanMs });
       done(`[steady ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`);
+      // A higher rate can only fall further behind, on top of this step's backlog.
+      if (!step.keptUp) {
+        notRun.push(...env.options.rates.filter((r) => r > rate));
+        if (notRun.length > 0) done(`[steady] ${rate.toLocaleString('en')}/s did not keep up: ${notRun.map((r) => `${r.toLocaleString('en')}/s`).join(', ')} not run`);
+        break;
+      }
     }
   } finally {
     await load.stop();
     await service.stop();
   }
-  return { steps, rssMb: percentiles(rss.stop()) };
+  return { steps, notRun, rssMb: percentiles(rss.stop()) };
 }
 
 async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[]> {
@@ -306,25 +313,45 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     versions: versions(),
     config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
     load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
-    stages: null, replay: null, naive: null, steady: null, http: null, redisBytesPerCard: null, profiles: null,
+    stages: null, replay: null, naive: null, steady: null, http: null, redisBytesPerCard: null, profiles: null, errors: {},
+  };
+  // A scenario that fails is recorded and the others still run: a long run is not lost to one.
+  const attempt = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      result.errors[name] = message;
+      done(`[${name}] failed: ${message}`);
+    }
   };
   try {
     if (options.scenarios.includes('stages')) {
-      done('[stages] parse, Redis, rules, model per batch size');
-      result.stages = await stageBenchmarks(txs.slice(0, options.smoke ? 2000 : 20_000), env.redisUrl, model, done);
+      await attempt('stages', async () => {
+        done('[stages] parse, Redis, rules, model per batch size');
+        result.stages = await stageBenchmarks(txs.slice(0, options.smoke ? 2000 : 20_000), env.redisUrl, model, done);
+      });
     }
     if (options.scenarios.includes('replay')) {
-      result.replay = await replay(env, 'replay', txs.slice(0, options.replay));
-      result.redisBytesPerCard = await bytesPerCard(env.redisUrl, txs.slice(0, options.replay));
+      await attempt('replay', async () => {
+        result.replay = await replay(env, 'replay', txs.slice(0, options.replay));
+        result.redisBytesPerCard = await bytesPerCard(env.redisUrl, txs.slice(0, options.replay));
+      });
     }
     if (options.scenarios.includes('naive')) {
-      const slice = txs.slice(0, options.naive);
-      const batched = await replay(env, 'naive-batched', slice);
-      const perMessage = await replay(env, 'naive-per-message', slice, { KAFKA_PROCESSING: 'per-message' });
-      result.naive = { transactions: slice.length, batched, perMessage, ratio: Math.round((batched.decisionsPerSecond / perMessage.decisionsPerSecond) * 10) / 10 };
+      await attempt('naive', async () => {
+        const slice = txs.slice(0, options.naive);
+        const batched = await replay(env, 'naive-batched', slice);
+        const perMessage = await replay(env, 'naive-per-message', slice, { KAFKA_PROCESSING: 'per-message' });
+        const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
+        result.naive = {
+          transactions: slice.length, batched, perMessage, ratio: ratio(batched.decisionsPerSecond, perMessage.decisionsPerSecond),
+          ratioAfterStart: ratio(batched.decisionsPerSecondAfterStart, perMessage.decisionsPerSecondAfterStart),
+        };
+      });
     }
-    if (options.scenarios.includes('steady')) result.steady = await steady(env, txs);
-    if (options.scenarios.includes('http')) result.http = await http(env, txs);
+    if (options.scenarios.includes('steady')) await attempt('steady', async () => { result.steady = await steady(env, txs); });
+    if (options.scenarios.includes('http')) await attempt('http', async () => { result.http = await http(env, txs); });
   } finally {
     if (stack !== null) await stopPrivateStack(stack);
   }

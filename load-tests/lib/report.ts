@@ -40,12 +40,14 @@ export interface BenchResult {
   load: Record<string, number | readonly number[]>;
   stages: StageRow[] | null;
   replay: ReplayResult | null;
-  naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number } | null;
-  steady: { steps: SteadyStep[]; rssMb: Percentiles } | null;
+  naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number; ratioAfterStart: number } | null;
+  steady: { steps: SteadyStep[]; notRun: number[]; rssMb: Percentiles } | null;
   http: HttpStep[] | null;
   redisBytesPerCard: { medianBytes: number; cardsSampled: number; medianTransactions: number } | null;
   /** With --cpu-prof: the service's CPU profile per scenario. */
   profiles: Record<string, ProfileSummary> | null;
+  /** Scenarios that failed, with the error; the others still ran. */
+  errors: Record<string, string>;
 }
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en') : '-');
@@ -58,6 +60,8 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   out.push(`Machine: ${String(r.machine.cores)} cores (${r.machine.cpu}), ${String(r.machine.memoryGb)} GiB; Kafka, Redis, the service and the load generator all on it.`);
   out.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   out.push(`Config: ${Object.entries(r.config).map(([k, v]) => `${k}=${String(v)}`).join(', ')}.`, '');
+  out.push(`Load: ${Object.entries(r.load).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join('; ')}.`, '');
+  for (const [name, message] of Object.entries(r.errors)) out.push(`**${name} failed**: ${message}`, '');
   if (r.replay !== null) {
     out.push('## Replay (catch-up) throughput, exactly-once on', '');
     out.push(table(['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', 'service RSS p50 / max (MB)'], [[r.replay.transactions, r.replay.seconds.toFixed(1), r.replay.decisionsPerSecond, r.replay.decisionsPerSecondAfterStart, `${n(r.replay.rssMb.p50)} / ${n(r.replay.rssMb.max)}`]]), '');
@@ -67,13 +71,15 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
     out.push(table(['mode', 'transactions', 'seconds', 'decisions/s', 'after start-up'], [
       ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond, r.naive.batched.decisionsPerSecondAfterStart],
       ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond, r.naive.perMessage.decisionsPerSecondAfterStart],
-    ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput.`, '');
+    ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput (${String(r.naive.ratioAfterStart)}x after start-up).`, '');
   }
   if (r.steady !== null) {
     out.push('## Steady load on Kafka: end-to-end latency (input sent → decision seen by a read_committed reader)', '');
     out.push(table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up'], r.steady.steps.map((s) => [
       s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no',
-    ])), '', `Service RSS during the steps: p50 ${n(r.steady.rssMb.p50)} MB, max ${n(r.steady.rssMb.max)} MB.`, '');
+    ])), '');
+    if (r.steady.notRun.length > 0) out.push(`Not run: ${r.steady.notRun.map((x) => `${n(x)}/s`).join(', ')}, because a lower rate did not keep up (a higher one can only fall further behind).`, '');
+    out.push(`Service RSS during the steps: p50 ${n(r.steady.rssMb.p50)} MB, max ${n(r.steady.rssMb.max)} MB.`, '');
     const stages = [...new Set(r.steady.steps.flatMap((s) => Object.keys(s.stageMeanMs)))].sort();
     out.push('Where the time went, from the service\'s own histograms (mean per observation; ms, batch sizes in transactions):', '');
     out.push(table(['offered/s', ...stages], r.steady.steps.map((s) => [s.targetRate, ...stages.map((k) => s.stageMeanMs[k] ?? '-')])), '');

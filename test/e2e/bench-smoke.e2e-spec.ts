@@ -33,6 +33,7 @@ describe('npm run bench --smoke', () => {
 
     const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
     expect(result.smoke).toBe(true);
+    expect(result.errors).toEqual({});
     expect(result.machine.cores).toBeGreaterThan(0);
     expect(result.versions).toMatchObject({ kafkajs: '2.2.4', 'onnxruntime-node': '1.30.0' });
     // Every scenario ran to the end: each replay drained its topic, every steady message got
