@@ -390,6 +390,36 @@ async function bytesPerCard(redisUrl: string, txs: readonly Transaction[]): Prom
   }
 }
 
+/**
+ * Committed offsets move in steps (one Kafka batch of thousands at a time), so a per-second
+ * rate swings between 0 and twice the mean; the chart shows the rate over the last `window`
+ * samples.
+ */
+function movingRate(perSecond: readonly (readonly [number, number])[], window: number): [number, number][] {
+  const cumulative: [number, number][] = [];
+  let total = 0;
+  let previous = 0;
+  for (const [s, rate] of perSecond) {
+    total += rate * (s - previous);
+    previous = s;
+    cumulative.push([s, total]);
+  }
+  return cumulative.map(([s, c], i) => {
+    const [s0, c0] = i >= window ? (cumulative[i - window] ?? [0, 0]) : [0, 0];
+    return [s, s > s0 ? Math.round((c - c0) / (s - s0)) : 0];
+  });
+}
+
+/** `--report FILE.json`: writes the Markdown and charts of an earlier run again. */
+function rerender(json: string): void {
+  const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+  const base = json.replace(/\.json$/, '');
+  const dir = resolve(json, '..');
+  const charts = writeCharts(base, result);
+  writeFileSync(`${base}.md`, markdown(result, charts.map((c) => c.replace(`${dir}/`, ''))));
+  done(`rewrote ${base}.md${charts.length > 0 ? `, ${charts.join(', ')}` : ''}`);
+}
+
 function writeCharts(base: string, result: BenchResult): string[] {
   const written: string[] = [];
   if (result.steady !== null) {
@@ -401,9 +431,9 @@ function writeCharts(base: string, result: BenchResult): string[] {
     written.push(`${base}-steady-latency.png`);
   }
   const replays = [['replay', result.replay], ['batched', result.naive?.batched ?? null], ['per-message', result.naive?.perMessage ?? null]] as const;
-  const series = replays.filter(([, r]) => r !== null).map(([name, r]) => ({ name, points: r?.perSecond ?? [] }));
+  const series = replays.filter(([, r]) => r !== null).map(([name, r]) => ({ name, points: movingRate(r?.perSecond ?? [], 5) }));
   if (series.length > 0) {
-    writePng(`${base}-throughput.png`, { title: 'Catch-up throughput over time (exactly-once on)', xLabel: 'seconds since the service started', yLabel: 'decisions/s', series });
+    writePng(`${base}-throughput.png`, { title: 'Catch-up throughput over time (exactly-once on, 5 s moving average)', xLabel: 'seconds since the service started', yLabel: 'decisions/s', series });
     written.push(`${base}-throughput.png`);
   }
   if (result.http !== null) {
@@ -417,7 +447,9 @@ function writeCharts(base: string, result: BenchResult): string[] {
   return written;
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv[2] === '--report' && process.argv[3] !== undefined) {
+  rerender(process.argv[3]);
+} else if (require.main === module) {
   runBench(parseOptions(process.argv.slice(2))).catch((err: unknown) => {
     console.error(err instanceof z.ZodError ? z.prettifyError(err) : err);
     process.exit(1);
