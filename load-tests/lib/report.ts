@@ -40,7 +40,7 @@ export interface BenchResult {
   load: Record<string, number | readonly number[]>;
   stages: StageRow[] | null;
   replay: ReplayResult | null;
-  naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number; ratioAfterStart: number } | null;
+  naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number } | null;
   steady: { steps: SteadyStep[]; notRun: number[]; rssMb: Percentiles } | null;
   http: HttpStep[] | null;
   redisBytesPerCard: { medianBytes: number; cardsSampled: number; medianTransactions: number } | null;
@@ -68,10 +68,12 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   }
   if (r.naive !== null) {
     out.push('## Batching against the naive per-message baseline (same transactions, same service)', '');
-    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s', 'after start-up'], [
-      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond, r.naive.batched.decisionsPerSecondAfterStart],
-      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond, r.naive.perMessage.decisionsPerSecondAfterStart],
-    ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput (${String(r.naive.ratioAfterStart)}x after start-up).`, '');
+    // Wall time from the service's readiness: the batched run is a few seconds long, too short
+    // for an "after start-up" rate read from 1 s samples of committed offsets.
+    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s'], [
+      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond],
+      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond],
+    ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput.`, '');
   }
   if (r.steady !== null) {
     out.push('## Steady load on Kafka: end-to-end latency (input sent → decision seen by a read_committed reader)', '');
