@@ -42,6 +42,7 @@ export const ENV_VARS = {
   KAFKA_CONSUMER_ENABLED: v(bool, 'true', 'Consume `transactions` from Kafka. `false` runs the HTTP endpoint only.'),
   KAFKA_CONCURRENT_PARTITIONS: v(int(1, 1000), '6', 'Partitions whose batches are decided and committed at the same time, each with its own transactional producer. Bounds in-flight work together with KAFKA_MICRO_BATCH and the fetch size.'),
   KAFKA_MAX_MESSAGE_BYTES: v(int(1024, 10_485_760), '65536', 'Largest accepted transaction message; larger ones go to the DLQ.'),
+  KAFKA_FETCH_BYTES_PER_PARTITION: v(int(65_536, 104_857_600), '1048576', 'Most bytes fetched per partition in one fetch: bounds a Kafka batch, and with KAFKA_CONCURRENT_PARTITIONS the transactions in flight (memory).'),
   KAFKA_MICRO_BATCH: v(int(1, 10_000), '200', 'Most transactions per micro-batch (one Redis round trip, one model call) on the Kafka path.'),
   KAFKA_PROCESSING: v(z.enum(['batch', 'per-message']), 'batch', '`batch`: micro-batches, one Redis round trip, one model call and one Kafka transaction per batch. `per-message`: kafkajs `eachMessage`, each of those per transaction, as most examples do; only for the benchmark\'s baseline.'),
   KAFKA_BATCH_DEADLINE_MS: v(int(100, 600_000), '5000', 'Deadline of one micro-batch on the Kafka path. A batch that misses it (or hits a Redis error) is retried whole, with backoff, never decided degraded.'),

@@ -30,6 +30,7 @@ function toNested(raw: Raw) {
       concurrentPartitions: raw.KAFKA_CONCURRENT_PARTITIONS,
       maxMessageBytes: raw.KAFKA_MAX_MESSAGE_BYTES,
       microBatch: raw.KAFKA_MICRO_BATCH,
+      fetchBytesPerPartition: raw.KAFKA_FETCH_BYTES_PER_PARTITION,
       processing: raw.KAFKA_PROCESSING,
       batchDeadlineMs: raw.KAFKA_BATCH_DEADLINE_MS,
       transactionTimeoutMs: raw.KAFKA_TRANSACTION_TIMEOUT_MS,

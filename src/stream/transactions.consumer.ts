@@ -78,7 +78,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       sessionTimeout: kafka.sessionTimeoutMs,
       heartbeatInterval: Math.floor(kafka.sessionTimeoutMs / 10),
       readUncommitted: false,
-      maxBytesPerPartition: 1_048_576,
+      maxBytesPerPartition: kafka.fetchBytesPerPartition,
       // A fetch returns as soon as data arrives; this only bounds an idle long poll, which
       // disconnect() waits for, so it is what a graceful shutdown costs at most.
       maxWaitTimeInMs: 1000,
