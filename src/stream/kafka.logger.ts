@@ -8,12 +8,21 @@ import { logLevel, type logCreator } from 'kafkajs';
  */
 const IGNORED = ['Limiting retries for the idempotent producer'];
 
+/**
+ * Routine broker refusals that kafkajs retries at once: CONCURRENT_TRANSACTIONS comes whenever
+ * a partition's next transaction starts while the previous one's markers are still being
+ * written (many times a minute under load). If the retries run out, the batch fails and the
+ * consumer logs that itself.
+ */
+const ROUTINE = ['another concurrent operation on the same transaction'];
+
 /** Routes kafkajs's own logs into the service's JSON log, warnings and up only. */
 export const kafkaLogCreator: logCreator = () => {
   const logger = new Logger('kafkajs');
   return ({ namespace, level, log }) => {
     const { message, ...rest } = log;
     if (IGNORED.some((text) => message.startsWith(text))) return;
+    if (ROUTINE.some((text) => message.includes(text) || String(log.error ?? '').includes(text))) return;
     const extra = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'timestamp' && k !== 'logger'));
     const text = `${namespace}: ${message}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}`;
     // kafkajs logs every error response from a broker at error level, including the
