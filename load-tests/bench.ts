@@ -122,6 +122,24 @@ interface Env {
   readonly logDir: string;
 }
 
+/**
+ * What a bench killed mid-run must not leave behind: the stack's servers run detached (their own
+ * process group, so a Ctrl-C does not reach them) and a scenario's service is a child that
+ * outlives its parent. The command line kills them on exit and on SIGINT/SIGTERM.
+ */
+const leftovers: { stack: TestStack | null; services: Set<ServiceProcess> } = { stack: null, services: new Set() };
+
+function killLeftovers(): void {
+  for (const service of leftovers.services) service.kill('SIGKILL');
+  for (const pid of leftovers.stack?.pids ?? []) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 const profileDir = (env: Env, name: string) => join(env.logDir, `profile-${name}`);
 
 /** One scenario's service: its own topics, consumer group and Redis database state. */
@@ -148,6 +166,8 @@ async function startService(env: Env, name: string, extra: Record<string, string
       NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', process.env.BENCH_SERVICE_NODE_OPTIONS ?? '', env.options.cpuProf ? `--cpu-prof --cpu-prof-dir=${profileDir(env, name)}` : ''].join(' ').trim(),
     },
   });
+  leftovers.services.add(service);
+  void service.exited.then(() => leftovers.services.delete(service));
   return { service, topics, groupId };
 }
 
@@ -302,6 +322,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
   if (!external) {
     done('starting a private Redis and Kafka for the bench');
     stack = await startPrivateStack(join(ROOT, '.cache', 'bench', 'stack'), []);
+    leftovers.stack = stack;
   }
   const redisBase = external ? (process.env.BENCH_REDIS_URL ?? '') : (stack?.redisUrl ?? '');
   // A database of its own: the bench flushes it between scenarios.
@@ -353,7 +374,10 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     if (options.scenarios.includes('steady')) await attempt('steady', async () => { result.steady = await steady(env, txs); });
     if (options.scenarios.includes('http')) await attempt('http', async () => { result.http = await http(env, txs); });
   } finally {
-    if (stack !== null) await stopPrivateStack(stack);
+    if (stack !== null) {
+      await stopPrivateStack(stack);
+      leftovers.stack = null;
+    }
   }
   if (options.cpuProf) {
     result.profiles = {};
@@ -450,6 +474,13 @@ function writeCharts(base: string, result: BenchResult): string[] {
 if (require.main === module && process.argv[2] === '--report' && process.argv[3] !== undefined) {
   rerender(process.argv[3]);
 } else if (require.main === module) {
+  process.once('exit', killLeftovers);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killLeftovers();
+      process.exit(130);
+    });
+  }
   runBench(parseOptions(process.argv.slice(2))).catch((err: unknown) => {
     console.error(err instanceof z.ZodError ? z.prettifyError(err) : err);
     process.exit(1);
