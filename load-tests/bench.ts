@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ensureTopics } from '../scripts/stack/kafka';
+import { ensureTopics, KAFKA_VERSION } from '../scripts/stack/kafka';
 import { freePort, sleep } from '../scripts/stack/process';
 import { startServiceProcess, type ServiceProcess } from '../scripts/service-process';
 import { startPrivateStack, stopPrivateStack, type TestStack } from '../scripts/stack/stack';
@@ -142,11 +142,15 @@ function killLeftovers(): void {
 
 const profileDir = (env: Env, name: string) => join(env.logDir, `profile-${name}`);
 
+/** A scenario's own topic and group names. */
+function scenarioNames(env: Env, name: string) {
+  const prefix = `bench-${env.runId}-${name}`;
+  return { prefix, topics: { transactions: `${prefix}-transactions`, decisions: `${prefix}-decisions` }, groupId: `${prefix}-group` };
+}
+
 /** One scenario's service: its own topics, consumer group and Redis database state. */
 async function startService(env: Env, name: string, extra: Record<string, string>): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
-  const prefix = `bench-${env.runId}-${name}`;
-  const topics = { transactions: `${prefix}-transactions`, decisions: `${prefix}-decisions` };
-  const groupId = `${prefix}-group`;
+  const { prefix, topics, groupId } = scenarioNames(env, name);
   await ensureTopics(env.brokers, [
     { topic: topics.transactions, numPartitions: 6 }, { topic: topics.decisions, numPartitions: 6 },
     { topic: `${prefix}-review`, numPartitions: 2 }, { topic: `${prefix}-dlq`, numPartitions: 1 }, { topic: `${prefix}-shadow`, numPartitions: 1 }, { topic: `${prefix}-labels`, numPartitions: 1 },
@@ -174,10 +178,11 @@ async function startService(env: Env, name: string, extra: Record<string, string
 /** Catch-up: the backlog is in the topic before the service starts; decisions/s until drained. */
 async function replay(env: Env, name: string, txs: readonly Transaction[], extra: Record<string, string> = {}): Promise<ReplayResult> {
   const kafka = kafkaOf(env.brokers);
-  const prefix = `bench-${env.runId}-${name}`;
-  await ensureTopics(env.brokers, [{ topic: `${prefix}-transactions`, numPartitions: 6 }]);
+  // The backlog goes in before the service (and startService's other topics) exists.
+  const backlog = scenarioNames(env, name).topics.transactions;
+  await ensureTopics(env.brokers, [{ topic: backlog, numPartitions: 6 }]);
   const t0 = Date.now();
-  await preload(kafka, `${prefix}-transactions`, txs, (n) => { progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`); });
+  await preload(kafka, backlog, txs, (n) => { progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`); });
   done(`[${name}] preloaded ${txs.length.toLocaleString('en')} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const { service, topics, groupId } = await startService(env, name, extra);
   const rss = new RssSampler(service.pid);
@@ -301,7 +306,7 @@ function versions(): Record<string, string> {
       return '?';
     }
   })();
-  return { node: process.version, redis: redisVersion, kafka: '3.9.1', ...pkg.dependencies };
+  return { node: process.version, redis: redisVersion, kafka: KAFKA_VERSION, ...pkg.dependencies };
 }
 
 export async function runBench(options: BenchOptions): Promise<{ json: string; md: string; result: BenchResult }> {

@@ -8,7 +8,6 @@ import type { Transaction } from '../../src/transactions/transaction.schema';
 import type { Features } from '../../src/velocity/features';
 import { VelocityStore } from '../../src/velocity/velocity.store';
 import { median } from './stats';
-import { cycle } from './transactions';
 
 export interface StageRow {
   readonly stage: string;
@@ -45,7 +44,9 @@ export async function stageBenchmarks(txs: readonly Transaction[], redisUrl: str
   const redis = new Redis(redisUrl);
   const store = new VelocityStore();
   VelocityStore.install(redis);
-  const features: Features[] = [];
+  // Each transaction with the features its script returned: the rules and the model stages
+  // run on exactly those pairs.
+  const scored: { tx: Transaction; f: Features }[] = [];
   try {
     await redis.flushdb();
     let next = 0;
@@ -57,7 +58,11 @@ export async function stageBenchmarks(txs: readonly Transaction[], redisUrl: str
       next += slice.length;
       await redis.config('RESETSTAT');
       const row = await timeBatches('redis velocity scripts', slice, batch, async (chunk) => {
-        for (const r of await store.runBatch(redis, chunk)) features.push(r.features);
+        const results = await store.runBatch(redis, chunk);
+        for (const [i, tx] of chunk.entries()) {
+          const f = results[i]?.features;
+          if (f !== undefined) scored.push({ tx, f });
+        }
       });
       const stats = /cmdstat_evalsha:.*usec_per_call=([\d.]+)/.exec(await redis.info('commandstats'));
       rows.push({ ...row, redisUsPerScript: Number(stats?.[1] ?? Number.NaN) });
@@ -68,7 +73,6 @@ export async function stageBenchmarks(txs: readonly Transaction[], redisUrl: str
   }
 
   const ruleSet = loadRuleSetFile(DEFAULT_RULES_PATH);
-  const scored = features.map((f, i) => ({ tx: cycle(txs, i), f }));
   for (const batch of [1, 200]) rows.push(await timeBatches('rules', scored, batch, (chunk) => chunk.map(({ tx, f }) => evaluateRules(ruleSet, tx, f))));
 
   if (modelPath !== null) {

@@ -1,5 +1,5 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import { jsonLines, parseLine } from '../../models/replay/replay';
 import { transactionSchema, type Transaction } from '../../src/transactions/transaction.schema';
 
 /**
@@ -11,8 +11,8 @@ export async function loadTransactions(path: string | null, count: number): Prom
   if (path === null) return generated(count);
   if (!existsSync(path)) throw new Error(`${path} does not exist (npm run simulate -- --out DIR writes one)`);
   const txs: Transaction[] = [];
-  for await (const line of createInterface({ input: createReadStream(path) })) {
-    txs.push(transactionSchema.parse(JSON.parse(line)));
+  for await (const { line, value } of jsonLines(path)) {
+    txs.push(parseLine(transactionSchema, path, line, value));
     if (txs.length >= count) break;
   }
   if (txs.length < count) throw new Error(`${path} holds ${txs.length} transactions; the bench asked for ${count}`);

@@ -38,7 +38,7 @@ export interface ReplaySummary {
   readonly labelsUnresolved: number;
 }
 
-async function* jsonLines(path: string): AsyncGenerator<{ line: number; value: unknown }> {
+export async function* jsonLines(path: string): AsyncGenerator<{ line: number; value: unknown }> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let line = 0;
   for await (const text of lines) {
@@ -52,7 +52,7 @@ async function* jsonLines(path: string): AsyncGenerator<{ line: number; value: u
   }
 }
 
-function parseLine<T>(schema: z.ZodType<T>, path: string, line: number, value: unknown): T {
+export function parseLine<T>(schema: z.ZodType<T>, path: string, line: number, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`${path}:${String(line)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;

@@ -34,7 +34,6 @@ const CITIES = [
 ];
 const SINGAPORE = { lat: 1.35, lon: 103.82 };
 
-
 interface Card {
   readonly id: string;
   readonly city: (typeof CITIES)[number];

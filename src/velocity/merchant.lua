@@ -70,10 +70,12 @@ end
 local mName, hName = 'm' .. minuteName, 'h' .. hourName
 local state = redis.call('HMGET', buckets, 'cm', 'b1', 'b24', mName, hName)
 local baseMinute, b1, b24 = tonumber(state[1]), tonumber(state[2]), tonumber(state[3])
+-- The base minute's hour; nil while the merchant has no state.
+local baseHour = baseMinute and math.floor(baseMinute / 60)
 local c1h, c24h = 0, 0
 if baseMinute then
   c1h = window('m', 60, minute, baseMinute, b1)
-  c24h = window('h', 24, hour, math.floor(baseMinute / 60), b24)
+  c24h = window('h', 24, hour, baseHour, b24)
 end
 
 local added = redis.call('SADD', dedupe, txh)
@@ -87,12 +89,11 @@ if added == 1 then
   -- HGETALL below read them all, and a 1M-transaction replay slowed from ~5,000/s to ~2,000/s.
   local set = {}
   if not baseMinute or minute > baseMinute - 61 then set[#set + 1] = mName set[#set + 1] = (tonumber(state[4]) or 0) + 1 end
-  if not baseMinute or hour > math.floor(baseMinute / 60) - 25 then set[#set + 1] = hName set[#set + 1] = (tonumber(state[5]) or 0) + 1 end
+  if not baseMinute or hour > baseHour - 25 then set[#set + 1] = hName set[#set + 1] = (tonumber(state[5]) or 0) + 1 end
   if not baseMinute or minute > baseMinute then
     -- A new latest minute is the base now; c1h/c24h above are its totals. Once per new
     -- minute, drop minute buckets older than 1 h and hour buckets older than 24 h.
     if baseMinute then
-      local baseHour = math.floor(baseMinute / 60)
       local mFrom, mTo = math.max(baseMinute - 61, minute - 200), minute - 61
       local hFrom, hTo = math.max(baseHour - 25, hour - 60), hour - 25
       local old = {}
@@ -111,7 +112,6 @@ if added == 1 then
     end
     for _, v in ipairs({ 'cm', minuteName, 'b1', c1h, 'b24', c24h }) do set[#set + 1] = v end
   else
-    local baseHour = math.floor(baseMinute / 60)
     if not b1 or not b24 then
       -- State from before the running totals: build them once.
       for _, v in ipairs({ 'b1', bucketSum('m', baseMinute - 60, baseMinute - 1), 'b24', bucketSum('h', baseHour - 24, baseHour - 1) }) do set[#set + 1] = v end
