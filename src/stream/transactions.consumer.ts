@@ -10,6 +10,9 @@ import { classifyMessage, dlqMessage } from './transaction-message';
 import { kafkaClient } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
+import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './partition-committer';
+import { CommitMarks } from './commit-marks';
+import { RedisClient } from '../redis/redis.client';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -46,9 +49,10 @@ export function alreadyCommitted(previous: StoredDecision | null, topic: string,
  * `read_committed` reader sees each decision exactly once whatever crashes or rebalances happen.
  *
  * A partition's batches run one after another (a card's transactions update its state in offset
- * order); up to KAFKA_CONCURRENT_PARTITIONS partitions run at once. Redis and Kafka errors are
- * retried inside the batch with backoff, heartbeating so the group keeps this member; the
- * consumer fetches nothing new for a busy partition meanwhile, which is the backpressure.
+ * order); up to KAFKA_CONCURRENT_PARTITIONS partitions run at once. In `batch` mode a batch's
+ * transaction runs behind it (PartitionCommitter) while the next one is fetched and decided;
+ * a partition whose commits fall behind holds its handler, and so the next fetch, back. Redis
+ * and Kafka errors are retried with backoff, heartbeating so the group keeps this member.
  */
 @Injectable()
 export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -58,10 +62,19 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly producers: PartitionProducers;
+  private readonly marks: CommitMarks;
   /** Partitions assigned since the last rebalance whose ownership is not yet fenced (see fence). */
   private unfenced = new Set<string>();
   /** Per partition, the committed offset read after fencing: messages below it are decided. */
   private readonly decidedBelow = new Map<string, bigint>();
+  /** Per owned partition, the transactions of its decided batches (see PartitionCommitter). */
+  private readonly committers = new Map<string, PartitionCommitter>();
+  /** The partitions of the latest assignment. */
+  private owned = new Set<string>();
+  /** Batch handlers running now; shutdown waits for them before draining the commits. */
+  private handling = 0;
+  /** Set when shutdown gives up on commits still retrying. */
+  private stopping = false;
   private joined = false;
   private crashed = false;
 
@@ -70,6 +83,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     private readonly decisions: DecisionService,
     private readonly metrics: Metrics,
     readiness: Readiness,
+    redis: RedisClient,
   ) {
     const { kafka } = config;
     this.kafka = kafkaClient(kafka);
@@ -85,14 +99,25 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.admin = this.kafka.admin();
+    this.marks = new CommitMarks(redis.redis, kafka.groupId);
     this.producers = new PartitionProducers(this.kafka, { groupId: kafka.groupId, transactionTimeoutMs: kafka.transactionTimeoutMs });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
       this.crashed = false;
       const owned = PartitionProducers.ownedKeys(event.payload.memberAssignment);
+      this.owned = owned;
       this.unfenced = new Set(owned);
       this.decidedBelow.clear();
-      this.producers.retain(owned).catch(() => undefined);
+      // A lost partition's waiting batches are dropped (its next owner redoes them); its
+      // producer closes once the commit in flight, if any, has finished.
+      const closing: Promise<void>[] = [];
+      for (const [key, committer] of this.committers) {
+        if (owned.has(key)) continue;
+        committer.close();
+        this.committers.delete(key);
+        closing.push(committer.idle());
+      }
+      void Promise.all(closing).then(() => this.producers.retain(this.owned)).catch(() => undefined);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.crashed = true;
@@ -119,45 +144,95 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     });
   }
 
-  /** kafkajs lets the running batch finish, commits nothing further, then leaves the group. */
+  /**
+   * Stops fetching, lets the running batches finish and their transactions commit (for up to
+   * SHUTDOWN_GRACE_MS), then leaves the group. Whatever did not commit is redone by the
+   * partition's next owner.
+   */
   async onApplicationShutdown(): Promise<void> {
     if (!this.config.kafka.consumerEnabled) return;
+    if (this.joined) {
+      try {
+        this.consumer.pause([{ topic: this.config.kafka.topics.transactions }]);
+      } catch {
+        // Not running (start-up failed): nothing to drain.
+      }
+      const drained = (async () => {
+        while (this.handling > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        await Promise.all([...this.committers.values()].map((c) => c.idle()));
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs)))]);
+      clearTimeout(timer);
+    }
+    this.stopping = true;
+    for (const committer of this.committers.values()) committer.close();
     await this.consumer.disconnect();
+    await Promise.all([...this.committers.values()].map((c) => c.idle()));
     await this.producers.closeAll();
     await this.admin.disconnect();
   }
 
-  private handleBatch(payload: EachBatchPayload): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (batch.messages.length === 0) return Promise.resolve();
-    return this.process({
-      topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark,
-      heartbeat: () => payload.heartbeat(), isRunning: () => payload.isRunning(), isStale: () => payload.isStale(),
-      resolveOffset: (offset) => { payload.resolveOffset(offset); },
-    });
+    if (batch.messages.length === 0) return;
+    this.handling++;
+    try {
+      await this.process({
+        topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark,
+        heartbeat: () => payload.heartbeat(), isRunning: () => payload.isRunning(), isStale: () => payload.isStale(),
+        resolveOffset: (offset) => { payload.resolveOffset(offset); },
+      }, false);
+    } finally {
+      this.handling--;
+    }
   }
 
   /**
    * The benchmark's baseline (KAFKA_PROCESSING=per-message): the same pipeline and the same
-   * exactly-once commit, for one message at a time.
+   * exactly-once commit, for one message at a time, each waiting for its own transaction.
    */
   private handleMessage(payload: EachMessagePayload): Promise<void> {
     return this.process({
       topic: payload.topic, partition: payload.partition, messages: [payload.message], highWatermark: null,
       heartbeat: () => payload.heartbeat(), isRunning: () => this.joined, isStale: () => false, resolveOffset: () => undefined,
-    });
+    }, true);
   }
 
-  private async process(work: Work): Promise<void> {
+  /** The partition's committer, made on its first batch of an assignment. */
+  private committer(topic: string, partition: number): PartitionCommitter {
+    const key = PartitionProducers.key(topic, partition);
+    let committer = this.committers.get(key);
+    if (committer === undefined) {
+      const made: PartitionCommitter = new PartitionCommitter(
+        (batch, heartbeat) => this.commit(topic, partition, batch, heartbeat, () => !this.stopping && !made.isClosed && this.owned.has(key)),
+        (fromOffset, outcome) => { this.dropped(topic, partition, fromOffset, outcome); },
+      );
+      committer = made;
+      this.committers.set(key, committer);
+    }
+    return committer;
+  }
+
+  /**
+   * Decides a run of one partition's messages and submits them for commit. `waitForCommit`:
+   * return only once the transaction is committed (per-message); otherwise return as soon as
+   * the batch is queued behind the partition's earlier commits, so kafkajs fetches again.
+   */
+  private async process(work: Work, waitForCommit: boolean): Promise<void> {
     const batch = { topic: work.topic, partition: work.partition, lastOffset: () => work.messages[work.messages.length - 1]?.offset ?? '-1', highWatermark: work.highWatermark };
     const heartbeat = () => work.heartbeat();
     const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning: () => work.isRunning() && !work.isStale() };
     const receivedAt = performance.now();
-    const { topics, maxMessageBytes, microBatch } = this.config.kafka;
+    const { maxMessageBytes, microBatch } = this.config.kafka;
+    const committer = this.committer(batch.topic, batch.partition);
+    // Taken first: a commit that fails while this batch is decided moves it on, and the batch is refused.
+    const epoch = committer.epoch;
+    const fetchedFrom = work.messages[0]?.offset ?? batch.lastOffset();
     let messages = work.messages;
     const key = PartitionProducers.key(batch.topic, batch.partition);
     if (this.unfenced.has(key)) {
-      const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition));
+      const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition, batch.highWatermark));
       if (committedOffset === null) return;
       this.unfenced.delete(key);
       this.decidedBelow.set(key, committedOffset);
@@ -190,9 +265,11 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     }
     this.metrics.stageSeconds.observe({ stage: 'parse' }, (performance.now() - t0) / 1000);
 
+    // A stored decision from before this batch is committed, or is in a commit queued ahead of
+    // this batch's: if that one fails, this one is refused with it (see PartitionCommitter).
     const firstOffset = BigInt(messages[0]?.offset ?? batch.lastOffset());
-    const decisionMessages: Message[] = [];
-    const reviewMessages: Message[] = [];
+    const decisions: Message[] = [];
+    const reviews: Message[] = [];
     for (let start = 0; start < items.length; start += microBatch) {
       const chunk = items.slice(start, start + microBatch);
       const decided = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk, 'kafka', 'stream'));
@@ -200,42 +277,86 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       for (const { decision: d, previous } of decided) {
         if (alreadyCommitted(previous, batch.topic, batch.partition, firstOffset)) continue;
         const message = { key: d.transactionId, value: JSON.stringify(d) };
-        decisionMessages.push(message);
-        if (d.decision === 'review') reviewMessages.push(message);
+        decisions.push(message);
+        if (d.decision === 'review') reviews.push(message);
       }
     }
     if (work.isStale()) return;
 
     const lastOffset = batch.lastOffset();
-    const nextOffset = (BigInt(lastOffset) + 1n).toString();
+    const decided: DecidedBatch = {
+      firstOffset: fetchedFrom, nextOffset: (BigInt(lastOffset) + 1n).toString(),
+      decisions, reviews, deadLetters: dlq, highWatermark: batch.highWatermark,
+    };
+    const committed = committer.submit(decided, epoch, heartbeat);
+    if (waitForCommit) {
+      if (!(await committed)) return;
+    } else if (epoch !== committer.epoch || committer.isClosed) {
+      return; // refused: the partition is redone from its committed offset
+    }
+    work.resolveOffset(lastOffset);
+    if (!waitForCommit) await committer.room();
+    await heartbeat();
+  }
+
+  /** One Kafka transaction: a (merged) batch's messages and the offset after it. */
+  private async commit(topic: string, partition: number, batch: DecidedBatch, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<CommitOutcome> {
+    const { topics, groupId } = this.config.kafka;
     const topicMessages = [
-      { topic: topics.decisions, messages: decisionMessages },
-      { topic: topics.reviewQueue, messages: reviewMessages },
-      { topic: topics.dlq, messages: dlq },
+      { topic: topics.decisions, messages: [...batch.decisions] },
+      { topic: topics.reviewQueue, messages: [...batch.reviews] },
+      { topic: topics.dlq, messages: [...batch.deadLetters] },
     ].filter((t) => t.messages.length > 0);
-    const tCommit = performance.now();
-    const committed = await retryUntilDone('commit', retry, async () => {
-      const producer = await this.producers.get(batch.topic, batch.partition);
+    const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning };
+    const t0 = performance.now();
+    const outcome = await retryUntilDone('commit', retry, async (): Promise<CommitOutcome> => {
+      const producer = await this.producers.get(topic, partition);
       const txn = await producer.transaction();
       try {
         if (topicMessages.length > 0) await txn.sendBatch({ topicMessages });
-        await txn.sendOffsets({ consumerGroupId: this.config.kafka.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] });
+        await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: batch.nextOffset }] }] });
         await txn.commit();
-        return true;
+        return 'committed';
       } catch (err) {
-        // A producer whose transaction state is unknown (or that was fenced) is replaced; the
-        // new one's initialisation aborts whatever the old one left open.
-        await txn.abort().catch(() => this.producers.replace(batch.topic, batch.partition));
-        throw err;
+        // Aborted: nothing of it is visible and this producer still owns the partition, so
+        // the same messages are tried again. An abort that fails leaves the outcome unknown
+        // (a new owner may have fenced this producer, or the commit may have landed): the
+        // producer is replaced and the partition fenced again and redone from its committed offset.
+        const aborted = await txn.abort().then(() => true, () => false);
+        if (aborted) throw err;
+        this.logger.warn(`commit on ${topic}/${String(partition)} failed and could not be aborted: ${errorText(err)}; fencing again`);
+        await this.producers.replace(topic, partition);
+        return 'lost';
       }
     });
-    if (committed === null) return;
-    this.metrics.stageSeconds.observe({ stage: 'commit' }, (performance.now() - tCommit) / 1000);
-    work.resolveOffset(lastOffset);
+    if (outcome !== 'committed') return outcome ?? 'stopped';
+    // Before this partition's next commit and before this instance leaves the group (see CommitMarks).
+    await this.marks.raise(topic, partition, batch.nextOffset).catch((err: unknown) => {
+      const message = this.throttle.admit('commit-mark', `recording the commit mark of ${topic}/${String(partition)} failed: ${errorText(err)}`);
+      if (message !== null) this.logger.warn(message);
+    });
+    this.metrics.stageSeconds.observe({ stage: 'commit' }, (performance.now() - t0) / 1000);
     if (batch.highWatermark !== null) {
-      this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+      this.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.nextOffset))));
     }
-    await heartbeat();
+    return 'committed';
+  }
+
+  /**
+   * A commit failed for good and its partition's later batches were dropped. If the partition
+   * is still this instance's, it is fenced again (its producer may have been replaced) and
+   * consumed again from the first dropped offset; messages below the committed offset read
+   * then are skipped as decided.
+   */
+  private dropped(topic: string, partition: number, fromOffset: string, outcome: Exclude<CommitOutcome, 'committed'>): void {
+    const key = PartitionProducers.key(topic, partition);
+    if (outcome !== 'lost' || this.stopping || !this.owned.has(key)) return;
+    this.unfenced.add(key);
+    try {
+      this.consumer.seek({ topic, partition, offset: fromOffset });
+    } catch (err) {
+      this.logger.warn(`seeking ${topic}/${String(partition)} back to ${fromOffset} failed: ${errorText(err)}`);
+    }
   }
 
   /**
@@ -243,11 +364,18 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
    * may be a stalled instance that lost the partition but not its batch) and only then read the
    * committed offset. kafkajs read it when the partition was assigned, possibly before that
    * earlier owner's last commit landed; messages below the fresh offset are already decided.
+   * Kafka may still be applying that last commit's offset, so the group's commit mark counts
+   * too (see CommitMarks); a mark past the partition's end belongs to a topic since re-created.
    */
-  private async fence(topic: string, partition: number): Promise<bigint> {
+  private async fence(topic: string, partition: number, highWatermark: string | null): Promise<bigint> {
+    // This instance's own commits of the partition, from before a rebalance that kept it
+    // here, land first: the offsets read below must include them.
+    await this.committers.get(PartitionProducers.key(topic, partition))?.idle();
     await this.producers.get(topic, partition);
     const [entry] = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
-    const offset = entry?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-    return BigInt(offset);
+    const committed = BigInt(entry?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+    const mark = await this.marks.read(topic, partition);
+    if (mark === null || mark <= committed || (highWatermark !== null && mark > BigInt(highWatermark))) return committed;
+    return mark;
   }
 }

@@ -67,8 +67,14 @@ describe('the Kafka path under crashes and rebalances', () => {
     };
     const expectExactlyOnce = (tail: Tail) => {
       const ids = tail.all.map((d) => decisionSchema.parse(JSON.parse(d.value)).transactionId);
+      const counts = new Map<string, number>();
+      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const repeated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+      const missing = txs.filter((t) => !counts.has(t.transactionId)).map((t) => t.transactionId);
+      // Named, so a failure says which transactions broke exactly-once, not just a count.
+      expect({ repeated: repeated.slice(0, 5), repeatedCount: repeated.length, missing: missing.slice(0, 5), missingCount: missing.length })
+        .toEqual({ repeated: [], repeatedCount: 0, missing: [], missingCount: 0 });
       expect(ids).toHaveLength(TOTAL);
-      expect(new Set(ids)).toEqual(new Set(txs.map((t) => t.transactionId)));
     };
     const decisionsCounted = async (service: ServiceProcess) => {
       const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
@@ -98,6 +104,35 @@ describe('the Kafka path under crashes and rebalances', () => {
       await new Promise((resolve) => setTimeout(resolve, 3000));
       s.expectExactlyOnce(tail);
       expect(s.logOf('restarted')).not.toMatch(/"level":"error"/);
+    } finally {
+      await tail.stop();
+    }
+  }, 300_000);
+
+  it('a second instance joining mid-stream, while the first has commits in flight: every transaction decided exactly once', async () => {
+    const s = scenario('join');
+    await createTopics(s.config);
+    const tail = await Tail.start(s.config, s.topics.TOPIC_DECISIONS ?? '');
+    try {
+      const first = await s.start('first');
+      // The stream arrives over ~10 s; the second instance joins after its first second, so the
+      // join revokes partitions from the first while it is deciding and committing.
+      const feeding = (async () => {
+        for (let i = 0; i < TOTAL; i += CHUNK / 2) {
+          await s.feed(i, i + CHUNK / 2);
+          await new Promise((resolve) => setTimeout(resolve, 400));
+        }
+      })();
+      await tail.waitFor('the first decisions', (all) => all.length >= 500, 60_000);
+      const second = await s.start('second');
+      await feeding;
+      await tail.waitFor('every decision', (all) => all.length >= TOTAL, 120_000);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      s.expectExactlyOnce(tail);
+      expect(await s.decisionsCounted(first)).toBeGreaterThan(0);
+      expect(await s.decisionsCounted(second)).toBeGreaterThan(0);
+      expect(s.logOf('first')).not.toMatch(/"level":"error"/);
+      expect(s.logOf('second')).not.toMatch(/"level":"error"/);
     } finally {
       await tail.stop();
     }
