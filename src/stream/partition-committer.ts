@@ -56,9 +56,10 @@ const size = (b: DecidedBatch) => b.decisions.length + b.reviews.length + b.dead
  *
  * kafkajs fetches again only when every partition's batch handler has returned; a handler that
  * also ran its Kafka transaction (several broker round trips) held every partition's next fetch
- * behind it. Here the handler decides, submits and returns, and the transaction runs behind it
- * while the next batch is fetched and decided. Batches that wait while one commits are merged
- * into the next transaction (a group commit): under load there are fewer, larger transactions.
+ * behind it. With a committer the handler can decide, submit and return (the consumer does so
+ * for a backlog), and the transaction runs behind it while the next batch is fetched and
+ * decided. Batches that wait while one commits are merged into the next transaction (a group
+ * commit): under load there are fewer, larger transactions.
  *
  * Exactly-once rests on two rules. Batches commit strictly in order, each transaction carrying
  * the offset after its last message. And once a commit fails for good, every batch behind it is

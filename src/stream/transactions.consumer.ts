@@ -215,11 +215,15 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   }
 
   /**
-   * Decides a run of one partition's messages and submits them for commit. `waitForCommit`:
-   * return only once the transaction is committed (per-message); otherwise return as soon as
-   * the batch is queued behind the partition's earlier commits, so kafkajs fetches again.
+   * Decides a run of one partition's messages and submits them for commit. It returns once the
+   * transaction is committed when `perMessage` or when the run is smaller than a micro-batch:
+   * the consumer has caught up, and a partition's transactions started back to back are slower
+   * than with a fetch and a decision between them (the broker is still completing the last one),
+   * which cost latency when measured. A longer run, a backlog, returns as soon as it is queued
+   * behind the partition's earlier commits, so kafkajs fetches and decides the next batch
+   * while it commits.
    */
-  private async process(work: Work, waitForCommit: boolean): Promise<void> {
+  private async process(work: Work, perMessage: boolean): Promise<void> {
     const batch = { topic: work.topic, partition: work.partition, lastOffset: () => work.messages[work.messages.length - 1]?.offset ?? '-1', highWatermark: work.highWatermark };
     const heartbeat = () => work.heartbeat();
     const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning: () => work.isRunning() && !work.isStale() };
@@ -289,6 +293,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       decisions, reviews, deadLetters: dlq, highWatermark: batch.highWatermark,
     };
     const committed = committer.submit(decided, epoch, heartbeat);
+    const waitForCommit = perMessage || work.messages.length < microBatch;
     if (waitForCommit) {
       if (!(await committed)) return;
     } else if (epoch !== committer.epoch || committer.isClosed) {
@@ -324,7 +329,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         // producer is replaced and the partition fenced again and redone from its committed offset.
         const aborted = await txn.abort().then(() => true, () => false);
         if (aborted) throw err;
-        this.logger.warn(`commit on ${topic}/${String(partition)} failed and could not be aborted: ${errorText(err)}; fencing again`);
+        this.logger.warn(`commit on ${topic}/${String(partition)} failed and could not be aborted (${errorText(err)}): its batches are dropped, and the partition's owner redoes them from the committed offset`);
         await this.producers.replace(topic, partition);
         return 'lost';
       }
