@@ -50,7 +50,7 @@ describe('PartitionCommitter', () => {
     expect(drops).toEqual([{ from: '10', outcome: 'lost' }]);
     expect(committer.epoch).toBe(1);
     // A batch decided before the drop would commit past the gap: refused.
-    expect(await committer.submit(batch(14, 15), 0, heartbeat)).toBe(false);
+    expect(committer.submit(batch(14, 15), 0, heartbeat)).toBeNull();
     expect(transactions).toHaveLength(1);
     // The redo, decided under the new epoch, commits.
     const redo = committer.submit(batch(10, 15), 1, heartbeat);
@@ -88,7 +88,7 @@ describe('PartitionCommitter', () => {
     const waiting = committer.submit(batch(1, 1), 0, heartbeat);
     committer.close();
     expect(await waiting).toBe(false);
-    expect(await committer.submit(batch(2, 2), 0, heartbeat)).toBe(false);
+    expect(committer.submit(batch(2, 2), 0, heartbeat)).toBeNull();
     transactions[0]?.finish('committed');
     expect(await inFlight).toBe(true);
     await committer.idle();

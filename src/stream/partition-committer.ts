@@ -6,9 +6,10 @@ export interface DecidedBatch {
   readonly firstOffset: string;
   /** The offset committed with it: one past the batch's last message. */
   readonly nextOffset: string;
-  readonly decisions: readonly Message[];
-  readonly reviews: readonly Message[];
-  readonly deadLetters: readonly Message[];
+  // Mutable only because kafkajs's sendBatch takes Message[]: nothing changes them once decided.
+  readonly decisions: Message[];
+  readonly reviews: Message[];
+  readonly deadLetters: Message[];
   /** The partition's end offset when the batch was fetched (null when unknown). */
   readonly highWatermark: string | null;
 }
@@ -32,6 +33,8 @@ interface Waiting {
 
 /** Most decisions merged into one transaction: keeps each output record batch well under the broker's 1 MB default. */
 const MAX_MERGED_MESSAGES = 8000;
+/** Batches that may wait behind the commit in flight before `room()` holds the caller back. */
+const MAX_WAITING = 1;
 
 /** Merges consecutive batches of one partition into one commit: their messages in order, the last offset. */
 export function mergeBatches(batches: readonly DecidedBatch[]): DecidedBatch {
@@ -77,8 +80,6 @@ export class PartitionCommitter {
     private readonly commit: CommitFn,
     /** Called once per failed commit with the first offset that was dropped (not for `committed`). */
     private readonly onDrop: (fromOffset: string, outcome: Exclude<CommitOutcome, 'committed'>) => void,
-    /** Batches that may wait behind the commit in flight before `room()` holds the caller back. */
-    private readonly maxWaiting = 1,
   ) {}
 
   /** Moves on each time batches are dropped; a batch decided under an older epoch is refused. */
@@ -87,20 +88,21 @@ export class PartitionCommitter {
   }
 
   /**
-   * Queues a batch decided under `epoch`. Resolves true once it is committed, false if it was
-   * refused (an older epoch, or the committer is closed) or dropped after a failed commit.
+   * Queues a batch decided under `epoch`; null when it is refused (an older epoch, or the
+   * committer is closed). The promise resolves true once the batch is committed, false if it
+   * was dropped after a failed commit.
    */
-  submit(batch: DecidedBatch, epoch: number, heartbeat: () => Promise<void>): Promise<boolean> {
-    if (this.closed || epoch !== this.currentEpoch) return Promise.resolve(false);
+  submit(batch: DecidedBatch, epoch: number, heartbeat: () => Promise<void>): Promise<boolean> | null {
+    if (this.closed || epoch !== this.currentEpoch) return null;
     return new Promise<boolean>((settle) => {
       this.waiting.push({ batch, heartbeat, settle });
       this.draining ??= this.drain();
     });
   }
 
-  /** Resolves once at most maxWaiting batches wait behind the commit in flight (backpressure). */
+  /** Resolves once at most MAX_WAITING batches wait behind the commit in flight (backpressure). */
   room(): Promise<void> {
-    return this.until(() => this.waiting.length <= this.maxWaiting);
+    return this.until(() => this.waiting.length <= MAX_WAITING);
   }
 
   /** Resolves once nothing waits and nothing is in flight. */

@@ -293,12 +293,9 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       decisions, reviews, deadLetters: dlq, highWatermark: batch.highWatermark,
     };
     const committed = committer.submit(decided, epoch, heartbeat);
+    if (committed === null) return; // refused: the partition is redone from its committed offset
     const waitForCommit = perMessage || work.messages.length < microBatch;
-    if (waitForCommit) {
-      if (!(await committed)) return;
-    } else if (epoch !== committer.epoch || committer.isClosed) {
-      return; // refused: the partition is redone from its committed offset
-    }
+    if (waitForCommit && !(await committed)) return;
     work.resolveOffset(lastOffset);
     if (!waitForCommit) await committer.room();
     await heartbeat();
@@ -308,9 +305,9 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   private async commit(topic: string, partition: number, batch: DecidedBatch, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<CommitOutcome> {
     const { topics, groupId } = this.config.kafka;
     const topicMessages = [
-      { topic: topics.decisions, messages: [...batch.decisions] },
-      { topic: topics.reviewQueue, messages: [...batch.reviews] },
-      { topic: topics.dlq, messages: [...batch.deadLetters] },
+      { topic: topics.decisions, messages: batch.decisions },
+      { topic: topics.reviewQueue, messages: batch.reviews },
+      { topic: topics.dlq, messages: batch.deadLetters },
     ].filter((t) => t.messages.length > 0);
     const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning };
     const t0 = performance.now();
