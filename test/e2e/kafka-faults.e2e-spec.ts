@@ -5,6 +5,7 @@ import type { Message } from 'kafkajs';
 import { buildService } from '../../scripts/build';
 import { startServiceProcess, type ServiceProcess } from '../../scripts/service-process';
 import { freePort } from '../../scripts/stack/process';
+import type { AppConfig } from '../../src/config/config';
 import { decisionSchema, type Transaction } from '../../src/transactions/transaction.schema';
 import { aTransaction, at, SECOND } from '../support/builders';
 import { testConfig, uniqueTopics } from '../support/config';
@@ -35,9 +36,7 @@ describe('the Kafka path under crashes and rebalances', () => {
     rmSync(dist, { recursive: true, force: true });
   });
 
-  function scenario(prefix: string) {
-    const topics = uniqueTopics(prefix);
-    const config = testConfig(topics);
+  function scenario(prefix: string, topics: Record<string, string>, config: AppConfig) {
     const txs: Transaction[] = Array.from({ length: TOTAL }, (_, i) =>
       aTransaction({ cardId: `card-${prefix}-${i % 250}`, occurredAt: at('2026-11-20T00:00:00Z', i * SECOND) }),
     );
@@ -76,19 +75,35 @@ describe('the Kafka path under crashes and rebalances', () => {
         .toEqual({ repeated: [], repeatedCount: 0, missing: [], missingCount: 0 });
       expect(ids).toHaveLength(TOTAL);
     };
+    /** Every decision arrived, and no duplicate after it: a duplicate would arrive after the count was reached. */
+    const expectAllDecidedExactlyOnce = async (tail: Tail) => {
+      await tail.waitFor('every decision', (all) => all.length >= TOTAL, 120_000);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expectExactlyOnce(tail);
+    };
     const decisionsCounted = async (service: ServiceProcess) => {
       const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
       return [...text.matchAll(/^fraud_decisions_total\{[^}]*source="kafka"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     };
     const logOf = (name: string) => readFileSync(join(dir, `${prefix}-${name}.log`), 'utf8');
-    return { config, topics, start, feed, expectExactlyOnce, decisionsCounted, logOf };
+    return { start, feed, expectAllDecidedExactlyOnce, decisionsCounted, logOf };
   }
 
-  it('SIGKILL in the middle of a stream, then a restart: exactly one decision per transaction, none missing', async () => {
-    const s = scenario('kill');
-    await createTopics(s.config);
-    const tail = await Tail.start(s.config, s.topics.TOPIC_DECISIONS ?? '');
+  /** Runs `body` on a scenario's fresh topics with a read_committed reader following its decisions. */
+  async function inScenario(prefix: string, body: (s: ReturnType<typeof scenario>, tail: Tail) => Promise<void>): Promise<void> {
+    const topics = uniqueTopics(prefix);
+    const config = testConfig(topics);
+    await createTopics(config);
+    const tail = await Tail.start(config, topics.TOPIC_DECISIONS ?? '');
     try {
+      await body(scenario(prefix, topics, config), tail);
+    } finally {
+      await tail.stop();
+    }
+  }
+
+  it('SIGKILL in the middle of a stream, then a restart: exactly one decision per transaction, none missing', () =>
+    inScenario('kill', async (s, tail) => {
       const first = await s.start('first');
       await s.feed(0, TOTAL / 2);
       await tail.waitFor('the first decisions', (all) => all.length >= 1000, 60_000);
@@ -99,21 +114,12 @@ describe('the Kafka path under crashes and rebalances', () => {
 
       await s.feed(TOTAL / 2, TOTAL);
       await s.start('restarted');
-      await tail.waitFor('every decision', (all) => all.length >= TOTAL, 120_000);
-      // A duplicate would arrive after the count was reached: give it time to show up.
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      s.expectExactlyOnce(tail);
+      await s.expectAllDecidedExactlyOnce(tail);
       expect(s.logOf('restarted')).not.toMatch(/"level":"error"/);
-    } finally {
-      await tail.stop();
-    }
-  }, 300_000);
+    }), 300_000);
 
-  it('a second instance joining mid-stream, while the first has commits in flight: every transaction decided exactly once', async () => {
-    const s = scenario('join');
-    await createTopics(s.config);
-    const tail = await Tail.start(s.config, s.topics.TOPIC_DECISIONS ?? '');
-    try {
+  it('a second instance joining mid-stream, while the first has commits in flight: every transaction decided exactly once', () =>
+    inScenario('join', async (s, tail) => {
       const first = await s.start('first');
       // The stream arrives over ~10 s; the second instance joins after its first second, so the
       // join revokes partitions from the first while it is deciding and committing.
@@ -126,23 +132,15 @@ describe('the Kafka path under crashes and rebalances', () => {
       await tail.waitFor('the first decisions', (all) => all.length >= 500, 60_000);
       const second = await s.start('second');
       await feeding;
-      await tail.waitFor('every decision', (all) => all.length >= TOTAL, 120_000);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      s.expectExactlyOnce(tail);
+      await s.expectAllDecidedExactlyOnce(tail);
       expect(await s.decisionsCounted(first)).toBeGreaterThan(0);
       expect(await s.decisionsCounted(second)).toBeGreaterThan(0);
       expect(s.logOf('first')).not.toMatch(/"level":"error"/);
       expect(s.logOf('second')).not.toMatch(/"level":"error"/);
-    } finally {
-      await tail.stop();
-    }
-  }, 300_000);
+    }), 300_000);
 
-  it('two instances in one group, one stopped halfway: every transaction decided exactly once', async () => {
-    const s = scenario('pair');
-    await createTopics(s.config);
-    const tail = await Tail.start(s.config, s.topics.TOPIC_DECISIONS ?? '');
-    try {
+  it('two instances in one group, one stopped halfway: every transaction decided exactly once', () =>
+    inScenario('pair', async (s, tail) => {
       const [a, b] = await Promise.all([s.start('a'), s.start('b')]);
       await s.feed(0, TOTAL / 2);
       await tail.waitFor('half of the decisions', (all) => all.length >= TOTAL / 2, 120_000);
@@ -153,11 +151,6 @@ describe('the Kafka path under crashes and rebalances', () => {
       await s.feed(TOTAL / 2, (TOTAL * 3) / 4);
       expect(await b.stop()).not.toBe('SIGKILL'); // a graceful SIGTERM: finish, commit, leave
       await s.feed((TOTAL * 3) / 4, TOTAL);
-      await tail.waitFor('every decision', (all) => all.length >= TOTAL, 120_000);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      s.expectExactlyOnce(tail);
-    } finally {
-      await tail.stop();
-    }
-  }, 300_000);
+      await s.expectAllDecidedExactlyOnce(tail);
+    }), 300_000);
 });
