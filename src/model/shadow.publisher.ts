@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { type Message, type Producer } from 'kafkajs';
+import { KeyPartitioner } from '../stream/partitioner';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { decide, type PolicyInput } from '../decisions/decision.policy';
 import { Metrics } from '../metrics/metrics';
@@ -119,7 +120,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
 
   private connect(): Promise<Producer> {
     if (this.producer === null) {
-      const producer = kafkaClient(this.config.kafka).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = kafkaClient(this.config.kafka).producer({ createPartitioner: KeyPartitioner });
       this.producer = producer.connect().then(() => producer);
       this.producer.catch(() => {
         this.producer = null;

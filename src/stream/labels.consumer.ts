@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Consumer, type EachBatchPayload, type Message, type Producer } from 'kafkajs';
+import { type Consumer, type EachBatchPayload, type Message, type Producer } from 'kafkajs';
+import { KeyPartitioner } from './partitioner';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LabelsService } from '../labels/labels.service';
 import { Metrics } from '../metrics/metrics';
@@ -30,7 +31,7 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
   ) {
     const kafka = kafkaClient(config.kafka);
     this.consumer = kafka.consumer({ groupId: `${config.kafka.groupId}-labels`, sessionTimeout: config.kafka.sessionTimeoutMs, maxWaitTimeInMs: 1000 });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: KeyPartitioner });
   }
 
   async onApplicationBootstrap(): Promise<void> {

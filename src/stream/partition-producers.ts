@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { type Kafka, type Producer } from 'kafkajs';
+import { KeyPartitioner } from './partitioner';
 
 /**
  * One transactional producer per input partition, with the transactional id
@@ -53,8 +54,8 @@ export class PartitionProducers {
       // 20 ms wait about as long in total (~41 s) as the client's 8 from 200 ms (~51 s)
       // before the send fails, its transaction aborts and the consumer redoes the batch.
       retry: { retries: 11, initialRetryTime: 20 },
-      // Java-compatible murmur2, so other clients agree on a key's partition.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Java-compatible murmur2, so other clients agree on a key's partition (see partitioner.ts).
+      createPartitioner: KeyPartitioner,
     });
     await producer.connect();
     // kafkajs initialises the transactional id lazily, at the first transaction; an empty
