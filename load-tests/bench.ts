@@ -24,6 +24,7 @@ import { writePng } from './lib/charts';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape } from './lib/service-metrics';
+import { cpuMark, cpuPerDecision, type CpuMark } from './lib/cpu';
 import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
 import { percentiles } from './lib/stats';
@@ -188,16 +189,21 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   const rss = new RssSampler(service.pid);
   const admin = kafka.admin();
   await admin.connect();
+  const redis = new Redis(env.redisUrl);
   const started = Date.now();
   const timeline: [number, number][] = [];
   let last = { committed: 0, end: txs.length };
   let movedAt = Date.now();
+  // CPU from the first commit to the end, the same window as the rate after start-up.
+  let cpuFrom: { mark: CpuMark; committed: number } | null = null;
+  let cpuTo: CpuMark | null = null;
   try {
     for (;;) {
       await sleep(1000);
       const now = await groupProgress(admin, groupId, topics.transactions);
       if (now.committed > last.committed) movedAt = Date.now();
       last = now;
+      if (cpuFrom === null && last.committed > 0) cpuFrom = { mark: await cpuMark(service.pid, redis), committed: last.committed };
       // A crashed or wedged service would otherwise keep the bench waiting for ever.
       if (Date.now() - movedAt > STALL_MS) throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`);
       const seconds = (Date.now() - started) / 1000;
@@ -206,7 +212,9 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
       progress(`[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`);
       if (last.committed >= last.end) break;
     }
+    cpuTo = await cpuMark(service.pid, redis);
   } finally {
+    redis.disconnect();
     await admin.disconnect();
     await service.stop();
   }
@@ -216,8 +224,9 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   // The rate once deciding began, without the service's start-up (model load, group join, fencing).
   const first = timeline.find(([, c]) => c > 0) ?? [0, 0];
   const afterStart = first[0] < seconds ? Math.round((txs.length - first[1]) / (seconds - first[0])) : Number.NaN;
-  const result: ReplayResult = { transactions: txs.length, seconds, decisionsPerSecond: Math.round(txs.length / seconds), decisionsPerSecondAfterStart: afterStart, rssMb: percentiles(rssSamples), perSecond };
-  done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB`);
+  const result: ReplayResult = { transactions: txs.length, seconds, decisionsPerSecond: Math.round(txs.length / seconds), decisionsPerSecondAfterStart: afterStart, rssMb: percentiles(rssSamples), perSecond,
+    cpuPerDecision: cpuFrom !== null ? cpuPerDecision(cpuFrom.mark, cpuTo, txs.length - cpuFrom.committed) : null };
+  done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB, CPU per decision ${String(result.cpuPerDecision?.serviceUs ?? '-')} us service, ${String(result.cpuPerDecision?.redisUs ?? '-')} us Redis`);
   return result;
 }
 
@@ -233,6 +242,7 @@ function liveTraffic(source: readonly Transaction[], count: number, tag: string)
 async function steady(env: Env, source: readonly Transaction[]): Promise<NonNullable<BenchResult['steady']>> {
   const { service, topics } = await startService(env, 'steady', {});
   const rss = new RssSampler(service.pid);
+  const redis = new Redis(env.redisUrl);
   const load = await SteadyLoad.start(kafkaOf(env.brokers), topics.decisions);
   const steps: SteadyStep[] = [];
   const notRun: number[] = [];
@@ -246,13 +256,14 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
     });
     for (const rate of env.options.rates) {
       const before = await scrape(service.baseUrl);
+      const cpuBefore = await cpuMark(service.pid, redis);
       const txs = liveTraffic(source, Math.round(rate * env.options.stepSeconds), `s${String(rate)}`);
       // Event time is the send time: the live path, not a replay of history.
       const step = await load.step(topics.transactions, txs, rate, env.options.stepSeconds, (sent, decided) => {
         progress(`[steady ${rate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
       });
       const stageMeanMs = meansBetween(before, await scrape(service.baseUrl));
-      steps.push({ ...step, stageMeanMs });
+      steps.push({ ...step, stageMeanMs, cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis), step.decided) });
       done(`[steady ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`);
       // A higher rate can only fall further behind, on top of this step's backlog.
       if (!step.keptUp) {
@@ -262,6 +273,7 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
       }
     }
   } finally {
+    redis.disconnect();
     await load.stop();
     await service.stop();
   }
@@ -271,10 +283,13 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
 async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[]> {
   const { service } = await startService(env, 'http', { KAFKA_CONSUMER_ENABLED: 'false' });
   const steps: HttpStep[] = [];
+  const redis = new Redis(env.redisUrl);
   let n = 0;
   try {
     for (const rate of [...env.options.httpRates, 0]) {
       const label = rate === 0 ? 'max' : `${String(rate)}/s`;
+      const cpuBefore = await cpuMark(service.pid, redis);
+      const generatorBefore = process.cpuUsage();
       const result = await autocannon({
         url: `${service.baseUrl}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' },
         connections: rate === 0 ? 64 : 32, duration: env.options.httpSeconds, ...(rate > 0 ? { overallRate: rate } : {}),
@@ -284,14 +299,19 @@ async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[
           return { ...req, body: JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() }) };
         } }],
       });
+      const generator = process.cpuUsage(generatorBefore);
       const step: HttpStep = {
         target: label, requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
         non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+        cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis), result.requests.total),
+        // autocannon runs in this process, on the same cores: what the load itself costs.
+        generatorUsPerRequest: Math.round((generator.user + generator.system) / Math.max(1, result.requests.total)),
       };
       steps.push(step);
-      done(`[http ${label}] ${step.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(step.p50)} ms, p99 ${String(step.p99)} ms, non-2xx ${String(step.non2xx)}, errors ${String(step.errors)}`);
+      done(`[http ${label}] ${step.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(step.p50)} ms, p99 ${String(step.p99)} ms, non-2xx ${String(step.non2xx)}, errors ${String(step.errors)}, CPU per request ${String(step.cpuPerDecision.serviceUs)} us service, ${String(step.cpuPerDecision.redisUs)} us Redis, ${String(step.generatorUsPerRequest)} us autocannon`);
     }
   } finally {
+    redis.disconnect();
     await service.stop();
   }
   return steps;

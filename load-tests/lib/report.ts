@@ -1,3 +1,4 @@
+import type { CpuPerDecision } from './cpu';
 import type { StepResult } from './kafka-load';
 import type { ProfileSummary } from './profile';
 import type { StageRow } from './stages';
@@ -13,11 +14,14 @@ export interface ReplayResult {
   readonly rssMb: Percentiles;
   /** [seconds since start, decisions/s over the last second] */
   readonly perSecond: readonly (readonly [number, number])[];
+  /** After start-up; null when the run was too short to see a first commit. */
+  readonly cpuPerDecision: CpuPerDecision | null;
 }
 
 export interface SteadyStep extends StepResult {
   /** Mean per stage over the step from the service's own histograms (ms; batch sizes in transactions). */
   readonly stageMeanMs: Record<string, number>;
+  readonly cpuPerDecision: CpuPerDecision;
 }
 
 export interface HttpStep {
@@ -29,6 +33,9 @@ export interface HttpStep {
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
+  readonly cpuPerDecision: CpuPerDecision;
+  /** CPU of the load generator itself per request, microseconds. */
+  readonly generatorUsPerRequest: number;
 }
 
 export interface BenchResult {
@@ -51,6 +58,7 @@ export interface BenchResult {
 }
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en') : '-');
+const cpu = (c: CpuPerDecision | null) => (c === null ? '-' : `${n(c.serviceUs)} / ${n(c.redisUs)}`);
 const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (typeof c === 'number' ? n(c) : c)).join(' | ')} |`)].join('\n');
 
@@ -64,21 +72,22 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   for (const [name, message] of Object.entries(r.errors)) out.push(`**${name} failed**: ${message}`, '');
   if (r.replay !== null) {
     out.push('## Replay (catch-up) throughput, exactly-once on', '');
-    out.push(table(['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', 'service RSS p50 / max (MB)'], [[r.replay.transactions, r.replay.seconds.toFixed(1), r.replay.decisionsPerSecond, r.replay.decisionsPerSecondAfterStart, `${n(r.replay.rssMb.p50)} / ${n(r.replay.rssMb.max)}`]]), '');
+    out.push(table(['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', 'CPU us/decision, service / Redis', 'service RSS p50 / max (MB)'], [[r.replay.transactions, r.replay.seconds.toFixed(1), r.replay.decisionsPerSecond, r.replay.decisionsPerSecondAfterStart, cpu(r.replay.cpuPerDecision), `${n(r.replay.rssMb.p50)} / ${n(r.replay.rssMb.max)}`]]), '');
+    out.push('CPU per decision is measured after start-up, from `/proc` for the service and `INFO cpu` for Redis: on a shared machine it moves far less than throughput, so it is the figure to compare code by.', '');
   }
   if (r.naive !== null) {
     out.push('## Batching against the naive per-message baseline (same transactions, same service)', '');
     // Wall time from the service's readiness: the batched run is a few seconds long, too short
     // for an "after start-up" rate read from 1 s samples of committed offsets.
-    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s'], [
-      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond],
-      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond],
+    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s', 'CPU us/decision, service / Redis'], [
+      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond, cpu(r.naive.batched.cpuPerDecision)],
+      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond, cpu(r.naive.perMessage.cpuPerDecision)],
     ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput.`, '');
   }
   if (r.steady !== null) {
     out.push('## Steady load on Kafka: end-to-end latency (input sent → decision seen by a read_committed reader)', '');
-    out.push(table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up'], r.steady.steps.map((s) => [
-      s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no',
+    out.push(table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up', 'CPU us/decision, service / Redis'], r.steady.steps.map((s) => [
+      s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no', cpu(s.cpuPerDecision),
     ])), '');
     if (r.steady.notRun.length > 0) out.push(`Not run: ${r.steady.notRun.map((x) => `${n(x)}/s`).join(', ')}, because a lower rate did not keep up (a higher one can only fall further behind).`, '');
     out.push(`Service RSS during the steps: p50 ${n(r.steady.rssMb.p50)} MB, max ${n(r.steady.rssMb.max)} MB.`, '');
@@ -88,7 +97,7 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   }
   if (r.http !== null) {
     out.push('## HTTP POST /v1/decisions (autocannon)', '');
-    out.push(table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts'], r.http.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts])), '');
+    out.push(table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts', 'CPU us/request, service / Redis / autocannon'], r.http.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts, `${cpu(s.cpuPerDecision)} / ${n(s.generatorUsPerRequest)}`])), '');
   }
   if (r.stages !== null) {
     out.push('## Stages on their own (medians)', '');
