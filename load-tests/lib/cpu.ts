@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis';
 
 /**
  * CPU time per decision, of the service and of Redis. On a shared, noisy machine throughput
- * moves with whatever else runs; the CPU a decision costs moves far less, so it is the figure
- * to compare two versions of the code by.
+ * moves with whatever else runs; the CPU a decision costs moves less, and says which process
+ * the time went to.
  */
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 

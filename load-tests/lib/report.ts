@@ -73,7 +73,7 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   if (r.replay !== null) {
     out.push('## Replay (catch-up) throughput, exactly-once on', '');
     out.push(table(['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', 'CPU us/decision, service / Redis', 'service RSS p50 / max (MB)'], [[r.replay.transactions, r.replay.seconds.toFixed(1), r.replay.decisionsPerSecond, r.replay.decisionsPerSecondAfterStart, cpu(r.replay.cpuPerDecision), `${n(r.replay.rssMb.p50)} / ${n(r.replay.rssMb.max)}`]]), '');
-    out.push('CPU per decision is measured after start-up, from `/proc` for the service and `INFO cpu` for Redis: on a shared machine it moves far less than throughput, so it is the figure to compare code by.', '');
+    out.push('CPU per decision is measured after start-up, from `/proc` for the service and `INFO cpu` for Redis: on a shared machine it moves less than throughput between identical runs.', '');
   }
   if (r.naive !== null) {
     out.push('## Batching against the naive per-message baseline (same transactions, same service)', '');
