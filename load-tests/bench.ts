@@ -285,20 +285,27 @@ async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[
   const steps: HttpStep[] = [];
   const redis = new Redis(env.redisUrl);
   let n = 0;
+  const load = (rate: number, seconds: number) => autocannon({
+    url: `${service.baseUrl}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' },
+    connections: rate === 0 ? 64 : 32, duration: seconds, ...(rate > 0 ? { overallRate: rate } : {}),
+    requests: [{ setupRequest: (req) => {
+      const tx = cycle(source, n);
+      n += 1;
+      return { ...req, body: JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() }) };
+    } }],
+  });
   try {
+    // Warm-up, not recorded, as for the steady load: the first step otherwise carries the JIT
+    // and the model's first runs.
+    const warmRate = env.options.httpRates[0] ?? 1000;
+    const warmSeconds = env.options.smoke ? 1 : 5;
+    progress(`[http warm-up ${warmRate.toLocaleString('en')}/s for ${String(warmSeconds)} s]`);
+    await load(warmRate, warmSeconds);
     for (const rate of [...env.options.httpRates, 0]) {
       const label = rate === 0 ? 'max' : `${String(rate)}/s`;
       const cpuBefore = await cpuMark(service.pid, redis);
       const generatorBefore = process.cpuUsage();
-      const result = await autocannon({
-        url: `${service.baseUrl}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' },
-        connections: rate === 0 ? 64 : 32, duration: env.options.httpSeconds, ...(rate > 0 ? { overallRate: rate } : {}),
-        requests: [{ setupRequest: (req) => {
-          const tx = cycle(source, n);
-          n += 1;
-          return { ...req, body: JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() }) };
-        } }],
-      });
+      const result = await load(rate, env.options.httpSeconds);
       const generator = process.cpuUsage(generatorBefore);
       const step: HttpStep = {
         target: label, requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
