@@ -21,6 +21,7 @@ import { startServiceProcess, type ServiceProcess } from '../scripts/service-pro
 import { startPrivateStack, stopPrivateStack, type TestStack } from '../scripts/stack/stack';
 import type { Transaction } from '../src/transactions/transaction.schema';
 import { writePng } from './lib/charts';
+import { openLoop } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape } from './lib/service-metrics';
@@ -78,7 +79,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     naive: values.naive ?? (smoke ? '300' : '30000'),
     rates: values.rates ?? (smoke ? '300' : '1000,5000,10000,20000'),
     stepSeconds: values['step-seconds'] ?? (smoke ? '2' : '60'),
-    httpRates: values['http-rates'] ?? (smoke ? '200' : '1000,2000,4000'),
+    httpRates: values['http-rates'] ?? (smoke ? '200' : '1000,2000,3000,4000'),
     httpSeconds: values['http-seconds'] ?? (smoke ? '2' : '20'),
   });
 }
@@ -284,38 +285,44 @@ async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[
   const { service } = await startService(env, 'http', { KAFKA_CONSUMER_ENABLED: 'false' });
   const steps: HttpStep[] = [];
   const redis = new Redis(env.redisUrl);
+  const url = `${service.baseUrl}/v1/decisions`;
   let n = 0;
-  const load = (rate: number, seconds: number) => autocannon({
-    url: `${service.baseUrl}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' },
-    connections: rate === 0 ? 64 : 32, duration: seconds, ...(rate > 0 ? { overallRate: rate } : {}),
-    requests: [{ setupRequest: (req) => {
-      const tx = cycle(source, n);
-      n += 1;
-      return { ...req, body: JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() }) };
-    } }],
-  });
+  const body = () => {
+    const tx = cycle(source, n);
+    n += 1;
+    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() });
+  };
+  // Fixed rates are an open loop (lib/http-load.ts); the maximum is autocannon's closed loop,
+  // 64 connections each sending as soon as its previous answer arrives.
+  const step = async (rate: number, seconds: number): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
+    if (rate > 0) {
+      const r = await openLoop({ url, rate, seconds, connections: 64, body: () => body() });
+      return { requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent };
+    }
+    const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: 64, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }] });
+    return { requestsPerSecond: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.requests.total };
+  };
   try {
     // Warm-up, not recorded, as for the steady load: the first step otherwise carries the JIT
     // and the model's first runs.
     const warmRate = env.options.httpRates[0] ?? 1000;
     const warmSeconds = env.options.smoke ? 1 : 5;
     progress(`[http warm-up ${warmRate.toLocaleString('en')}/s for ${String(warmSeconds)} s]`);
-    await load(warmRate, warmSeconds);
+    await step(warmRate, warmSeconds);
     for (const rate of [...env.options.httpRates, 0]) {
       const label = rate === 0 ? 'max' : `${String(rate)}/s`;
       const cpuBefore = await cpuMark(service.pid, redis);
       const generatorBefore = process.cpuUsage();
-      const result = await load(rate, env.options.httpSeconds);
+      const { total, ...result } = await step(rate, env.options.httpSeconds);
       const generator = process.cpuUsage(generatorBefore);
-      const step: HttpStep = {
-        target: label, requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
-        non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
-        cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis), result.requests.total),
-        // autocannon runs in this process, on the same cores: what the load itself costs.
-        generatorUsPerRequest: Math.round((generator.user + generator.system) / Math.max(1, result.requests.total)),
+      const measured: HttpStep = {
+        target: label, ...result,
+        cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis), total),
+        // The load generator runs in this process, on the same cores: what the load itself costs.
+        generatorUsPerRequest: Math.round((generator.user + generator.system) / Math.max(1, total)),
       };
-      steps.push(step);
-      done(`[http ${label}] ${step.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(step.p50)} ms, p99 ${String(step.p99)} ms, non-2xx ${String(step.non2xx)}, errors ${String(step.errors)}, CPU per request ${String(step.cpuPerDecision.serviceUs)} us service, ${String(step.cpuPerDecision.redisUs)} us Redis, ${String(step.generatorUsPerRequest)} us autocannon`);
+      steps.push(measured);
+      done(`[http ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`);
     }
   } finally {
     redis.disconnect();

@@ -96,8 +96,9 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
     out.push(table(['offered/s', ...stages], r.steady.steps.map((s) => [s.targetRate, ...stages.map((k) => s.stageMeanMs[k] ?? '-')])), '');
   }
   if (r.http !== null) {
-    out.push('## HTTP POST /v1/decisions (autocannon)', '');
-    out.push(table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts', 'CPU us/request, service / Redis / autocannon'], r.http.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts, `${cpu(s.cpuPerDecision)} / ${n(s.generatorUsPerRequest)}`])), '');
+    out.push('## HTTP POST /v1/decisions', '');
+    out.push('Fixed rates are an open loop (each request due at its own time, latency from that time, 64 keep-alive connections); `max` is autocannon\'s closed loop with 64 connections.', '');
+    out.push(table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts', 'CPU us/request, service / Redis / load generator'], r.http.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts, `${cpu(s.cpuPerDecision)} / ${n(s.generatorUsPerRequest)}`])), '');
   }
   if (r.stages !== null) {
     out.push('## Stages on their own (medians)', '');

@@ -46,12 +46,19 @@ describe('npm run bench --smoke', () => {
     for (const step of result.steady?.steps ?? []) {
       expect(step.decided).toBe(step.sent);
       expect(step.stageMeanMs).toHaveProperty('commit');
+      // The CPU a decision cost, of the service and of Redis, is measured for every step.
+      expect(step.cpuPerDecision.serviceUs).toBeGreaterThan(0);
+      expect(step.cpuPerDecision.redisUs).toBeGreaterThan(0);
     }
     expect(result.steady?.steps).toHaveLength(1);
     expect(result.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
     for (const step of result.http ?? []) {
       expect(step.requestsPerSecond).toBeGreaterThan(0);
       expect(step.non2xx).toBe(0);
+      expect(step.errors).toBe(0);
+      expect(step.timeouts).toBe(0);
+      expect(step.cpuPerDecision.serviceUs).toBeGreaterThan(0);
+      expect(step.generatorUsPerRequest).toBeGreaterThan(0);
     }
     expect(result.redisBytesPerCard?.medianBytes).toBeGreaterThan(0);
 
