@@ -18,7 +18,7 @@ module.exports = {
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/scripts', '<rootDir>/models'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/scripts', '<rootDir>/models', '<rootDir>/load-tests'], testMatch: ['**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -296,7 +296,7 @@ async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[
   // 64 connections each sending as soon as its previous answer arrives.
   const step = async (rate: number, seconds: number): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
     if (rate > 0) {
-      const r = await openLoop({ url, rate, seconds, connections: 64, body: () => body() });
+      const r = await openLoop({ url, rate, seconds, connections: 64, body });
       return { requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent };
     }
     const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: 64, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }] });

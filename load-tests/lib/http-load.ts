@@ -53,11 +53,17 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
     answered += 1;
     if (answered === total) finish();
   };
+  const unsendable = () => {
+    errors += 1;
+    settle();
+  };
+  let alive = options.connections;
 
   class Conn {
     private buffer: Buffer = Buffer.alloc(0);
     private current: Pending | null = null;
     private timer: NodeJS.Timeout | null = null;
+    private dead = false;
     constructor(readonly socket: Socket) {
       socket.setNoDelay(true);
       socket.on('data', (chunk: Buffer) => {
@@ -106,15 +112,26 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
       else idle.push(this);
     }
     private fail(kind: 'error' | 'timeout'): void {
-      if (this.current === null) return;
-      if (kind === 'timeout') timeouts += 1;
-      else errors += 1;
+      if (this.dead) return;
+      this.dead = true;
+      alive -= 1;
       // A broken connection is not reused: the rest run on the others.
       this.socket.removeAllListeners('data');
       this.socket.destroy();
       if (this.timer !== null) clearTimeout(this.timer);
-      this.current = null;
-      settle();
+      const idleAt = idle.indexOf(this);
+      if (idleAt >= 0) idle.splice(idleAt, 1);
+      if (this.current !== null) {
+        if (kind === 'timeout') timeouts += 1;
+        else errors += 1;
+        this.current = null;
+        settle();
+      }
+      // With no connection left, what waits would never be sent: each is an error.
+      if (alive === 0) {
+        const lost = waiting.splice(0).length;
+        for (let i = 0; i < lost; i++) unsendable();
+      }
     }
   }
 
@@ -133,8 +150,9 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
     for (; sent < due; sent++) {
       const p = { due: start + (sent * 1000) / options.rate, body: options.body(sent) };
       const conn = idle.pop();
-      if (conn === undefined) waiting.push(p);
-      else conn.send(p);
+      if (conn !== undefined) conn.send(p);
+      else if (alive > 0) waiting.push(p);
+      else unsendable();
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
