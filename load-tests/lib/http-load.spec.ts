@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openLoop } from './http-load';
 
 /** A local server whose answer per request the test picks; it records when each request came. */
-async function serve(respond: (n: number, res: import('node:http').ServerResponse) => void): Promise<{ url: string; arrivals: number[]; server: Server }> {
+async function serve(respond: (n: number, res: ServerResponse) => void): Promise<{ url: string; arrivals: number[]; server: Server }> {
   const arrivals: number[] = [];
   const server = createServer((req, res) => {
     req.resume();
@@ -18,10 +18,10 @@ async function serve(respond: (n: number, res: import('node:http').ServerRespons
 }
 
 /** Answers with a Content-Length, as Fastify does for JSON (the load reads no chunked answers). */
-const answer = (res: import('node:http').ServerResponse, status: number, body: string) => {
+const answer = (res: ServerResponse, status: number, body: string) => {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 };
-const ok = (_: number, res: import('node:http').ServerResponse) => {
+const ok = (_: number, res: ServerResponse) => {
   answer(res, 200, '{"decision":"approve"}');
 };
 

@@ -8,7 +8,10 @@ export interface OpenLoopResult {
   /** From each request's due time to its whole answer, ms. */
   readonly latencyMs: Percentiles;
   readonly non2xx: number;
-  /** Connections that failed or answered something that is not HTTP/1.1 with a Content-Length. */
+  /**
+   * Requests lost with their connection (it failed, or answered something that is not HTTP/1.1
+   * with a Content-Length), or left with no connection to go on.
+   */
   readonly errors: number;
   /** Requests without an answer after TIMEOUT_MS. */
   readonly timeouts: number;
@@ -101,15 +104,17 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
       lastAnswer = now;
       latencies.push(now - this.current.due);
       if (status < 200 || status >= 300) non2xx += 1;
-      this.done();
-    }
-    private done(): void {
-      if (this.timer !== null) clearTimeout(this.timer);
-      this.current = null;
-      settle();
+      this.release();
       const next = waiting.shift();
       if (next !== undefined) this.send(next);
       else idle.push(this);
+    }
+    /** The request on this connection is over, answered or lost. */
+    private release(): void {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.current = null;
+      settle();
     }
     private fail(kind: 'error' | 'timeout'): void {
       if (this.dead) return;
@@ -118,14 +123,12 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
       // A broken connection is not reused: the rest run on the others.
       this.socket.removeAllListeners('data');
       this.socket.destroy();
-      if (this.timer !== null) clearTimeout(this.timer);
       const idleAt = idle.indexOf(this);
       if (idleAt >= 0) idle.splice(idleAt, 1);
       if (this.current !== null) {
         if (kind === 'timeout') timeouts += 1;
         else errors += 1;
-        this.current = null;
-        settle();
+        this.release();
       }
       // With no connection left, what waits would never be sent: each is an error.
       if (alive === 0) {
