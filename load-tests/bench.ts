@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--cpu-prof] [--scenarios replay,naive,steady,http,stages] [--replay 1000000]
+ * `npm run bench [-- --smoke] [--cpu-prof] [--scenarios stages,replay,floor,naive,steady,http] [--replay 1000000]
  *   [--rates 1000,5000,10000,20000] [--step-seconds 60] [--http-seconds 20] [--naive 30000]
  *   [--transactions FILE] [--model PATH|none] [--out DIR]`
  *
@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -25,7 +26,7 @@ import { openLoop } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape } from './lib/service-metrics';
-import { cpuMark, cpuPerDecision, type CpuMark } from './lib/cpu';
+import { cpuMark, cpuPerDecision, listeningPid, type CpuMark } from './lib/cpu';
 import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
 import { percentiles } from './lib/stats';
@@ -39,7 +40,7 @@ const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.
 const optionsSchema = z.object({
   smoke: z.boolean(),
   cpuProf: z.boolean(),
-  scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'naive', 'steady', 'http', 'stages'])).min(1)),
+  scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages'])).min(1)),
   replay: z.coerce.number().int().min(100),
   naive: z.coerce.number().int().min(100),
   rates: numbers.refine((xs) => xs.length > 0, 'at least one rate'),
@@ -59,7 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     options: {
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
-      scenarios: { type: 'string', default: 'stages,replay,naive,steady,http' },
+      scenarios: { type: 'string', default: 'stages,replay,floor,naive,steady,http' },
       replay: { type: 'string' }, naive: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' },
       'http-rates': { type: 'string' }, 'http-seconds': { type: 'string' },
       transactions: { type: 'string', default: join(ROOT, '.cache', 'bench', 'sim', 'transactions.jsonl') },
@@ -119,6 +120,8 @@ class RssSampler {
 interface Env {
   readonly redisUrl: string;
   readonly brokers: string[];
+  /** The broker's process when it runs on this machine, for its CPU per decision. */
+  readonly brokerPid: number | null;
   readonly options: BenchOptions;
   readonly runId: string;
   readonly logDir: string;
@@ -150,8 +153,15 @@ function scenarioNames(env: Env, name: string) {
   return { prefix, topics: { transactions: `${prefix}-transactions`, decisions: `${prefix}-decisions` }, groupId: `${prefix}-group` };
 }
 
+/**
+ * What a scenario runs: the service, or a floor, the same Kafka path or HTTP stack with no
+ * check run (kafka-floor.ts, http-floor.ts): the scenario's figures less the floor's are what
+ * the checks cost.
+ */
+type Program = 'service' | 'kafka-floor' | 'http-floor';
+
 /** One scenario's service: its own topics, consumer group and Redis database state. */
-async function startService(env: Env, name: string, extra: Record<string, string>): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
+async function startService(env: Env, name: string, extra: Record<string, string>, program: Program = 'service'): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
   const { prefix, topics, groupId } = scenarioNames(env, name);
   await ensureTopics(env.brokers, [
     { topic: topics.transactions, numPartitions: 6 }, { topic: topics.decisions, numPartitions: 6 },
@@ -162,6 +172,11 @@ async function startService(env: Env, name: string, extra: Record<string, string
   redis.disconnect();
   const service = await startServiceProcess({
     distDir: env.options.dist,
+    // A floor runs from its TypeScript source, through tsx's loader in the same process (the
+    // tsx command would put the program in a child, out of the CPU measured by pid).
+    ...(program === 'service' ? {} : { args: ['--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, 'load-tests', `${program}.ts`)] }),
+    // The Kafka floor serves no HTTP; the scenario waits for its first commit as for the service.
+    ...(program === 'kafka-floor' ? { ready: () => Promise.resolve(true) } : {}),
     logFile: join(env.logDir, `${name}.log`),
     env: {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(await freePort()), REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.brokers.join(','),
@@ -178,7 +193,7 @@ async function startService(env: Env, name: string, extra: Record<string, string
 }
 
 /** Catch-up: the backlog is in the topic before the service starts; decisions/s until drained. */
-async function replay(env: Env, name: string, txs: readonly Transaction[], extra: Record<string, string> = {}): Promise<ReplayResult> {
+async function replay(env: Env, name: string, txs: readonly Transaction[], extra: Record<string, string> = {}, program: Program = 'service'): Promise<ReplayResult> {
   const kafka = kafkaOf(env.brokers);
   // The backlog goes in before the service (and startService's other topics) exists.
   const backlog = scenarioNames(env, name).topics.transactions;
@@ -186,7 +201,7 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   const t0 = Date.now();
   await preload(kafka, backlog, txs, (n) => { progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`); });
   done(`[${name}] preloaded ${txs.length.toLocaleString('en')} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const { service, topics, groupId } = await startService(env, name, extra);
+  const { service, topics, groupId } = await startService(env, name, extra, program);
   const rss = new RssSampler(service.pid);
   const admin = kafka.admin();
   await admin.connect();
@@ -204,7 +219,7 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
       const now = await groupProgress(admin, groupId, topics.transactions);
       if (now.committed > last.committed) movedAt = Date.now();
       last = now;
-      if (cpuFrom === null && last.committed > 0) cpuFrom = { mark: await cpuMark(service.pid, redis), committed: last.committed };
+      if (cpuFrom === null && last.committed > 0) cpuFrom = { mark: await cpuMark(service.pid, redis, env.brokerPid), committed: last.committed };
       // A crashed or wedged service would otherwise keep the bench waiting for ever.
       if (Date.now() - movedAt > STALL_MS) throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`);
       const seconds = (Date.now() - started) / 1000;
@@ -213,7 +228,7 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
       progress(`[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`);
       if (last.committed >= last.end) break;
     }
-    cpuTo = await cpuMark(service.pid, redis);
+    cpuTo = await cpuMark(service.pid, redis, env.brokerPid);
   } finally {
     redis.disconnect();
     await admin.disconnect();
@@ -227,7 +242,7 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   const afterStart = first[0] < seconds ? Math.round((txs.length - first[1]) / (seconds - first[0])) : Number.NaN;
   const result: ReplayResult = { transactions: txs.length, seconds, decisionsPerSecond: Math.round(txs.length / seconds), decisionsPerSecondAfterStart: afterStart, rssMb: percentiles(rssSamples), perSecond,
     cpuPerDecision: cpuFrom !== null ? cpuPerDecision(cpuFrom.mark, cpuTo, txs.length - cpuFrom.committed) : null };
-  done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB, CPU per decision ${String(result.cpuPerDecision?.serviceUs ?? '-')} us service, ${String(result.cpuPerDecision?.redisUs ?? '-')} us Redis`);
+  done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB, CPU per decision ${String(result.cpuPerDecision?.serviceUs ?? '-')} us service, ${String(result.cpuPerDecision?.redisUs ?? '-')} us Redis, ${String(result.cpuPerDecision?.brokerUs ?? '-')} us broker`);
   return result;
 }
 
@@ -240,8 +255,10 @@ function liveTraffic(source: readonly Transaction[], count: number, tag: string)
   });
 }
 
-async function steady(env: Env, source: readonly Transaction[]): Promise<NonNullable<BenchResult['steady']>> {
-  const { service, topics } = await startService(env, 'steady', {});
+async function steady(env: Env, source: readonly Transaction[], name = 'steady', program: Program = 'service'): Promise<NonNullable<BenchResult['steady']>> {
+  const { service, topics } = await startService(env, name, {}, program);
+  // Only the service has metrics to read; a floor's steps have no stage means.
+  const stages = program === 'service' ? () => scrape(service.baseUrl) : () => Promise.resolve(null);
   const rss = new RssSampler(service.pid);
   const redis = new Redis(env.redisUrl);
   const load = await SteadyLoad.start(kafkaOf(env.brokers), topics.decisions);
@@ -253,23 +270,24 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
     const warmRate = env.options.rates[0] ?? 1000;
     const warmSeconds = env.options.smoke ? 1 : 10;
     await load.step(topics.transactions, liveTraffic(source, warmRate * warmSeconds, 'warm'), warmRate, warmSeconds, (sent, decided) => {
-      progress(`[steady warm-up ${warmRate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
+      progress(`[${name} warm-up ${warmRate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
     });
     for (const rate of env.options.rates) {
-      const before = await scrape(service.baseUrl);
-      const cpuBefore = await cpuMark(service.pid, redis);
+      const before = await stages();
+      const cpuBefore = await cpuMark(service.pid, redis, env.brokerPid);
       const txs = liveTraffic(source, Math.round(rate * env.options.stepSeconds), `s${String(rate)}`);
       // Event time is the send time: the live path, not a replay of history.
       const step = await load.step(topics.transactions, txs, rate, env.options.stepSeconds, (sent, decided) => {
-        progress(`[steady ${rate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
+        progress(`[${name} ${rate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
       });
-      const stageMeanMs = meansBetween(before, await scrape(service.baseUrl));
-      steps.push({ ...step, stageMeanMs, cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis), step.decided) });
-      done(`[steady ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`);
+      const after = await stages();
+      const stageMeanMs = before !== null && after !== null ? meansBetween(before, after) : {};
+      steps.push({ ...step, stageMeanMs, cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis, env.brokerPid), step.decided) });
+      done(`[${name} ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`);
       // A higher rate can only fall further behind, on top of this step's backlog.
       if (!step.keptUp) {
         notRun.push(...env.options.rates.filter((r) => r > rate));
-        if (notRun.length > 0) done(`[steady] ${rate.toLocaleString('en')}/s did not keep up: ${notRun.map((r) => `${r.toLocaleString('en')}/s`).join(', ')} not run`);
+        if (notRun.length > 0) done(`[${name}] ${rate.toLocaleString('en')}/s did not keep up: ${notRun.map((r) => `${r.toLocaleString('en')}/s`).join(', ')} not run`);
         break;
       }
     }
@@ -281,8 +299,8 @@ async function steady(env: Env, source: readonly Transaction[]): Promise<NonNull
   return { steps, notRun, rssMb: percentiles(rss.stop()) };
 }
 
-async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[]> {
-  const { service } = await startService(env, 'http', { KAFKA_CONSUMER_ENABLED: 'false' });
+async function http(env: Env, source: readonly Transaction[], name = 'http', program: Program = 'service'): Promise<HttpStep[]> {
+  const { service } = await startService(env, name, { KAFKA_CONSUMER_ENABLED: 'false' }, program);
   const steps: HttpStep[] = [];
   const redis = new Redis(env.redisUrl);
   const url = `${service.baseUrl}/v1/decisions`;
@@ -307,22 +325,22 @@ async function http(env: Env, source: readonly Transaction[]): Promise<HttpStep[
     // and the model's first runs.
     const warmRate = env.options.httpRates[0] ?? 1000;
     const warmSeconds = env.options.smoke ? 1 : 5;
-    progress(`[http warm-up ${warmRate.toLocaleString('en')}/s for ${String(warmSeconds)} s]`);
+    progress(`[${name} warm-up ${warmRate.toLocaleString('en')}/s for ${String(warmSeconds)} s]`);
     await step(warmRate, warmSeconds);
     for (const rate of [...env.options.httpRates, 0]) {
       const label = rate === 0 ? 'max' : `${String(rate)}/s`;
-      const cpuBefore = await cpuMark(service.pid, redis);
+      const cpuBefore = await cpuMark(service.pid, redis, null);
       const generatorBefore = process.cpuUsage();
       const { total, ...result } = await step(rate, env.options.httpSeconds);
       const generator = process.cpuUsage(generatorBefore);
       const measured: HttpStep = {
         target: label, ...result,
-        cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis), total),
+        cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis, null), total),
         // The load generator runs in this process, on the same cores: what the load itself costs.
         generatorUsPerRequest: Math.round((generator.user + generator.system) / Math.max(1, total)),
       };
       steps.push(measured);
-      done(`[http ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`);
+      done(`[${name} ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`);
     }
   } finally {
     redis.disconnect();
@@ -353,7 +371,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     done(`simulating the bench's history into ${options.transactions} (seeded, ~20 s)`);
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'models', 'simulator', 'simulate.ts'), '--out', resolve(options.transactions, '..'), '--days', '70', '--customers', '10000'], { stdio: 'inherit' });
   }
-  const needed = Math.max(options.scenarios.includes('replay') ? options.replay : 0, options.scenarios.includes('naive') ? options.naive : 0, 20_000);
+  const needed = Math.max(options.scenarios.includes('replay') || options.scenarios.includes('floor') ? options.replay : 0, options.scenarios.includes('naive') ? options.naive : 0, 20_000);
   let txs = await loadTransactions(options.smoke ? null : options.transactions, options.smoke ? Math.max(options.replay, options.naive) : needed);
 
   let stack: TestStack | null = null;
@@ -365,7 +383,11 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
   }
   const redisBase = external ? (process.env.BENCH_REDIS_URL ?? '') : (stack?.redisUrl ?? '');
   // A database of its own: the bench flushes it between scenarios.
-  const env: Env = { redisUrl: `${redisBase.replace(/\/\d*$/, '')}/7`, brokers: (external ? (process.env.BENCH_KAFKA_BROKERS ?? '') : (stack?.kafkaBrokers ?? '')).split(','), options, runId, logDir };
+  const brokers = (external ? (process.env.BENCH_KAFKA_BROKERS ?? '') : (stack?.kafkaBrokers ?? '')).split(',');
+  // The private stack's broker is known; a reused one is found by its port when it is local.
+  const brokerPort = /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(brokers[0] ?? '')?.[1];
+  const brokerPid = stack !== null ? (stack.pids[1] ?? null) : brokerPort !== undefined && brokers.length === 1 ? listeningPid(Number(brokerPort)) : null;
+  const env: Env = { redisUrl: `${redisBase.replace(/\/\d*$/, '')}/7`, brokers, brokerPid, options, runId, logDir };
   const model = options.model === 'none' ? null : options.model;
   const result: BenchResult = {
     startedAt: new Date().toISOString(), smoke: options.smoke,
@@ -373,7 +395,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     versions: versions(),
     config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
     load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
-    stages: null, replay: null, naive: null, steady: null, http: null, redisBytesPerCard: null, profiles: null, errors: {},
+    stages: null, replay: null, floor: null, naive: null, steady: null, http: null, redisBytesPerCard: null, profiles: null, errors: {},
   };
   // A scenario that fails is recorded and the others still run: a long run is not lost to one.
   const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -398,6 +420,13 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
         result.redisBytesPerCard = await bytesPerCard(env.redisUrl, txs.slice(0, options.replay));
       });
     }
+    // The floors, beside the scenarios they bound: the replay's backlog now, while the whole
+    // history is loaded; the steady and HTTP floors after their scenarios.
+    const floor: NonNullable<BenchResult['floor']> = { replay: null, steady: null, http: null };
+    if (options.scenarios.includes('floor')) {
+      result.floor = floor;
+      await attempt('floor-replay', async () => { floor.replay = await replay(env, 'floor-replay', txs.slice(0, options.replay), {}, 'kafka-floor'); });
+    }
     if (options.scenarios.includes('naive')) {
       await attempt('naive', async () => {
         const slice = txs.slice(0, options.naive);
@@ -412,6 +441,10 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     txs = txs.slice(0, 20_000);
     if (options.scenarios.includes('steady')) await attempt('steady', async () => { result.steady = await steady(env, txs); });
     if (options.scenarios.includes('http')) await attempt('http', async () => { result.http = await http(env, txs); });
+    if (options.scenarios.includes('floor')) {
+      await attempt('floor-steady', async () => { floor.steady = await steady(env, txs, 'floor-steady', 'kafka-floor'); });
+      await attempt('floor-http', async () => { floor.http = await http(env, txs, 'floor-http', 'http-floor'); });
+    }
   } finally {
     if (stack !== null) {
       await stopPrivateStack(stack);
@@ -493,7 +526,7 @@ function writeCharts(base: string, result: BenchResult): string[] {
     });
     written.push(`${base}-steady-latency.png`);
   }
-  const replays = [['replay', result.replay], ['batched', result.naive?.batched ?? null], ['per-message', result.naive?.perMessage ?? null]] as const;
+  const replays = [['replay', result.replay], ['Kafka floor', result.floor?.replay ?? null], ['batched', result.naive?.batched ?? null], ['per-message', result.naive?.perMessage ?? null]] as const;
   const series = replays.filter(([, r]) => r !== null).map(([name, r]) => ({ name, points: movingRate(r?.perSecond ?? [], 5) }));
   if (series.length > 0) {
     writePng(`${base}-throughput.png`, { title: 'Catch-up throughput over time (exactly-once on, 5 s moving average)', xLabel: 'seconds since the service started', yLabel: 'decisions/s', series });

@@ -26,13 +26,22 @@ export interface ServiceProcess {
  * Runs the built service (`<distDir>/main.js`) as its own process, the way it runs in
  * production, logging to `logFile`, and waits until /health/ready answers 200. The demo and
  * the fault tests (SIGKILL, two instances) use it; a crash must be a real process dying.
+ * `args` runs another program the same way instead (the bench's floors), and `ready` replaces
+ * the readiness probe.
  */
-export async function startServiceProcess(options: { distDir: string; env: Record<string, string>; logFile: string; readyTimeoutMs?: number }): Promise<ServiceProcess> {
+export async function startServiceProcess(options: {
+  distDir: string;
+  env: Record<string, string>;
+  logFile: string;
+  readyTimeoutMs?: number;
+  args?: readonly string[];
+  ready?: (baseUrl: string) => Promise<boolean>;
+}): Promise<ServiceProcess> {
   const port = options.env.PORT;
   if (port === undefined || port === '0') throw new Error('startServiceProcess needs a fixed PORT to probe');
   const log = openSync(options.logFile, 'a');
   const env = { ...process.env, ...options.env };
-  const child: ChildProcess = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(options.distDir, 'main.js')], {
+  const child: ChildProcess = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', ...(options.args ?? [join(options.distDir, 'main.js')])], {
     env: { ...env, NODE_OPTIONS: `${SERVICE_NODE_OPTIONS} ${env.NODE_OPTIONS ?? ''}`.trim() },
     stdio: ['ignore', log, log],
   });
@@ -47,9 +56,10 @@ export async function startServiceProcess(options: { distDir: string; env: Recor
   });
   const baseUrl = `http://127.0.0.1:${port}`;
 
+  const probe = options.ready ?? (async () => (await fetch(`${baseUrl}/health/ready`)).status === 200);
   const ready = async () => {
     try {
-      return (await fetch(`${baseUrl}/health/ready`)).status === 200;
+      return await probe(baseUrl);
     } catch {
       return false; // not listening yet
     }

@@ -1,23 +1,26 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 /**
- * CPU time per decision, of the service and of Redis. On a shared, noisy machine throughput
- * moves with whatever else runs; the CPU a decision costs moves less, and says which process
- * the time went to.
+ * CPU time per decision, of the service, of Redis and of the Kafka broker. On a shared, noisy
+ * machine throughput moves with whatever else runs; the CPU a decision costs moves less, and
+ * says which process the time went to.
  */
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 export interface CpuMark {
   readonly service: number;
   readonly redis: number;
+  readonly broker: number | null;
 }
 
 export interface CpuPerDecision {
   /** Microseconds of CPU (user + system) per decision. */
   readonly serviceUs: number;
   readonly redisUs: number;
+  /** Null when the broker is not a process on this machine (or not one the bench can read). */
+  readonly brokerUs: number | null;
 }
 
 /** User + system CPU seconds a process has used so far (proc(5): utime and stime). */
@@ -34,11 +37,65 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
-export async function cpuMark(servicePid: number, redis: Redis): Promise<CpuMark> {
-  return { service: processCpuSeconds(servicePid), redis: await redisCpuSeconds(redis) };
+function brokerCpuSeconds(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    return processCpuSeconds(pid);
+  } catch {
+    return null; // gone, or not ours to read
+  }
+}
+
+export async function cpuMark(servicePid: number, redis: Redis, brokerPid: number | null): Promise<CpuMark> {
+  return { service: processCpuSeconds(servicePid), redis: await redisCpuSeconds(redis), broker: brokerCpuSeconds(brokerPid) };
 }
 
 export function cpuPerDecision(from: CpuMark, to: CpuMark, decisions: number): CpuPerDecision {
   const us = (seconds: number) => (decisions > 0 ? Math.round((seconds * 1e6) / decisions) : Number.NaN);
-  return { serviceUs: us(to.service - from.service), redisUs: us(to.redis - from.redis) };
+  return {
+    serviceUs: us(to.service - from.service),
+    redisUs: us(to.redis - from.redis),
+    brokerUs: from.broker === null || to.broker === null ? null : us(to.broker - from.broker),
+  };
+}
+
+/**
+ * The process on this machine listening on TCP `port` (the broker of a stack the bench did
+ * not start), from /proc: the socket's inode in /proc/net/tcp{,6}, then the process holding
+ * it. Null when none is found, e.g. a broker on another machine.
+ */
+export function listeningPid(port: number): number | null {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st ... inode: the local address is HEXIP:HEXPORT, 0A is LISTEN.
+      const f = line.trim().split(/\s+/);
+      const localPort = Number.parseInt(f[1]?.split(':')[1] ?? '', 16);
+      if (f[3] === '0A' && localPort === port && f[9] !== undefined) inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return null;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // another user's process, or gone
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode !== undefined && inodes.has(inode)) return Number(pid);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  return null;
 }

@@ -47,6 +47,12 @@ export interface BenchResult {
   load: Record<string, number | readonly number[]>;
   stages: StageRow[] | null;
   replay: ReplayResult | null;
+  /**
+   * The same scenarios run by a program that does no check (load-tests/kafka-floor.ts,
+   * http-floor.ts): what the Kafka path and the HTTP stack cost alone on this machine. Absent
+   * from results written before the floors.
+   */
+  floor?: { replay: ReplayResult | null; steady: { steps: SteadyStep[]; notRun: number[]; rssMb: Percentiles } | null; http: HttpStep[] | null } | null;
   naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number } | null;
   steady: { steps: SteadyStep[]; notRun: number[]; rssMb: Percentiles } | null;
   http: HttpStep[] | null;
@@ -59,6 +65,17 @@ export interface BenchResult {
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en') : '-');
 const cpu = (c: CpuPerDecision | null) => (c === null ? '-' : `${n(c.serviceUs)} / ${n(c.redisUs)}`);
+/** With the broker's share, for the Kafka scenarios. */
+const cpuKafka = (c: CpuPerDecision | null) => (c === null ? '-' : `${cpu(c)} / ${c.brokerUs === null ? '-' : n(c.brokerUs)}`);
+const KAFKA_CPU = 'CPU us/decision, service / Redis / broker';
+const replayRow = (r: ReplayResult) => [r.transactions, r.seconds.toFixed(1), r.decisionsPerSecond, r.decisionsPerSecondAfterStart, cpuKafka(r.cpuPerDecision), `${n(r.rssMb.p50)} / ${n(r.rssMb.max)}`];
+const REPLAY_HEAD = ['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', KAFKA_CPU, 'RSS p50 / max (MB)'];
+const steadyTable = (steps: readonly SteadyStep[]) =>
+  table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up', KAFKA_CPU], steps.map((s) => [
+    s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no', cpuKafka(s.cpuPerDecision),
+  ]));
+const httpTable = (steps: readonly HttpStep[]) =>
+  table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts', 'CPU us/request, service / Redis / load generator'], steps.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts, `${cpu(s.cpuPerDecision)} / ${n(s.generatorUsPerRequest)}`]));
 const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (typeof c === 'number' ? n(c) : c)).join(' | ')} |`)].join('\n');
 
@@ -72,23 +89,21 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   for (const [name, message] of Object.entries(r.errors)) out.push(`**${name} failed**: ${message}`, '');
   if (r.replay !== null) {
     out.push('## Replay (catch-up) throughput, exactly-once on', '');
-    out.push(table(['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', 'CPU us/decision, service / Redis', 'service RSS p50 / max (MB)'], [[r.replay.transactions, r.replay.seconds.toFixed(1), r.replay.decisionsPerSecond, r.replay.decisionsPerSecondAfterStart, cpu(r.replay.cpuPerDecision), `${n(r.replay.rssMb.p50)} / ${n(r.replay.rssMb.max)}`]]), '');
-    out.push('CPU per decision is measured after start-up, from `/proc` for the service and `INFO cpu` for Redis: on a shared machine it moves less than throughput between identical runs.', '');
+    out.push(table(REPLAY_HEAD, [replayRow(r.replay)]), '');
+    out.push('CPU per decision is measured after start-up, from `/proc` for the service and the broker and `INFO cpu` for Redis: on a shared machine it moves less than throughput between identical runs.', '');
   }
   if (r.naive !== null) {
     out.push('## Batching against the naive per-message baseline (same transactions, same service)', '');
     // Wall time from the service's readiness: the batched run is a few seconds long, too short
     // for an "after start-up" rate read from 1 s samples of committed offsets.
-    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s', 'CPU us/decision, service / Redis'], [
-      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond, cpu(r.naive.batched.cpuPerDecision)],
-      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond, cpu(r.naive.perMessage.cpuPerDecision)],
+    out.push(table(['mode', 'transactions', 'seconds', 'decisions/s', KAFKA_CPU], [
+      ['micro-batches (eachBatch)', r.naive.transactions, r.naive.batched.seconds.toFixed(1), r.naive.batched.decisionsPerSecond, cpuKafka(r.naive.batched.cpuPerDecision)],
+      ['per message (eachMessage)', r.naive.transactions, r.naive.perMessage.seconds.toFixed(1), r.naive.perMessage.decisionsPerSecond, cpuKafka(r.naive.perMessage.cpuPerDecision)],
     ]), '', `Batching buys **${String(r.naive.ratio)}x** the throughput.`, '');
   }
   if (r.steady !== null) {
     out.push('## Steady load on Kafka: end-to-end latency (input sent → decision seen by a read_committed reader)', '');
-    out.push(table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up', 'CPU us/decision, service / Redis'], r.steady.steps.map((s) => [
-      s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no', cpu(s.cpuPerDecision),
-    ])), '');
+    out.push(steadyTable(r.steady.steps), '');
     if (r.steady.notRun.length > 0) out.push(`Not run: ${r.steady.notRun.map((x) => `${n(x)}/s`).join(', ')}, because a lower rate did not keep up (a higher one can only fall further behind).`, '');
     out.push(`Service RSS during the steps: p50 ${n(r.steady.rssMb.p50)} MB, max ${n(r.steady.rssMb.max)} MB.`, '');
     const stages = [...new Set(r.steady.steps.flatMap((s) => Object.keys(s.stageMeanMs)))].sort();
@@ -98,7 +113,18 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   if (r.http !== null) {
     out.push('## HTTP POST /v1/decisions', '');
     out.push('Fixed rates are an open loop (each request due at its own time, latency from that time, 64 keep-alive connections); `max` is autocannon\'s closed loop with 64 connections.', '');
-    out.push(table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts', 'CPU us/request, service / Redis / load generator'], r.http.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts, `${cpu(s.cpuPerDecision)} / ${n(s.generatorUsPerRequest)}`])), '');
+    out.push(httpTable(r.http), '');
+  }
+  if (r.floor !== null && r.floor !== undefined) {
+    const f = r.floor;
+    out.push('## Floors: the Kafka path and the HTTP stack alone, with no check run', '');
+    out.push('The same loads, run by `load-tests/kafka-floor.ts` (the service\'s Kafka client, consumer settings and per-partition transactional producers: JSON in, a decision-sized record out, offsets in the same transaction) and `load-tests/http-floor.ts` (NestJS on Fastify with the service\'s input gate, answering a decision-sized JSON). What the service measures above them is what its checks cost: validation, Redis, rules, the model, metrics.', '');
+    if (f.replay !== null) out.push('Replay of the same backlog:', '', table(REPLAY_HEAD, [replayRow(f.replay)]), '');
+    if (f.steady !== null) {
+      out.push('Steady load:', '', steadyTable(f.steady.steps), '');
+      if (f.steady.notRun.length > 0) out.push(`Not run: ${f.steady.notRun.map((x) => `${n(x)}/s`).join(', ')}.`, '');
+    }
+    if (f.http !== null) out.push('HTTP:', '', httpTable(f.http), '');
   }
   if (r.stages !== null) {
     out.push('## Stages on their own (medians)', '');

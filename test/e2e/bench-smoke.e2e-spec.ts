@@ -49,8 +49,17 @@ describe('npm run bench --smoke', () => {
       // The CPU a decision cost, of the service and of Redis, is measured for every step.
       expect(step.cpuPerDecision.serviceUs).toBeGreaterThan(0);
       expect(step.cpuPerDecision.redisUs).toBeGreaterThan(0);
+      // The broker runs on this machine (the test stack's), so its share is measured too.
+      expect(step.cpuPerDecision.brokerUs).toBeGreaterThan(0);
     }
     expect(result.steady?.steps).toHaveLength(1);
+    // The floors ran the same loads with no check: the backlog drained, every steady message
+    // got its record, HTTP answered everything.
+    expect(result.floor?.replay).toMatchObject({ transactions: result.load.replay });
+    expect(result.floor?.steady?.steps).toHaveLength(1);
+    for (const step of result.floor?.steady?.steps ?? []) expect(step.decided).toBe(step.sent);
+    expect(result.floor?.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
+    for (const step of result.floor?.http ?? []) expect([step.requestsPerSecond > 0, step.non2xx, step.errors, step.timeouts]).toEqual([true, 0, 0, 0]);
     expect(result.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
     for (const step of result.http ?? []) {
       expect(step.requestsPerSecond).toBeGreaterThan(0);
@@ -63,7 +72,7 @@ describe('npm run bench --smoke', () => {
     expect(result.redisBytesPerCard?.medianBytes).toBeGreaterThan(0);
 
     const summary = readFileSync(md, 'utf8');
-    for (const heading of ['Replay (catch-up)', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own']) expect(summary).toContain(heading);
+    for (const heading of ['Replay (catch-up)', 'Floors: the Kafka path and the HTTP stack alone', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own']) expect(summary).toContain(heading);
     for (const chart of ['steady-latency', 'throughput', 'http-latency']) {
       const png = json.replace(/\.json$/, `-${chart}.png`);
       expect(existsSync(png)).toBe(true);
