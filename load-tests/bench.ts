@@ -509,7 +509,8 @@ function movingRate(perSecond: readonly (readonly [number, number])[], window: n
 /** `--report FILE.json`: writes the Markdown and charts of an earlier run again. */
 function rerender(json: string): void {
   const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
-  const base = json.replace(/\.json$/, '');
+  // Absolute, so the charts' links are made relative to the report's own directory.
+  const base = resolve(json).replace(/\.json$/, '');
   const dir = resolve(json, '..');
   const charts = writeCharts(base, result);
   writeFileSync(`${base}.md`, markdown(result, charts.map((c) => c.replace(`${dir}/`, ''))));

@@ -26,19 +26,21 @@ async function main(): Promise<void> {
     maxBytesPerPartition: config.fetchBytesPerPartition,
     maxWaitTimeInMs: 1000,
   });
-  // A record the size and shape of a real decision, so the bytes written match the service's.
-  const decision = (transactionId: string) =>
+  // A record the size and shape of a real decision, so the bytes written match the service's;
+  // its latencyMs is the floor's own time from the batch's arrival to the record.
+  const decision = (transactionId: string, since: number) =>
     JSON.stringify({
       transactionId, decision: 'approve', score: 0.012345, reasons: [], ruleHits: [], modelVersion: 'gbdt-floor', rulesVersion: 'floor',
-      degraded: false, latencyMs: 12.345, decidedAt: new Date().toISOString(),
+      degraded: false, latencyMs: Math.round((performance.now() - since) * 1000) / 1000, decidedAt: new Date().toISOString(),
     });
   const handle = async ({ batch }: EachBatchPayload) => {
     if (batch.isEmpty()) return;
+    const arrived = performance.now();
     const producer = await producers.get(batch.topic, batch.partition);
     const messages = batch.messages.map((m) => {
       const id = String((JSON.parse(m.value?.toString() ?? '{}') as { transactionId?: unknown }).transactionId);
       // Keyed by transaction id, as the service's decisions are.
-      return { key: id, value: decision(id) };
+      return { key: id, value: decision(id, arrived) };
     });
     const txn = await producer.transaction();
     try {

@@ -70,9 +70,10 @@ const cpuKafka = (c: CpuPerDecision | null) => (c === null ? '-' : `${cpu(c)} / 
 const KAFKA_CPU = 'CPU us/decision, service / Redis / broker';
 const replayRow = (r: ReplayResult) => [r.transactions, r.seconds.toFixed(1), r.decisionsPerSecond, r.decisionsPerSecondAfterStart, cpuKafka(r.cpuPerDecision), `${n(r.rssMb.p50)} / ${n(r.rssMb.max)}`];
 const REPLAY_HEAD = ['transactions', 'seconds', 'decisions/s', 'decisions/s after start-up', KAFKA_CPU, 'RSS p50 / max (MB)'];
-const steadyTable = (steps: readonly SteadyStep[]) =>
-  table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'service p99 ms', 'lag at end', 'kept up', KAFKA_CPU], steps.map((s) => [
-    s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, s.serviceMs.p99, s.lagAtEnd, s.keptUp ? 'yes' : 'no', cpuKafka(s.cpuPerDecision),
+/** `decides`: the service's own latency column; a floor decides nothing. */
+const steadyTable = (steps: readonly SteadyStep[], decides: boolean) =>
+  table(['offered/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', ...(decides ? ['service p99 ms'] : []), 'lag at end', 'kept up', KAFKA_CPU], steps.map((s) => [
+    s.targetRate, Math.round(s.achievedRate), s.endToEndMs.p50, s.endToEndMs.p95, s.endToEndMs.p99, s.endToEndMs.max, ...(decides ? [s.serviceMs.p99] : []), s.lagAtEnd, s.keptUp ? 'yes' : 'no', cpuKafka(s.cpuPerDecision),
   ]));
 const httpTable = (steps: readonly HttpStep[]) =>
   table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'timeouts', 'CPU us/request, service / Redis / load generator'], steps.map((s) => [s.target, s.requestsPerSecond, s.p50, s.p99, s.max, s.non2xx, s.errors, s.timeouts, `${cpu(s.cpuPerDecision)} / ${n(s.generatorUsPerRequest)}`]));
@@ -103,7 +104,7 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   }
   if (r.steady !== null) {
     out.push('## Steady load on Kafka: end-to-end latency (input sent → decision seen by a read_committed reader)', '');
-    out.push(steadyTable(r.steady.steps), '');
+    out.push(steadyTable(r.steady.steps, true), '');
     if (r.steady.notRun.length > 0) out.push(`Not run: ${r.steady.notRun.map((x) => `${n(x)}/s`).join(', ')}, because a lower rate did not keep up (a higher one can only fall further behind).`, '');
     out.push(`Service RSS during the steps: p50 ${n(r.steady.rssMb.p50)} MB, max ${n(r.steady.rssMb.max)} MB.`, '');
     const stages = [...new Set(r.steady.steps.flatMap((s) => Object.keys(s.stageMeanMs)))].sort();
@@ -121,7 +122,7 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
     out.push('The same loads, run by `load-tests/kafka-floor.ts` (the service\'s Kafka client, consumer settings and per-partition transactional producers: JSON in, a decision-sized record out, offsets in the same transaction) and `load-tests/http-floor.ts` (NestJS on Fastify with the service\'s input gate, answering a decision-sized JSON). What the service measures above them is what its checks cost: validation, Redis, rules, the model, metrics.', '');
     if (f.replay !== null) out.push('Replay of the same backlog:', '', table(REPLAY_HEAD, [replayRow(f.replay)]), '');
     if (f.steady !== null) {
-      out.push('Steady load:', '', steadyTable(f.steady.steps), '');
+      out.push('Steady load:', '', steadyTable(f.steady.steps, false), '');
       if (f.steady.notRun.length > 0) out.push(`Not run: ${f.steady.notRun.map((x) => `${n(x)}/s`).join(', ')}.`, '');
     }
     if (f.http !== null) out.push('HTTP:', '', httpTable(f.http), '');
