@@ -24,7 +24,7 @@ import type { Transaction } from '../src/transactions/transaction.schema';
 import { writePng } from './lib/charts';
 import { openLoop } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
-import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyStep } from './lib/report';
+import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape } from './lib/service-metrics';
 import { cpuMark, cpuPerDecision, listeningPid, type CpuMark } from './lib/cpu';
 import { summariseProfile } from './lib/profile';
@@ -255,7 +255,7 @@ function liveTraffic(source: readonly Transaction[], count: number, tag: string)
   });
 }
 
-async function steady(env: Env, source: readonly Transaction[], name = 'steady', program: Program = 'service'): Promise<NonNullable<BenchResult['steady']>> {
+async function steady(env: Env, source: readonly Transaction[], name = 'steady', program: Program = 'service'): Promise<SteadyResult> {
   const { service, topics } = await startService(env, name, {}, program);
   // Only the service has metrics to read; a floor's steps have no stage means.
   const stages = program === 'service' ? () => scrape(service.baseUrl) : () => Promise.resolve(null);

@@ -15,21 +15,20 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parseConfig } from '../src/config/config';
 import { ApiError } from '../src/http/errors';
+import type { Decision } from '../src/transactions/transaction.schema';
 import { parseTransaction } from '../src/transactions/transaction.parse';
+import { floorDecision } from './lib/floor-decision';
 
 @Controller('v1/decisions')
 class FloorController {
   @Post()
   @HttpCode(200)
-  decide(@Body() body: unknown): Promise<Record<string, unknown>> {
+  decide(@Body() body: unknown): Promise<Decision> {
     const receivedAt = performance.now();
     const parsed = parseTransaction(body);
     if (!parsed.ok) throw new ApiError(parsed.code, parsed.details);
     // Resolved as the service's coalescer does, a turn later, so the response path is the same.
-    return Promise.resolve({
-      transactionId: parsed.tx.transactionId, decision: 'approve', score: 0.012345, reasons: [], ruleHits: [], modelVersion: 'gbdt-floor',
-      rulesVersion: 'floor', degraded: false, latencyMs: Math.round((performance.now() - receivedAt) * 1000) / 1000, decidedAt: new Date().toISOString(),
-    });
+    return Promise.resolve(floorDecision(parsed.tx.transactionId, receivedAt));
   }
 }
 

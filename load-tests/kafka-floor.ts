@@ -12,27 +12,15 @@
  */
 import type { EachBatchPayload } from 'kafkajs';
 import { parseConfig } from '../src/config/config';
-import { kafkaClient } from '../src/stream/kafka.client';
+import { kafkaClient, transactionsConsumerConfig } from '../src/stream/kafka.client';
 import { PartitionProducers } from '../src/stream/partition-producers';
+import { floorDecision } from './lib/floor-decision';
 
 async function main(): Promise<void> {
   const { kafka: config } = parseConfig(process.env);
   const kafka = kafkaClient(config);
   const producers = new PartitionProducers(kafka, { groupId: config.groupId, transactionTimeoutMs: config.transactionTimeoutMs });
-  const consumer = kafka.consumer({
-    groupId: config.groupId,
-    sessionTimeout: config.sessionTimeoutMs,
-    heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
-    maxBytesPerPartition: config.fetchBytesPerPartition,
-    maxWaitTimeInMs: 1000,
-  });
-  // A record the size and shape of a real decision, so the bytes written match the service's;
-  // its latencyMs is the floor's own time from the batch's arrival to the record.
-  const decision = (transactionId: string, since: number) =>
-    JSON.stringify({
-      transactionId, decision: 'approve', score: 0.012345, reasons: [], ruleHits: [], modelVersion: 'gbdt-floor', rulesVersion: 'floor',
-      degraded: false, latencyMs: Math.round((performance.now() - since) * 1000) / 1000, decidedAt: new Date().toISOString(),
-    });
+  const consumer = kafka.consumer(transactionsConsumerConfig(config));
   const handle = async ({ batch }: EachBatchPayload) => {
     if (batch.isEmpty()) return;
     const arrived = performance.now();
@@ -40,7 +28,7 @@ async function main(): Promise<void> {
     const messages = batch.messages.map((m) => {
       const id = String((JSON.parse(m.value?.toString() ?? '{}') as { transactionId?: unknown }).transactionId);
       // Keyed by transaction id, as the service's decisions are.
-      return { key: id, value: decision(id, arrived) };
+      return { key: id, value: JSON.stringify(floorDecision(id, arrived)) };
     });
     const txn = await producer.transaction();
     try {

@@ -38,6 +38,13 @@ export interface HttpStep {
   readonly generatorUsPerRequest: number;
 }
 
+export interface SteadyResult {
+  readonly steps: SteadyStep[];
+  /** Rates skipped because a lower one did not keep up. */
+  readonly notRun: number[];
+  readonly rssMb: Percentiles;
+}
+
 export interface BenchResult {
   startedAt: string;
   smoke: boolean;
@@ -52,9 +59,9 @@ export interface BenchResult {
    * http-floor.ts): what the Kafka path and the HTTP stack cost alone on this machine. Absent
    * from results written before the floors.
    */
-  floor?: { replay: ReplayResult | null; steady: { steps: SteadyStep[]; notRun: number[]; rssMb: Percentiles } | null; http: HttpStep[] | null } | null;
+  floor?: { replay: ReplayResult | null; steady: SteadyResult | null; http: HttpStep[] | null } | null;
   naive: { transactions: number; batched: ReplayResult; perMessage: ReplayResult; ratio: number } | null;
-  steady: { steps: SteadyStep[]; notRun: number[]; rssMb: Percentiles } | null;
+  steady: SteadyResult | null;
   http: HttpStep[] | null;
   redisBytesPerCard: { medianBytes: number; cardsSampled: number; medianTransactions: number } | null;
   /** With --cpu-prof: the service's CPU profile per scenario. */

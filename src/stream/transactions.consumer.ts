@@ -7,7 +7,7 @@ import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import { classifyMessage, dlqMessage } from './transaction-message';
-import { kafkaClient } from './kafka.client';
+import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
 import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './partition-committer';
@@ -87,17 +87,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   ) {
     const { kafka } = config;
     this.kafka = kafkaClient(kafka);
-    this.consumer = this.kafka.consumer({
-      groupId: kafka.groupId,
-      sessionTimeout: kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.floor(kafka.sessionTimeoutMs / 10),
-      readUncommitted: false,
-      maxBytesPerPartition: kafka.fetchBytesPerPartition,
-      // A fetch returns as soon as data arrives; this only bounds an idle long poll, which
-      // disconnect() waits for, so it is what a graceful shutdown costs at most.
-      maxWaitTimeInMs: 1000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    this.consumer = this.kafka.consumer(transactionsConsumerConfig(kafka));
     this.admin = this.kafka.admin();
     this.marks = new CommitMarks(redis.redis, kafka.groupId);
     this.producers = new PartitionProducers(this.kafka, { groupId: kafka.groupId, transactionTimeoutMs: kafka.transactionTimeoutMs });
