@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from './config/config';
 import { AppModule } from './app.module';
+import { stampArrivals } from './http/arrival';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -18,6 +19,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false }),
     { logger, bufferLogs: true },
   );
+  stampArrivals(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   return app;
 }

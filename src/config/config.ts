@@ -21,7 +21,7 @@ function toNested(raw: Raw) {
   return {
     env: raw.NODE_ENV,
     log: { level: raw.LOG_LEVEL },
-    http: { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES },
+    http: { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES, maxInFlight: raw.HTTP_MAX_IN_FLIGHT },
     kafka: {
       brokers: raw.KAFKA_BROKERS,
       clientId: raw.KAFKA_CLIENT_ID,
@@ -44,7 +44,7 @@ function toNested(raw: Raw) {
         shadow: raw.TOPIC_SHADOW,
       },
     },
-    redis: { url: raw.REDIS_URL, decisionTtlSeconds: raw.DECISION_TTL_SECONDS },
+    redis: { url: raw.REDIS_URL, decisionTtlSeconds: raw.DECISION_TTL_SECONDS, idempotencyLeaseMs: raw.IDEMPOTENCY_LEASE_MS },
     model: {
       path: raw.MODEL_PATH,
       shadowPath: raw.MODEL_SHADOW_PATH,
@@ -90,6 +90,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     if (raw[name] !== undefined && raw.BUDGET_TOTAL_MS !== undefined && Number(raw[name]) > Number(raw.BUDGET_TOTAL_MS)) {
       problems.push(`${name} must not exceed BUDGET_TOTAL_MS`);
     }
+  }
+  if (raw.IDEMPOTENCY_LEASE_MS !== undefined && raw.BUDGET_TOTAL_MS !== undefined && Number(raw.IDEMPOTENCY_LEASE_MS) < Number(raw.BUDGET_TOTAL_MS)) {
+    // A claim that expires before its holder's answer is due would let a retry decide again.
+    problems.push('IDEMPOTENCY_LEASE_MS must not be below BUDGET_TOTAL_MS');
   }
   if (Array.isArray(raw.ADMIN_API_KEYS) && Array.isArray(raw.SCORING_API_KEYS) && raw.ADMIN_API_KEYS.some((key) => (raw.SCORING_API_KEYS as unknown[]).includes(key))) {
     // A key in both lists has no single scope; refusing it keeps "which key may do what" obvious.

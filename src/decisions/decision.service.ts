@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
 import { featureVector } from '../model/feature-vector';
 import { ModelService } from '../model/model.service';
 import { ShadowPublisher, type ShadowItem } from '../model/shadow.publisher';
+import { RedisBatch } from '../redis/redis-batch';
 import { RedisClient } from '../redis/redis.client';
 import { OverrideStore } from '../rules/override.store';
 import type { Override } from '../rules/overrides';
@@ -13,39 +15,55 @@ import { DeadlineExceeded, withDeadline } from '../shared/deadline';
 import { LogThrottle } from '../shared/throttled-log';
 import type { Decision, Transaction } from '../transactions/transaction.schema';
 import { VelocityStore, type VelocityResult } from '../velocity/velocity.store';
-import { decide, type CheckFailure, type CheckName } from './decision.policy';
+import { assembleDecision } from './decision.assemble';
+import type { CheckFailure, CheckName, PolicyInput } from './decision.policy';
 import { DecisionStore, type Origin, type StoredDecision } from './decision.store';
+import { httpOwner, kafkaOwner, type ClaimResult } from './idempotency';
 
 export type DecisionSource = 'http' | 'kafka';
 
 /**
- * `interactive` (HTTP): a caller waits, so every check has its deadline inside the total budget
- * and whatever misses it makes a degraded decision. `stream` (Kafka): the message already waited
- * in the topic and the consumer can retry, so the batch as a whole has one deadline
- * (KAFKA_BATCH_DEADLINE_MS) and a timeout or Redis error fails it, to be retried, instead of
- * writing degraded decisions that a healthy Redis would have decided otherwise.
+ * `interactive` (HTTP): a caller waits, so every check has its deadline inside the total budget,
+ * counted from the request's arrival, and whatever misses it makes a degraded decision.
+ * `stream` (Kafka): the message already waited in the topic and the consumer can retry, so the
+ * batch as a whole has one deadline (KAFKA_BATCH_DEADLINE_MS) and a timeout or Redis error
+ * fails it, to be retried, instead of writing degraded decisions that a healthy Redis would
+ * have decided otherwise.
  */
 export type DecisionMode = 'interactive' | 'stream';
 
 export interface BatchItem {
   readonly tx: Transaction;
-  /** performance.now() when the transaction arrived; latencyMs is measured from here. */
+  /** fingerprint(tx): what the id is claimed for (idempotency.ts). */
+  readonly fingerprint: string;
+  /** performance.now() when the transaction arrived; latency and the HTTP budget count from here. */
   readonly receivedAt: number;
   /** The Kafka message it came from; null for HTTP. */
   readonly origin: Origin;
 }
 
-export interface Decided {
-  readonly decision: Decision;
-  /** Set when this transaction id already had a decision, which is returned unchanged. */
-  readonly previous: StoredDecision | null;
+/**
+ * Per item, one of: its decision (`previous` set when the id already had one, returned
+ * unchanged); `conflict`, the id was first decided on another payload; `held`, another
+ * instance or Kafka message is deciding the same payload now (wait for its decision).
+ */
+export type Outcome =
+  | { readonly kind: 'decided'; readonly decision: Decision; readonly previous: StoredDecision | null }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'held' };
+
+/** A stream batch met an id another holder is deciding: retried with backoff, like a Redis error. */
+export class HeldElsewhere extends Error {
+  constructor(count: number) {
+    super(`${String(count)} transaction ids are being decided elsewhere`);
+    this.name = 'HeldElsewhere';
+  }
 }
 
-interface Lookup {
-  readonly stored: (StoredDecision | null)[];
-  readonly velocity: (VelocityResult | null)[];
-  /** Per item, the overrides that apply to it now. */
-  readonly overrides: Override[][];
+interface Looked {
+  readonly velocity: VelocityResult | null;
+  /** Null when the lookup of the item's overrides failed: they are unknown. */
+  readonly overrides: Override[] | null;
 }
 
 interface Scored {
@@ -55,18 +73,34 @@ interface Scored {
   readonly scores: (number | null)[];
 }
 
+interface Fresh {
+  readonly index: number;
+  readonly item: BatchItem;
+  readonly decision: Decision;
+  readonly policyInput: PolicyInput;
+  readonly looked: Looked | null;
+  readonly row: number[] | null;
+}
+
 const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
+const msUntil = (at: number) => Math.max(0, at - performance.now());
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * The decision pipeline for a micro-batch: one Redis round trip reads every stored decision
- * and runs every velocity script; the rules and the model run on the features as soon as
- * they arrive, each under its own deadline; the policy turns what came back in time into
- * decisions. Nothing here waits past the total budget.
+ * The decision pipeline for a micro-batch. Round trip one claims every transaction id (one
+ * `SET NX GET` each): ids with a stored decision get it back, ids first used for another payload
+ * are refused, ids another holder is deciding are handed back to wait. Round trip two runs the
+ * velocity scripts and override lookups of the ids this batch claimed; the rules and the model
+ * run on those features as soon as they arrive, each under its own deadline; the policy turns
+ * what came back in time into decisions, which are stored under their claims (round trip three)
+ * before they are returned. Nothing here waits past the deadlines.
  */
 @Injectable()
 export class DecisionService {
   private readonly logger = new Logger(DecisionService.name);
   private readonly throttle = new LogThrottle();
+  /** Names this instance's HTTP claims, so it can tell its own from another instance's. */
+  private readonly httpOwner = httpOwner(randomUUID());
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -82,13 +116,11 @@ export class DecisionService {
     VelocityStore.install(redis.redis);
   }
 
-  async decideBatch(items: readonly BatchItem[], source: DecisionSource, mode: DecisionMode = 'interactive'): Promise<Decided[]> {
+  /** Item ids must be distinct within a batch (the HTTP single-flight and the Kafka batch dedupe see to it). */
+  async decideBatch(items: readonly BatchItem[], source: DecisionSource, mode: DecisionMode = 'interactive'): Promise<Outcome[]> {
     const started = performance.now();
     const stream = mode === 'stream';
-    const { budget } = this.config;
-    const deadlines = stream
-      ? { velocityMs: this.config.kafka.batchDeadlineMs, rulesMs: this.config.kafka.batchDeadlineMs, modelMs: this.config.kafka.batchDeadlineMs }
-      : { velocityMs: budget.velocityMs, rulesMs: budget.rulesMs, modelMs: budget.modelMs };
+    const at = this.deadlines(items, stream, started);
     this.metrics.batchSize.observe({ source }, items.length);
     // Once per batch: a rules switch mid-batch would decide one batch under two versions.
     const rules = this.rules.snapshot();
@@ -99,115 +131,165 @@ export class DecisionService {
       const reason = err instanceof DeadlineExceeded ? 'timeout' : 'error';
       failures.push({ check, reason });
       this.metrics.checkFailures.inc({ check, reason });
-      if (reason === 'error') this.warn(check, `${check} check failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (reason === 'error') this.warn(check, `${check} check failed: ${message(err)}`);
     };
 
-    let lookupFailed = false;
-    const lookup = withDeadline(this.lookup(items), deadlines.velocityMs).catch((err: unknown) => {
-      if (stream) {
-        lookupFailed = true;
-        throw err;
-      }
+    // Claims, then the checks of the ids claimed. The work runs on whether or not this batch
+    // waits for it: a transaction answered degraded after a slow claim is still counted in its
+    // card's and merchant's windows once Redis gets to it. A claim that failed or missed the
+    // deadline leaves every item to be decided here, degraded; that decision is still stored
+    // under the id unless another one was stored first.
+    const claimWork = this.claim(items, stream);
+    const lookupWork = claimWork.then((found) => this.lookup(items.filter((_, i) => found[i]?.kind === 'claimed')));
+    lookupWork.catch(() => undefined); // waited for below, or left to finish on its own
+    const claims = await withDeadline(claimWork, msUntil(at.velocity)).catch((err: unknown) => {
+      if (stream) throw err;
       fail('velocity', err);
       return null;
     });
+    if (stream && claims !== null) {
+      const held = claims.filter((c) => c.kind === 'held').length;
+      if (held > 0) throw new HeldElsewhere(held);
+    }
+    // The items this batch decides: those it claimed (all of them when the claims are unknown).
+    const mine = items.flatMap((item, i) => (claims === null || claims[i]?.kind === 'claimed' ? [{ index: i, item }] : []));
+    const mineItems = mine.map((m) => m.item);
+
+    let lookupFailed = false;
+    const lookup: Promise<Looked[] | null> = claims === null
+      ? Promise.resolve(null)
+      : withDeadline(lookupWork, msUntil(at.velocity)).catch((err: unknown) => {
+          if (stream) {
+            lookupFailed = true;
+            throw err;
+          }
+          fail('velocity', err);
+          return null;
+        });
     const rulesCheck = withDeadline(
       lookup.then((found) => {
         const t0 = performance.now();
-        const results = items.map((item, i) => evaluateRules(ruleSet, item.tx, found?.velocity[i]?.features ?? null));
+        const results = mineItems.map((item, j) => evaluateRules(ruleSet, item.tx, found?.[j]?.velocity?.features ?? null));
         this.metrics.stageSeconds.observe({ stage: 'rules' }, seconds(t0));
         return results;
       }),
-      deadlines.rulesMs,
+      msUntil(at.rules),
     ).catch((err: unknown) => {
       // In stream mode a failed lookup fails the batch; that is not a rules failure.
       if (!lookupFailed) fail('rules', err);
       return null;
     });
-
     // The model is the third check: it starts as soon as the features arrive, beside the rules.
     // A model failure degrades the decision in both modes: unlike a Redis blip, retrying a
     // broken model would only stall the stream.
     const modelCheck = this.models.enabled
-      ? withDeadline(
-          lookup.then((found) => this.score(items, found)),
-          deadlines.modelMs,
-        ).catch((err: unknown) => {
+      ? withDeadline(lookup.then((found) => this.score(mineItems, found)), msUntil(at.model)).catch((err: unknown) => {
           if (!lookupFailed) fail('model', err);
           return null;
         })
       : Promise.resolve(null);
 
     const [found, ruleResults, scored] = await Promise.all([lookup, rulesCheck, modelCheck]);
-    const velocityErrors = found?.velocity.filter((v) => v === null).length ?? 0;
-    if (velocityErrors > 0 && stream) throw new Error(`${velocityErrors} velocity scripts failed`);
-    if (velocityErrors > 0) this.metrics.checkFailures.inc({ check: 'velocity', reason: 'error' }, velocityErrors);
+    const itemErrors = found?.filter((f) => f.velocity === null || f.overrides === null).length ?? 0;
+    if (itemErrors > 0 && stream) throw new Error(`${String(itemErrors)} velocity lookups failed`);
+    if (itemErrors > 0) this.metrics.checkFailures.inc({ check: 'velocity', reason: 'error' }, itemErrors);
 
     const t0 = performance.now();
-    const fresh: StoredDecision[] = [];
-    // Only collected while a shadow model or shadow rules exist: the hot path pays nothing for it otherwise.
-    const shadowItems: ShadowItem[] | null = this.shadow.active || rules.shadowing ? [] : null;
-    const decisions = items.map((item, i): Decided => {
-      const stored = found?.stored[i];
-      if (stored) return { decision: stored.decision, previous: stored };
-      const velocityFailed = found !== null && found.velocity[i] === null;
-      const itemFailures: CheckFailure[] = velocityFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures;
-      const rulesResult: RulesResult | null = ruleResults?.[i] ?? null;
-      const score = scored?.scores[i] ?? null;
-      const overrides = found?.overrides[i] ?? [];
-      const policyInput = { rules: rulesResult, score, failures: itemFailures, overrides };
-      const policy = decide(policyInput, this.config.policy);
-      const decision: Decision = {
-        transactionId: item.tx.transactionId,
-        decision: policy.decision,
-        score: score === null ? null : Math.round(score * 1e6) / 1e6,
-        reasons: policy.reasons,
-        ruleHits: policy.ruleHits,
-        modelVersion: score === null ? null : (scored?.version ?? null),
-        rulesVersion: ruleSet.version,
-        degraded: policy.degraded,
-        latencyMs: Math.round((performance.now() - item.receivedAt) * 1000) / 1000,
-        decidedAt: new Date().toISOString(),
-      };
-      fresh.push({ decision, origin: item.origin, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } });
-      shadowItems?.push({ decision, tx: item.tx, features: found?.velocity[i]?.features ?? null, row: scored?.rows[i] ?? null, policyInput });
-      if (overrides.length > 0) {
-        // The policy lets a block win; count the override that settled the decision.
-        const settled = overrides.find((o) => o.action === 'block') ?? overrides[0];
-        if (settled) this.metrics.overrideHits.inc({ entity: settled.entity, action: settled.action });
-      }
-      if (score !== null) this.metrics.modelScores.observe({ role: 'primary' }, score);
-      for (const outcome of rulesResult?.outcomes ?? []) {
-        if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
-      }
-      this.metrics.decisions.inc({ outcome: decision.decision, source, degraded: String(decision.degraded) });
-      this.metrics.decisionSeconds.observe({ source }, decision.latencyMs / 1000);
-      return { decision, previous: null };
+    const clock = { monotonicMs: performance.now(), wall: new Date() };
+    const fresh = mine.map(({ index, item }, j): Fresh => {
+      const looked = found?.[j] ?? null;
+      const itemFailed = looked !== null && (looked.velocity === null || looked.overrides === null);
+      const rulesResult: RulesResult | null = ruleResults?.[j] ?? null;
+      const score = scored?.scores[j] ?? null;
+      const { decision, policyInput } = assembleDecision({
+        tx: item.tx, receivedAt: item.receivedAt, rules: rulesResult, score, modelVersion: scored?.version ?? null, rulesVersion: ruleSet.version,
+        failures: itemFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures, overrides: looked?.overrides ?? [],
+      }, this.config.policy, clock);
+      return { index, item, decision, policyInput, looked, row: scored?.rows[j] ?? null };
     });
     this.metrics.stageSeconds.observe({ stage: 'decide' }, seconds(t0));
 
-    // Stored after answering: the caller never waits on this write, and a failure only
-    // costs the idempotency record, which the velocity scripts back up for 48 h.
-    this.store.saveAll(fresh).catch((err: unknown) => {
-      this.warn('store', `storing ${fresh.length} decisions failed: ${err instanceof Error ? err.message : String(err)}`);
+    const kept = await this.save(fresh, stream, at.answer);
+    const outcomes: Outcome[] = items.map((_, i): Outcome => {
+      const claim = claims?.[i];
+      if (claim?.kind === 'decided') {
+        this.metrics.idempotency.inc({ outcome: 'replayed' });
+        return { kind: 'decided', decision: claim.stored.decision, previous: claim.stored };
+      }
+      if (claim?.kind === 'conflict') this.metrics.idempotency.inc({ outcome: 'conflict' });
+      if (claim?.kind === 'conflict' || claim?.kind === 'held') return claim;
+      const made = kept.get(i) ?? this.missing(i);
+      return made === 'conflict' ? { kind: 'conflict' } : { kind: 'decided', decision: made, previous: null };
     });
-    if (shadowItems !== null) this.shadow.observe(shadowItems, rules);
+    this.record(source, fresh, kept, rules);
     this.metrics.stageSeconds.observe({ stage: 'batch' }, seconds(started));
-    return decisions;
+    return outcomes;
   }
 
-  private warn(key: string, message: string): void {
-    const admitted = this.throttle.admit(key, message);
-    if (admitted !== null) this.logger.warn(admitted);
+  /** Never happens: every claimed index has a fresh decision. A loud error beats a silent approve. */
+  private missing(index: number): never {
+    throw new Error(`no decision was made for item ${String(index)} of the batch`);
+  }
+
+  /**
+   * Absolute deadlines (performance.now() times). Interactive: every check's budget counts from
+   * the arrival of the batch's oldest request, so time spent queueing comes out of it, and the
+   * answer is due BUDGET_TOTAL_MS after that arrival. Stream: the batch deadline, from its start.
+   */
+  private deadlines(items: readonly BatchItem[], stream: boolean, started: number) {
+    if (stream) {
+      const end = started + this.config.kafka.batchDeadlineMs;
+      return { velocity: end, rules: end, model: end, answer: end };
+    }
+    const { budget } = this.config;
+    const from = items.reduce((oldest, item) => Math.min(oldest, item.receivedAt), started);
+    return { velocity: from + budget.velocityMs, rules: from + budget.rulesMs, model: from + budget.modelMs, answer: from + budget.totalMs };
+  }
+
+  /** Round trip one: one claim per transaction id. */
+  private async claim(items: readonly BatchItem[], stream: boolean): Promise<ClaimResult<StoredDecision>[]> {
+    const t0 = performance.now();
+    const lease = this.config.redis.idempotencyLeaseMs + (stream ? this.config.kafka.batchDeadlineMs : 0);
+    const batch = new RedisBatch(this.redis.redis);
+    const readers = items.map((item) => this.store.queueClaim(batch, item.tx.transactionId, item.origin ? kafkaOwner(item.origin) : this.httpOwner, item.fingerprint, lease));
+    await batch.exec();
+    this.metrics.stageSeconds.observe({ stage: 'claim' }, seconds(t0));
+    return readers.map((read) => {
+      const reply = read();
+      if (reply.ok) return reply.value;
+      // A claim command that failed alone (not the round trip): decided here, like a failed claim round trip.
+      this.warn('claim', `claiming a transaction id failed: ${reply.error.message}`);
+      return { kind: 'claimed' } as const;
+    });
+  }
+
+  /** Round trip two: per claimed transaction, its two velocity scripts and one override MGET per entity. */
+  private async lookup(items: readonly BatchItem[]): Promise<Looked[]> {
+    if (items.length === 0) return [];
+    const t0 = performance.now();
+    const batch = new RedisBatch(this.redis.redis);
+    const readers = items.map(({ tx }) => ({ velocity: this.velocity.queueOn(batch, tx), overrides: this.overrides.queueOn(batch, tx) }));
+    await batch.exec();
+    const now = Date.now();
+    const looked = readers.map((read): Looked => {
+      const velocity = read.velocity();
+      if (!velocity.ok) this.warn('velocity-script', `velocity script failed: ${velocity.error.message}`);
+      const overrides = read.overrides(now);
+      if (overrides === null) this.warn('override-reply', 'an override lookup failed');
+      else if (overrides.invalid > 0) this.warn('override-reply', `${String(overrides.invalid)} stored overrides did not parse and were ignored`);
+      return { velocity: velocity.ok ? velocity.value : null, overrides: overrides?.overrides ?? null };
+    });
+    this.metrics.stageSeconds.observe({ stage: 'velocity' }, seconds(t0));
+    return looked;
   }
 
   /** One model call for the batch (split into runs by the scorer), on the model current at its start. */
-  private async score(items: readonly BatchItem[], found: Lookup | null): Promise<Scored> {
+  private async score(items: readonly BatchItem[], found: Looked[] | null): Promise<Scored> {
     const model = this.models.current();
     if (model === null) throw new Error('no model is loaded');
     const t0 = performance.now();
     const rows = items.map((item, i) => {
-      const features = found?.velocity[i]?.features;
+      const features = found?.[i]?.velocity?.features;
       return features ? featureVector(item.tx, features) : null;
     });
     const present = rows.filter((row): row is number[] => row !== null);
@@ -219,47 +301,66 @@ export class DecisionService {
   }
 
   /**
-   * One pipelined round trip: per transaction, its stored decision, its two velocity scripts
-   * and one override MGET per entity (card, merchant, device).
+   * Round trip three: stores each fresh decision under its id before it is returned; where
+   * another decision was stored first, that one is the answer. Interactive: waited for until the
+   * answer is due at the latest (a store still in flight then lands afterwards, on the same
+   * connection and so before any later write for the id); a failed store is logged and the
+   * decision answered, its claim running out after IDEMPOTENCY_LEASE_MS. Stream: a failed store
+   * fails the batch, to be retried before anything is committed.
    */
-  private async lookup(items: readonly BatchItem[]): Promise<Lookup> {
-    const t0 = performance.now();
-    const pipeline = this.redis.redis.pipeline();
-    const overrideReplies: number[] = [];
-    for (const { tx } of items) {
-      this.store.queueGet(pipeline, tx.transactionId);
-      this.velocity.queue(pipeline, tx);
-      overrideReplies.push(this.overrides.queue(pipeline, tx));
-    }
-    const replies = await pipeline.exec();
-    if (replies === null) throw new Error('redis pipeline was discarded');
-    const now = Date.now();
-    const per = 1 + VelocityStore.repliesPerTransaction;
-    const stored: (StoredDecision | null)[] = [];
-    const velocity: (VelocityResult | null)[] = [];
-    const overrides: Override[][] = [];
-    let offset = 0;
-    items.forEach(({ tx }, i) => {
-      const own = replies.slice(offset, offset + per + (overrideReplies[i] ?? 0));
-      offset += own.length;
-      const found = this.overrides.parse(own.slice(per).map(([err, value]) => (err === null ? value : null)), now);
-      if (found.invalid > 0) this.warn('override-reply', `${String(found.invalid)} stored overrides did not parse and were ignored`);
-      overrides.push(found.overrides);
-      const [getReply, cardReply, merchantReply] = own;
-      stored.push(getReply?.[0] === null ? this.store.parse(getReply[1]) : null);
-      if (!cardReply || !merchantReply || cardReply[0] !== null || merchantReply[0] !== null) {
-        this.warn('velocity-script', `velocity script failed: ${String(cardReply?.[0] ?? merchantReply?.[0])}`);
-        velocity.push(null);
-        return;
-      }
-      try {
-        velocity.push(this.velocity.parse(tx, cardReply[1], merchantReply[1]));
-      } catch (err) {
-        this.warn('velocity-reply', `velocity reply did not parse: ${err instanceof Error ? err.message : String(err)}`);
-        velocity.push(null);
-      }
+  private async save(fresh: readonly Fresh[], stream: boolean, answerAt: number): Promise<Map<number, Decision | 'conflict'>> {
+    const kept = new Map<number, Decision | 'conflict'>(fresh.map((f) => [f.index, f.decision]));
+    if (fresh.length === 0) return kept;
+    const records = fresh.map(({ item, decision }): StoredDecision => {
+      return { decision, origin: item.origin, fingerprint: item.fingerprint, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } };
     });
-    this.metrics.stageSeconds.observe({ stage: 'velocity' }, seconds(t0));
-    return { stored, velocity, overrides };
+    const t0 = performance.now();
+    const saving = this.store.saveAll(records);
+    const earlier = stream
+      ? await saving
+      : await withDeadline(saving, msUntil(answerAt)).catch((err: unknown) => {
+          this.metrics.idempotency.inc({ outcome: 'store_failed' }, fresh.length);
+          this.warn('store', `storing ${String(fresh.length)} decisions failed: ${message(err)}`);
+          return [];
+        });
+    this.metrics.stageSeconds.observe({ stage: 'store' }, seconds(t0));
+    earlier.forEach((stored, j) => {
+      const f = fresh[j];
+      if (stored === null || f === undefined) return;
+      // Stored first by another holder; only reachable past a claim that was not waited for.
+      const same = stored.fingerprint === undefined || stored.fingerprint === f.item.fingerprint;
+      kept.set(f.index, same ? stored.decision : 'conflict');
+      this.metrics.idempotency.inc({ outcome: same ? 'lost_race' : 'conflict' });
+    });
+    return kept;
+  }
+
+  /** Metrics and the shadow evaluation of the decisions this batch made and kept. */
+  private record(source: DecisionSource, fresh: readonly Fresh[], kept: ReadonlyMap<number, Decision | 'conflict'>, rules: ReturnType<RulesService['snapshot']>): void {
+    // Only collected while a shadow model or shadow rules exist: the hot path pays nothing for it otherwise.
+    const shadowItems: ShadowItem[] | null = this.shadow.active || rules.shadowing ? [] : null;
+    for (const f of fresh) {
+      if (kept.get(f.index) !== f.decision) continue;
+      const { decision, policyInput } = f;
+      const overrides = policyInput.overrides ?? [];
+      if (overrides.length > 0) {
+        // The policy lets a block win; count the override that settled the decision.
+        const settled = overrides.find((o) => o.action === 'block') ?? overrides[0];
+        if (settled) this.metrics.overrideHits.inc({ entity: settled.entity, action: settled.action });
+      }
+      if (policyInput.score !== null) this.metrics.modelScores.observe({ role: 'primary' }, policyInput.score);
+      for (const outcome of policyInput.rules?.outcomes ?? []) {
+        if (outcome.status !== 'pass') this.metrics.ruleOutcomes.inc({ rule: outcome.ruleId, status: outcome.status });
+      }
+      this.metrics.decisions.inc({ outcome: decision.decision, source, degraded: String(decision.degraded) });
+      this.metrics.decisionSeconds.observe({ source }, decision.latencyMs / 1000);
+      shadowItems?.push({ decision, tx: f.item.tx, features: f.looked?.velocity?.features ?? null, row: f.row, policyInput });
+    }
+    if (shadowItems !== null) this.shadow.observe(shadowItems, rules);
+  }
+
+  private warn(key: string, text: string): void {
+    const admitted = this.throttle.admit(key, text);
+    if (admitted !== null) this.logger.warn(admitted);
   }
 }

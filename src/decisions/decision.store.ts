@@ -1,9 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChainableCommander } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { RedisClient } from '../redis/redis.client';
+import type { RedisBatch, Reply } from '../redis/redis-batch';
 import { decisionSchema, type Decision } from '../transactions/transaction.schema';
+import { claimValue, isDecisionRecord, parseClaim, readClaim, type ClaimOwner, type ClaimResult } from './idempotency';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    fdDecisionSave(key: string, record: string, ttlSeconds: string): Result<string | null, Context>;
+  }
+}
 
 const key = (transactionId: string) => `fd:d:{${transactionId}}`;
 
@@ -15,33 +23,55 @@ export type Origin = z.infer<typeof originSchema>;
 export const subjectSchema = z.object({ cardId: z.string(), merchantId: z.string(), occurredAt: z.string() });
 export type Subject = z.infer<typeof subjectSchema>;
 
-const storedSchema = z.object({ decision: decisionSchema, origin: originSchema, subject: subjectSchema.optional() });
+const storedSchema = z.object({
+  decision: decisionSchema,
+  origin: originSchema,
+  subject: subjectSchema.optional(),
+  // The payload the decision was made on (idempotency.ts); absent in records stored before it existed.
+  fingerprint: z.string().optional(),
+});
 export type StoredDecision = z.infer<typeof storedSchema>;
 
+// The first decision stored wins: a claim (or nothing, once a claim's lease has run out) is
+// replaced, a decision is returned instead. Claims never block this write: a holder whose
+// lease ran out while it decided still stores its answer, and a later holder then finds it.
+const SAVE = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 1) == '{' then return v end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false`;
+
+const installed = new WeakSet<Redis>();
+
+/** What waiting on another holder's claim found. */
+export type Awaited = { readonly kind: 'decided'; readonly stored: StoredDecision } | { readonly kind: 'held' } | { readonly kind: 'free' } | { readonly kind: 'conflict' };
+
 /**
- * Decisions by transaction id, kept for DECISION_TTL_SECONDS: the idempotency record
- * (a retried transaction gets the decision it already had) and what GET /v1/decisions reads.
- * The origin lets the Kafka path tell a redelivery of an already committed message from a
- * batch it is redoing after a crash.
+ * Decisions by transaction id, kept for DECISION_TTL_SECONDS: the idempotency record and what
+ * GET /v1/decisions reads. Before a transaction is decided its id is claimed in the same key
+ * (`SET NX PX GET`, one command), so concurrent deliveries of one id, on this instance or
+ * another, get one decision: the first claims, the others wait for what it stores. The origin
+ * lets the Kafka path tell a redelivery of an already committed message from a batch it is
+ * redoing after a crash.
  */
 @Injectable()
 export class DecisionStore {
-  private readonly ttlSeconds: number;
+  private readonly ttlSeconds: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly client: RedisClient,
   ) {
-    this.ttlSeconds = config.redis.decisionTtlSeconds;
-  }
-
-  queueGet(pipeline: ChainableCommander, transactionId: string): void {
-    pipeline.get(key(transactionId));
+    this.ttlSeconds = String(config.redis.decisionTtlSeconds);
+    if (!installed.has(client.redis)) {
+      installed.add(client.redis);
+      client.redis.defineCommand('fdDecisionSave', { numberOfKeys: 1, lua: SAVE });
+    }
   }
 
   /** A stored value that is not a valid record is treated as absent, never trusted. */
   parse(raw: unknown): StoredDecision | null {
-    if (typeof raw !== 'string') return null;
+    if (typeof raw !== 'string' || !isDecisionRecord(raw)) return null;
     try {
       const parsed = storedSchema.safeParse(JSON.parse(raw));
       return parsed.success ? parsed.data : null;
@@ -50,8 +80,27 @@ export class DecisionStore {
     }
   }
 
+  /** Claims `transactionId` for `owner` for `leaseMs` on the batch, unless a decision or another claim is there. */
+  queueClaim(batch: RedisBatch, transactionId: string, owner: ClaimOwner, print: string, leaseMs: number): () => Reply<ClaimResult<StoredDecision>> {
+    return batch.add(
+      (p) => p.set(key(transactionId), claimValue(owner, print), 'PX', leaseMs, 'NX', 'GET'),
+      (raw) => readClaim(raw, owner, print, (s) => this.parse(s)),
+    );
+  }
+
   async get(transactionId: string): Promise<Decision | null> {
     return this.parse(await this.client.redis.get(key(transactionId)))?.decision ?? null;
+  }
+
+  /** Looks at a claimed id again: its decision once stored, still held, or free (the holder's lease ran out). */
+  async recheck(transactionId: string, print: string): Promise<Awaited> {
+    const raw = await this.client.redis.get(key(transactionId));
+    if (raw === null) return { kind: 'free' };
+    const stored = this.parse(raw);
+    if (stored !== null) return stored.fingerprint === undefined || stored.fingerprint === print ? { kind: 'decided', stored } : { kind: 'conflict' };
+    const claim = parseClaim(raw);
+    if (claim !== null && claim.fingerprint !== print) return { kind: 'conflict' };
+    return claim === null ? { kind: 'free' } : { kind: 'held' };
   }
 
   /** Stored records of many transactions in one round trip; null where none is kept. */
@@ -61,13 +110,20 @@ export class DecisionStore {
     return raw.map((r) => this.parse(r));
   }
 
-  /** First write wins: two racing deliveries of one transaction keep one decision. */
-  async saveAll(records: readonly StoredDecision[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Stores each record under its claim, in one round trip. Per record: null when it was
+   * stored, or the decision already stored for that id (the first stored wins), which is
+   * then the answer.
+   */
+  async saveAll(records: readonly StoredDecision[]): Promise<(StoredDecision | null)[]> {
+    if (records.length === 0) return [];
     const pipeline = this.client.redis.pipeline();
-    for (const r of records) pipeline.set(key(r.decision.transactionId), JSON.stringify(r), 'EX', this.ttlSeconds, 'NX');
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err !== null);
-    if (failed?.[0]) throw failed[0];
+    for (const r of records) pipeline.fdDecisionSave(key(r.decision.transactionId), JSON.stringify(r), this.ttlSeconds);
+    const results = (await pipeline.exec()) ?? [];
+    return records.map((_, i) => {
+      const [err, raw] = results[i] ?? [new Error('the pipeline returned no reply'), null];
+      if (err) throw err;
+      return this.parse(raw);
+    });
   }
 }

@@ -1,36 +1,32 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { Metrics } from '../metrics/metrics';
-import { DecisionService, type BatchItem } from '../decisions/decision.service';
 import { DecisionStore } from '../decisions/decision.store';
 import { parseTransaction } from '../transactions/transaction.parse';
 import type { Decision } from '../transactions/transaction.schema';
 import { ScoringGuard } from './auth.guard';
-import { Coalescer } from './coalescer';
+import { arrivalOf } from './arrival';
 import { ApiError } from './errors';
-
-const MAX_HTTP_BATCH = 64;
+import { HttpDecider } from './http-decider';
 
 @Controller('v1/decisions')
 @UseGuards(ScoringGuard)
 export class DecisionsController {
-  private readonly batcher: Coalescer<BatchItem, Decision>;
-
   constructor(
-    decisions: DecisionService,
+    private readonly decider: HttpDecider,
     private readonly store: DecisionStore,
     private readonly metrics: Metrics,
-  ) {
-    this.batcher = new Coalescer(async (items) => (await decisions.decideBatch(items, 'http')).map((d) => d.decision), MAX_HTTP_BATCH);
-  }
+  ) {}
 
   @Post()
   @HttpCode(200)
-  decide(@Body() body: unknown): Promise<Decision> {
-    const receivedAt = performance.now();
+  decide(@Body() body: unknown, @Req() request: FastifyRequest): Promise<Decision> {
+    const receivedAt = arrivalOf(request.raw);
+    const t0 = performance.now();
     const parsed = parseTransaction(body);
     if (!parsed.ok) throw new ApiError(parsed.code, parsed.details);
-    this.metrics.stageSeconds.observe({ stage: 'parse' }, (performance.now() - receivedAt) / 1000);
-    return this.batcher.submit({ tx: parsed.tx, receivedAt, origin: null });
+    this.metrics.stageSeconds.observe({ stage: 'parse' }, (performance.now() - t0) / 1000);
+    return this.decider.decide(parsed.tx, receivedAt);
   }
 
   @Get(':transactionId')

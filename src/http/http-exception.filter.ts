@@ -42,6 +42,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (error.code === 'INTERNAL') this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : 'unknown error');
     this.metrics.rejected.inc({ source: 'http', code: error.code });
     if (error.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
+    // Whole seconds (RFC 9110): both conditions clear within a budget or two, so 1 s is the shortest honest wait.
+    if (error.code === 'OVERLOADED' || error.code === 'DECISION_IN_PROGRESS') void reply.header('retry-after', '1');
     void reply.status(error.status).send(error.toBody());
   }
 }

@@ -4,6 +4,7 @@ import { DecisionsModule } from '../decisions/decisions.module';
 import { RulesModule } from '../rules/rules.module';
 import { AdminGuard, ApiKeyRegistry, ScoringGuard } from './auth.guard';
 import { DecisionsController } from './decisions.controller';
+import { HttpDecider } from './http-decider';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { OverridesController } from './overrides.controller';
 import { RulesController } from './rules.controller';
@@ -11,6 +12,6 @@ import { RulesController } from './rules.controller';
 @Module({
   imports: [DecisionsModule, RulesModule],
   controllers: [DecisionsController, RulesController, OverridesController],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, ApiKeyRegistry, AdminGuard, ScoringGuard],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpDecider, ApiKeyRegistry, AdminGuard, ScoringGuard],
 })
 export class HttpModule {}

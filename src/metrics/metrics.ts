@@ -13,7 +13,7 @@ export class Metrics {
 
   readonly stageSeconds = new Histogram({
     name: 'fraud_stage_duration_seconds',
-    help: 'Time spent in each pipeline stage: per transaction for parse/decide, per micro-batch for velocity/model/rules/batch, per Kafka batch for commit (the exactly-once transaction: decisions, offsets, commit).',
+    help: 'Time spent in each pipeline stage: per transaction for parse/decide, per micro-batch for claim/velocity/model/rules/store/batch (claim: the id claims; store: writing the decisions under their claims), per Kafka batch for commit (the exactly-once transaction: decisions, offsets, commit).',
     labelNames: ['stage'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
@@ -52,6 +52,19 @@ export class Metrics {
     name: 'fraud_rejected_input_total',
     help: 'Inputs rejected before decision, by source and stable error code.',
     labelNames: ['source', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly idempotency = new Counter({
+    name: 'fraud_idempotency_total',
+    help: 'Transactions whose id was met again or whose idempotency record could not be kept, by outcome: replayed (the stored decision returned), joined (waited for the decision a concurrent request with the same id was making), conflict (the id was first decided on another payload: 409 or DLQ), in_progress (the holder had not decided when the budget ran out: 409), lost_race (another holder stored its decision first, which was returned), store_failed (the decision was answered but not stored).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lateAnswers = new Counter({
+    name: 'fraud_late_answers_total',
+    help: 'HTTP decisions answered after BUDGET_TOTAL_MS from the request\'s arrival (the budget is enforced, so these measure how far the event loop fell behind).',
     registers: [this.registry],
   });
 

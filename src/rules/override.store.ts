@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import type { RedisBatch } from '../redis/redis-batch';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { RedisClient } from '../redis/redis.client';
 import type { Transaction } from '../transactions/transaction.schema';
@@ -48,29 +49,29 @@ export class OverrideStore {
   }
 
   /**
-   * Queues the lookups of `tx`'s entities on the decision pipeline (one MGET per entity, so
-   * no extra round trip); returns how many replies `parse` must be given.
+   * Queues the lookups of `tx`'s entities on the decision batch (one MGET per entity, so no
+   * extra round trip). The reader gives the entries that apply at `now`; a value that does not
+   * parse is ignored and counted, and an entity whose lookup failed makes the whole read fail.
    */
-  queue(pipeline: ChainableCommander, tx: Transaction): number {
-    const entities = entitiesOf(tx);
-    for (const { entity, id } of entities) pipeline.mget(this.key(entity, id, 'block'), this.key(entity, id, 'allow'));
-    return entities.length;
-  }
-
-  /** The entries that apply at `now`, from the MGET replies; a value that does not parse is ignored. */
-  parse(replies: readonly unknown[], now: number): { overrides: Override[]; invalid: number } {
-    const overrides: Override[] = [];
-    let invalid = 0;
-    for (const reply of replies) {
-      if (!Array.isArray(reply)) continue;
-      for (const raw of reply) {
-        if (typeof raw !== 'string') continue;
-        const parsed = parseEntry(raw);
-        if (parsed === null) invalid += 1;
-        else if (isLive(parsed, now)) overrides.push(parsed);
+  queueOn(batch: RedisBatch, tx: Transaction): (now: number) => { overrides: Override[]; invalid: number } | null {
+    const readers = entitiesOf(tx).map(({ entity, id }) =>
+      batch.add((p) => p.mget(this.key(entity, id, 'block'), this.key(entity, id, 'allow')), (raw) => (Array.isArray(raw) ? (raw as unknown[]) : [])),
+    );
+    return (now) => {
+      const overrides: Override[] = [];
+      let invalid = 0;
+      for (const read of readers) {
+        const reply = read();
+        if (!reply.ok) return null;
+        for (const raw of reply.value) {
+          if (typeof raw !== 'string') continue;
+          const parsed = parseEntry(raw);
+          if (parsed === null) invalid += 1;
+          else if (isLive(parsed, now)) overrides.push(parsed);
+        }
       }
-    }
-    return { overrides, invalid };
+      return { overrides, invalid };
+    };
   }
 
   /** 'conflict' when the entity already holds the opposite action; the same action is replaced. */

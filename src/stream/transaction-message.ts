@@ -3,7 +3,7 @@ import { parseTransaction, type FieldError, type Parsed } from '../transactions/
 import type { Transaction } from '../transactions/transaction.schema';
 
 /** Stable codes of dead-lettered messages; consumers of transactions.dlq may switch on them. */
-export type DlqCode = 'EMPTY_VALUE' | 'MESSAGE_TOO_LARGE' | 'INVALID_ENCODING' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'CARD_NUMBER_DETECTED';
+export type DlqCode = 'EMPTY_VALUE' | 'MESSAGE_TOO_LARGE' | 'INVALID_ENCODING' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'CARD_NUMBER_DETECTED' | 'IDEMPOTENCY_CONFLICT';
 
 export type ClassifiedMessage =
   | { readonly kind: 'transaction'; readonly tx: Transaction }
@@ -11,10 +11,8 @@ export type ClassifiedMessage =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-
-
 type Poison = Extract<ClassifiedMessage, { kind: 'poison' }>;
-const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): Poison => ({ kind: 'poison', code, message, details });
+export const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): Poison => ({ kind: 'poison', code, message, details });
 export type Parser<T> = (json: unknown) => Parsed<T>;
 
 /**
@@ -48,6 +46,10 @@ const transactionParser: Parser<Transaction> = (json) => {
   const parsed = parseTransaction(json);
   return parsed.ok ? { ok: true, value: parsed.tx } : parsed;
 };
+
+/** A valid transaction whose id was first decided on another payload: never decided again, never given the other's decision. */
+export const idempotencyConflict = (): Poison =>
+  poison('IDEMPOTENCY_CONFLICT', 'this transactionId was already decided on a different payload; a new transaction needs a new id', [{ path: 'transactionId', message: 'reused with a different payload' }]);
 
 /** Decides whether a raw Kafka value is a transaction or poison, and why. Never throws. */
 export function classifyMessage(value: Buffer | null, maxBytes: number): ClassifiedMessage {

@@ -6,7 +6,8 @@ import type { StoredDecision } from '../decisions/decision.store';
 import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
-import { classifyMessage, dlqMessage } from './transaction-message';
+import { fingerprint } from '../decisions/idempotency';
+import { classifyMessage, dlqMessage, idempotencyConflict } from './transaction-message';
 import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
@@ -242,16 +243,24 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     }
     const t0 = performance.now();
     const items: BatchItem[] = [];
+    const sources: KafkaMessage[] = [];
     const dlq: Message[] = [];
     const now = new Date();
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     for (const message of messages) {
       const classified = classifyMessage(message.value, maxMessageBytes);
       if (classified.kind === 'transaction') {
-        // A redelivered message inside one batch is decided once.
-        if (seen.has(classified.tx.transactionId)) continue;
-        seen.add(classified.tx.transactionId);
-        items.push({ tx: classified.tx, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
+        const print = fingerprint(classified.tx);
+        const earlier = seen.get(classified.tx.transactionId);
+        if (earlier === undefined) {
+          seen.set(classified.tx.transactionId, print);
+          items.push({ tx: classified.tx, fingerprint: print, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
+          sources.push(message);
+        } else if (earlier !== print) {
+          this.metrics.rejected.inc({ source: 'kafka', code: 'IDEMPOTENCY_CONFLICT' });
+          dlq.push(dlqMessage(batch, message, idempotencyConflict(), now));
+        }
+        // The same payload again inside one batch (a redelivery) is decided once.
       } else {
         this.metrics.rejected.inc({ source: 'kafka', code: classified.code });
         dlq.push(dlqMessage(batch, message, classified, now));
@@ -266,9 +275,18 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const reviews: Message[] = [];
     for (let start = 0; start < items.length; start += microBatch) {
       const chunk = items.slice(start, start + microBatch);
-      const decided = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk, 'kafka', 'stream'));
-      if (decided === null) return; // stopping or partition lost: nothing committed, the next owner redoes it
-      for (const { decision: d, previous } of decided) {
+      const outcomes = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk, 'kafka', 'stream'));
+      if (outcomes === null) return; // stopping or partition lost: nothing committed, the next owner redoes it
+      for (const [j, outcome] of outcomes.entries()) {
+        const source = sources[start + j];
+        if (outcome.kind !== 'decided') {
+          // Stream batches wait out ids held elsewhere (HeldElsewhere), so only a conflict is left here.
+          if (source === undefined || outcome.kind === 'held') throw new Error(`a stream batch returned an undecided item (${outcome.kind})`);
+          this.metrics.rejected.inc({ source: 'kafka', code: 'IDEMPOTENCY_CONFLICT' });
+          dlq.push(dlqMessage(batch, source, idempotencyConflict(), now));
+          continue;
+        }
+        const { decision: d, previous } = outcome;
         if (alreadyCommitted(previous, batch.topic, batch.partition, firstOffset)) continue;
         const message = { key: d.transactionId, value: JSON.stringify(d) };
         decisions.push(message);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { RedisBatch, Reply } from '../redis/redis-batch';
 import { z } from 'zod';
 import { haversineKm } from '../shared/geo';
 import { shortHash } from '../shared/hash';
@@ -104,6 +105,12 @@ export class VelocityStore {
 
   /** Queues the two scripts of `tx` on `pipeline`; `parse` reads their two replies back. */
   queue(pipeline: ChainableCommander, tx: Transaction): void {
+    const [cardArgs, merchantArgs] = this.scriptArgs(tx);
+    pipeline.fdCard(...cardArgs);
+    pipeline.fdMerchant(...merchantArgs);
+  }
+
+  private scriptArgs(tx: Transaction): [string[], string[]] {
     const t = Date.parse(tx.occurredAt);
     const txh = shortHash(tx.transactionId);
     const card = `fd:c:{${tx.cardId}}`;
@@ -113,18 +120,39 @@ export class VelocityStore {
     const { cardEventRetentionMs: retention } = this.limits;
     // Every number goes to the scripts as a string made here: converting numbers to strings
     // inside Redis's Lua was most of the scripts' cost, and Redis runs them on one thread.
-    pipeline.fdCard(
-      `${card}:e`, `${card}:p`, `${card}:s`, `${card}:l`,
-      txh, String(t), String(Math.round(tx.amount * MILLI)),
-      tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
-      tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
-      this.strings.retention, this.strings.cardTtl, this.strings.maxEvents, this.strings.maxSeen,
-      day, `(${String(t - DAY_MS)}`, `(${String(t - retention)}`, this.strings.eventsTtl,
-    );
-    pipeline.fdMerchant(`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, txh, this.strings.merchantTtl, minute, String(Math.floor(t / HOUR_MS)), day);
+    return [
+      [
+        `${card}:e`, `${card}:p`, `${card}:s`, `${card}:l`,
+        txh, String(t), String(Math.round(tx.amount * MILLI)),
+        tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
+        tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
+        this.strings.retention, this.strings.cardTtl, this.strings.maxEvents, this.strings.maxSeen,
+        day, `(${String(t - DAY_MS)}`, `(${String(t - retention)}`, this.strings.eventsTtl,
+      ],
+      [`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, txh, this.strings.merchantTtl, minute, String(Math.floor(t / HOUR_MS)), day],
+    ];
   }
 
-  static readonly repliesPerTransaction = 2;
+  /**
+   * The two scripts of `tx` on a decision batch, read back as one result: an error when either
+   * script failed or its reply does not parse.
+   */
+  queueOn(batch: RedisBatch, tx: Transaction): () => Reply<VelocityResult> {
+    const [cardArgs, merchantArgs] = this.scriptArgs(tx);
+    const card = batch.add((p) => p.fdCard(...cardArgs), (raw) => raw);
+    const merchant = batch.add((p) => p.fdMerchant(...merchantArgs), (raw) => raw);
+    return () => {
+      const c = card();
+      if (!c.ok) return c;
+      const m = merchant();
+      if (!m.ok) return m;
+      try {
+        return { ok: true, value: this.parse(tx, c.value, m.value) };
+      } catch (err) {
+        return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+      }
+    };
+  }
 
   /**
    * Queues a fraud label on the card's and the merchant's label counts (two scripts, one per

@@ -47,6 +47,35 @@ describe('decisions when Redis fails', () => {
     staller.disconnect();
   });
 
+  it('sheds requests past HTTP_MAX_IN_FLIGHT with 503 OVERLOADED and Retry-After while Redis is stalled, then answers normally', async () => {
+    // A budget long enough that the four admitted requests are all still waiting on the stalled
+    // Redis when the other sixteen arrive.
+    const bounded = await startTestApp({ REDIS_URL: redisUrl, HTTP_MAX_IN_FLIGHT: '4', BUDGET_TOTAL_MS: '1900', BUDGET_VELOCITY_MS: '1500' });
+    const staller = new Redis(redisUrl);
+    try {
+      const stall = staller.eval("local t = redis.call('TIME') local s = t[1] + 1 while tonumber(redis.call('TIME')[1]) <= s do end return 1", 0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const responses = await Promise.all(Array.from({ length: 20 }, () => bounded.inject({ method: 'POST', url: '/v1/decisions', payload: aTransaction() })));
+      const shed = responses.filter((r) => r.statusCode === 503);
+      const answered = responses.filter((r) => r.statusCode === 200);
+      expect(shed).toHaveLength(16);
+      expect(answered).toHaveLength(4);
+      for (const r of shed) {
+        expect(r.headers['retry-after']).toBe('1');
+        expect(r.json()).toMatchObject({ error: { code: 'OVERLOADED' } });
+      }
+      await stall;
+      const after = await bounded.inject({ method: 'POST', url: '/v1/decisions', payload: aTransaction({ amount: 20 }) });
+      expect(after.statusCode).toBe(200);
+      expect(decisionSchema.parse(after.json())).toMatchObject({ degraded: false });
+      const metrics = (await bounded.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/fraud_rejected_input_total\{source="http",code="OVERLOADED"\} 16/);
+    } finally {
+      staller.disconnect();
+      await bounded.close();
+    }
+  });
+
   it('keeps deciding, degraded, with Redis stopped mid-test, and says why', async () => {
     await stopPid(redisPid);
     for (let i = 0; i < 5; i++) {

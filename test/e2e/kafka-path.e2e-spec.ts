@@ -20,11 +20,11 @@ describe('the Kafka path', () => {
     await app.close();
   });
 
-  it(`decides ${TOTAL} transactions with duplicates and poison mixed in: one decision per id, every poison in the DLQ`, async () => {
+  it(`decides ${TOTAL} transactions with duplicates, poison and a reused id mixed in: one decision per id, every poison and the reuse in the DLQ`, async () => {
     const cards = Array.from({ length: 300 }, (_, i) => `card-kpath-${i}`);
     const txs = Array.from({ length: TOTAL }, (_, i) => aTransaction({ cardId: cards[i % cards.length], occurredAt: at('2026-11-20T00:00:00Z', i * SECOND) }));
     const messages: Message[] = txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) }));
-    // 500 redeliveries of earlier transactions, and 7 kinds of poison.
+    // 500 redeliveries of earlier transactions, 7 kinds of poison and a reused id.
     for (let i = 0; i < 500; i++) {
       const tx = txs[(i * 17) % TOTAL]!;
       messages.splice(Math.min(messages.length, (i * 23) % TOTAL + 50), 0, { key: tx.cardId, value: JSON.stringify(tx) });
@@ -37,6 +37,8 @@ describe('the Kafka path', () => {
       { key: 'p5', value: JSON.stringify({ ...txs[1], transactionId: 'poison-pan', memo: '4111111111111111' }) },
       { key: 'p6', value: JSON.stringify({ ...txs[2], transactionId: 'poison-big', pad: 'x'.repeat(70_000) }) },
       { key: 'p7', value: null },
+      // A reused id with another payload, on the same card (so after the original, in its partition).
+      { key: txs[3]!.cardId, value: JSON.stringify({ ...txs[3], amount: 5000 }) },
     ];
     poison.forEach((p, i) => messages.splice(1000 * (i + 1), 0, p));
     await produce(config, topics.TOPIC_TRANSACTIONS!, messages);
@@ -53,7 +55,10 @@ describe('the Kafka path', () => {
     expect(decisions.every((d) => d.key === decisionSchema.parse(JSON.parse(d.value)).transactionId)).toBe(true);
 
     const codes = dlq.map((d) => (JSON.parse(d.value) as { error: { code: string } }).error.code).sort();
-    expect(codes).toEqual(['CARD_NUMBER_DETECTED', 'EMPTY_VALUE', 'INVALID_ENCODING', 'INVALID_JSON', 'MESSAGE_TOO_LARGE', 'VALIDATION_FAILED', 'VALIDATION_FAILED']);
+    expect(codes).toEqual(['CARD_NUMBER_DETECTED', 'EMPTY_VALUE', 'IDEMPOTENCY_CONFLICT', 'INVALID_ENCODING', 'INVALID_JSON', 'MESSAGE_TOO_LARGE', 'VALIDATION_FAILED', 'VALIDATION_FAILED']);
+    // The original keeps its one decision, made on its own payload.
+    const original = decisions.map((d) => decisionSchema.parse(JSON.parse(d.value))).filter((d) => d.transactionId === txs[3]!.transactionId);
+    expect(original).toHaveLength(1);
     expect(dlq.map((d) => d.value).join('\n')).not.toContain('4111111111111111');
   }, 300_000);
 });
