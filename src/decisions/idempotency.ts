@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Transaction } from '../transactions/transaction.schema';
 
 /**
@@ -20,7 +20,7 @@ export function fingerprint(tx: Transaction): string {
     const value = field === 'occurredAt' ? Date.parse(tx.occurredAt) : field === 'location' && tx.location ? [tx.location.lat, tx.location.lon] : tx[field];
     return value ?? null;
   });
-  return `v1:${createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 22)}`;
+  return `v1:${hash('sha256', JSON.stringify(canonical), 'base64url').slice(0, 22)}`;
 }
 
 /**
