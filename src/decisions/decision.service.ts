@@ -18,7 +18,7 @@ import { VelocityStore, type VelocityResult } from '../velocity/velocity.store';
 import { assembleDecision } from './decision.assemble';
 import type { CheckFailure, CheckName, PolicyInput } from './decision.policy';
 import { DecisionStore, type Origin, type StoredDecision } from './decision.store';
-import { httpOwner, kafkaOwner, type ClaimResult } from './idempotency';
+import { httpOwner, kafkaOwner, samePayload, type ClaimResult } from './idempotency';
 
 export type DecisionSource = 'http' | 'kafka';
 
@@ -65,6 +65,12 @@ interface Looked {
   /** Null when the lookup of the item's overrides failed: they are unknown. */
   readonly overrides: Override[] | null;
 }
+
+const lookupFailedFor = (looked: Looked) => looked.velocity === null || looked.overrides === null;
+
+/** The items a batch decides itself: those it claimed, or all of them when the claims are unknown. */
+const claimedIn = (items: readonly BatchItem[], claims: readonly ClaimResult<StoredDecision>[] | null) =>
+  items.flatMap((item, index) => (claims === null || claims[index]?.kind === 'claimed' ? [{ index, item }] : []));
 
 interface Scored {
   readonly version: string;
@@ -140,7 +146,7 @@ export class DecisionService {
     // deadline leaves every item to be decided here, degraded; that decision is still stored
     // under the id unless another one was stored first.
     const claimWork = this.claim(items, stream);
-    const lookupWork = claimWork.then((found) => this.lookup(items.filter((_, i) => found[i]?.kind === 'claimed')));
+    const lookupWork = claimWork.then((found) => this.lookup(claimedIn(items, found).map((m) => m.item)));
     lookupWork.catch(() => undefined); // waited for below, or left to finish on its own
     const claims = await withDeadline(claimWork, msUntil(at.velocity)).catch((err: unknown) => {
       if (stream) throw err;
@@ -151,8 +157,7 @@ export class DecisionService {
       const held = claims.filter((c) => c.kind === 'held').length;
       if (held > 0) throw new HeldElsewhere(held);
     }
-    // The items this batch decides: those it claimed (all of them when the claims are unknown).
-    const mine = items.flatMap((item, i) => (claims === null || claims[i]?.kind === 'claimed' ? [{ index: i, item }] : []));
+    const mine = claimedIn(items, claims);
     const mineItems = mine.map((m) => m.item);
 
     let lookupFailed = false;
@@ -190,7 +195,7 @@ export class DecisionService {
       : Promise.resolve(null);
 
     const [found, ruleResults, scored] = await Promise.all([lookup, rulesCheck, modelCheck]);
-    const itemErrors = found?.filter((f) => f.velocity === null || f.overrides === null).length ?? 0;
+    const itemErrors = found?.filter(lookupFailedFor).length ?? 0;
     if (itemErrors > 0 && stream) throw new Error(`${String(itemErrors)} velocity lookups failed`);
     if (itemErrors > 0) this.metrics.checkFailures.inc({ check: 'velocity', reason: 'error' }, itemErrors);
 
@@ -198,7 +203,7 @@ export class DecisionService {
     const clock = { monotonicMs: performance.now(), wall: new Date() };
     const fresh = mine.map(({ index, item }, j): Fresh => {
       const looked = found?.[j] ?? null;
-      const itemFailed = looked !== null && (looked.velocity === null || looked.overrides === null);
+      const itemFailed = looked !== null && lookupFailedFor(looked);
       const rulesResult: RulesResult | null = ruleResults?.[j] ?? null;
       const score = scored?.scores[j] ?? null;
       const { decision, policyInput } = assembleDecision({
@@ -311,9 +316,9 @@ export class DecisionService {
   private async save(fresh: readonly Fresh[], stream: boolean, answerAt: number): Promise<Map<number, Decision | 'conflict'>> {
     const kept = new Map<number, Decision | 'conflict'>(fresh.map((f) => [f.index, f.decision]));
     if (fresh.length === 0) return kept;
-    const records = fresh.map(({ item, decision }): StoredDecision => {
-      return { decision, origin: item.origin, fingerprint: item.fingerprint, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } };
-    });
+    const records = fresh.map(({ item, decision }): StoredDecision => (
+      { decision, origin: item.origin, fingerprint: item.fingerprint, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } }
+    ));
     const t0 = performance.now();
     const saving = this.store.saveAll(records);
     const earlier = stream
@@ -328,7 +333,7 @@ export class DecisionService {
       const f = fresh[j];
       if (stored === null || f === undefined) return;
       // Stored first by another holder; only reachable past a claim that was not waited for.
-      const same = stored.fingerprint === undefined || stored.fingerprint === f.item.fingerprint;
+      const same = samePayload(stored, f.item.fingerprint);
       kept.set(f.index, same ? stored.decision : 'conflict');
       this.metrics.idempotency.inc({ outcome: same ? 'lost_race' : 'conflict' });
     });

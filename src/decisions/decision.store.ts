@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { RedisClient } from '../redis/redis.client';
 import type { RedisBatch, Reply } from '../redis/redis-batch';
 import { decisionSchema, type Decision } from '../transactions/transaction.schema';
-import { claimValue, isDecisionRecord, parseClaim, readClaim, type ClaimOwner, type ClaimResult } from './idempotency';
+import { claimValue, isDecisionRecord, readClaim, type ClaimOwner, type ClaimResult } from './idempotency';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -44,7 +44,7 @@ return false`;
 const installed = new WeakSet<Redis>();
 
 /** What waiting on another holder's claim found. */
-export type Awaited = { readonly kind: 'decided'; readonly stored: StoredDecision } | { readonly kind: 'held' } | { readonly kind: 'free' } | { readonly kind: 'conflict' };
+export type Awaited = Exclude<ClaimResult<StoredDecision>, { kind: 'claimed' }> | { readonly kind: 'free' };
 
 /**
  * Decisions by transaction id, kept for DECISION_TTL_SECONDS: the idempotency record and what
@@ -94,13 +94,8 @@ export class DecisionStore {
 
   /** Looks at a claimed id again: its decision once stored, still held, or free (the holder's lease ran out). */
   async recheck(transactionId: string, print: string): Promise<Awaited> {
-    const raw = await this.client.redis.get(key(transactionId));
-    if (raw === null) return { kind: 'free' };
-    const stored = this.parse(raw);
-    if (stored !== null) return stored.fingerprint === undefined || stored.fingerprint === print ? { kind: 'decided', stored } : { kind: 'conflict' };
-    const claim = parseClaim(raw);
-    if (claim !== null && claim.fingerprint !== print) return { kind: 'conflict' };
-    return claim === null ? { kind: 'free' } : { kind: 'held' };
+    const seen = readClaim(await this.client.redis.get(key(transactionId)), null, print, (s) => this.parse(s));
+    return seen.kind === 'claimed' ? { kind: 'free' } : seen;
   }
 
   /** Stored records of many transactions in one round trip; null where none is kept. */

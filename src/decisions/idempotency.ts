@@ -46,6 +46,9 @@ export function parseClaim(raw: string): { owner: ClaimOwner; fingerprint: strin
 
 export const isDecisionRecord = (raw: string) => raw.startsWith('{');
 
+/** A stored decision without a fingerprint was written before fingerprints existed: it matches any payload. */
+export const samePayload = (stored: { fingerprint?: string | undefined }, print: string) => stored.fingerprint === undefined || stored.fingerprint === print;
+
 /**
  * What claiming a transaction id found:
  * - `claimed`: nobody held it (or this owner did): decide it;
@@ -60,17 +63,18 @@ export type ClaimResult<S> =
   | { readonly kind: 'conflict' };
 
 /**
- * Reads the reply of `SET key claim NX PX lease GET` (the previous value, null when the claim
- * was written). A stored decision without a fingerprint (written before fingerprints existed)
- * matches any payload; a value that is neither a decision nor a claim is taken as free, the way
- * a record that does not parse is treated as absent.
+ * Reads the value found in a decision's key: the reply of `SET key claim NX PX lease GET` (the
+ * previous value, null when the claim was written), or a plain `GET` with no `owner` (a claim
+ * is then never this reader's own, and `claimed` means the id is free). A value that is neither
+ * a decision nor a claim is taken as free, the way a record that does not parse is treated as
+ * absent.
  */
-export function readClaim<S extends { fingerprint?: string | undefined }>(raw: unknown, owner: ClaimOwner, print: string, parseStored: (raw: string) => S | null): ClaimResult<S> {
+export function readClaim<S extends { fingerprint?: string | undefined }>(raw: unknown, owner: ClaimOwner | null, print: string, parseStored: (raw: string) => S | null): ClaimResult<S> {
   if (typeof raw !== 'string') return { kind: 'claimed' };
   if (isDecisionRecord(raw)) {
     const stored = parseStored(raw);
     if (stored === null) return { kind: 'claimed' };
-    return stored.fingerprint === undefined || stored.fingerprint === print ? { kind: 'decided', stored } : { kind: 'conflict' };
+    return samePayload(stored, print) ? { kind: 'decided', stored } : { kind: 'conflict' };
   }
   const claim = parseClaim(raw);
   if (claim === null) return { kind: 'claimed' };

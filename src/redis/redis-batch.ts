@@ -17,10 +17,6 @@ export class RedisBatch {
     this.pipeline = redis.pipeline();
   }
 
-  get size(): number {
-    return this.pipeline.length;
-  }
-
   /**
    * `queue` adds exactly one command; `read` turns its raw reply into a T and throws when it
    * does not parse. The reader answers once `exec` has run.

@@ -11,8 +11,8 @@ export type ClassifiedMessage =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-type Poison = Extract<ClassifiedMessage, { kind: 'poison' }>;
-export const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): Poison => ({ kind: 'poison', code, message, details });
+export type Poison = Extract<ClassifiedMessage, { kind: 'poison' }>;
+const poison = (code: DlqCode, message: string, details: readonly FieldError[] = []): Poison => ({ kind: 'poison', code, message, details });
 export type Parser<T> = (json: unknown) => Parsed<T>;
 
 /**

@@ -7,7 +7,7 @@ import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import { fingerprint } from '../decisions/idempotency';
-import { classifyMessage, dlqMessage, idempotencyConflict } from './transaction-message';
+import { classifyMessage, dlqMessage, idempotencyConflict, type Poison } from './transaction-message';
 import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
@@ -242,10 +242,14 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       }
     }
     const t0 = performance.now();
-    const items: BatchItem[] = [];
-    const sources: KafkaMessage[] = [];
+    // Each item beside the message it came from, for a dead letter should its id turn out reused.
+    const items: { readonly item: BatchItem; readonly message: KafkaMessage }[] = [];
     const dlq: Message[] = [];
     const now = new Date();
+    const deadLetter = (message: KafkaMessage, poison: Poison) => {
+      this.metrics.rejected.inc({ source: 'kafka', code: poison.code });
+      dlq.push(dlqMessage(batch, message, poison, now));
+    };
     const seen = new Map<string, string>();
     for (const message of messages) {
       const classified = classifyMessage(message.value, maxMessageBytes);
@@ -254,16 +258,13 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         const earlier = seen.get(classified.tx.transactionId);
         if (earlier === undefined) {
           seen.set(classified.tx.transactionId, print);
-          items.push({ tx: classified.tx, fingerprint: print, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
-          sources.push(message);
+          items.push({ item: { tx: classified.tx, fingerprint: print, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } }, message });
         } else if (earlier !== print) {
-          this.metrics.rejected.inc({ source: 'kafka', code: 'IDEMPOTENCY_CONFLICT' });
-          dlq.push(dlqMessage(batch, message, idempotencyConflict(), now));
+          deadLetter(message, idempotencyConflict());
         }
         // The same payload again inside one batch (a redelivery) is decided once.
       } else {
-        this.metrics.rejected.inc({ source: 'kafka', code: classified.code });
-        dlq.push(dlqMessage(batch, message, classified, now));
+        deadLetter(message, classified);
       }
     }
     this.metrics.stageSeconds.observe({ stage: 'parse' }, (performance.now() - t0) / 1000);
@@ -275,15 +276,14 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const reviews: Message[] = [];
     for (let start = 0; start < items.length; start += microBatch) {
       const chunk = items.slice(start, start + microBatch);
-      const outcomes = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk, 'kafka', 'stream'));
+      const outcomes = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk.map((c) => c.item), 'kafka', 'stream'));
       if (outcomes === null) return; // stopping or partition lost: nothing committed, the next owner redoes it
       for (const [j, outcome] of outcomes.entries()) {
-        const source = sources[start + j];
+        const source = chunk[j]?.message;
         if (outcome.kind !== 'decided') {
           // Stream batches wait out ids held elsewhere (HeldElsewhere), so only a conflict is left here.
           if (source === undefined || outcome.kind === 'held') throw new Error(`a stream batch returned an undecided item (${outcome.kind})`);
-          this.metrics.rejected.inc({ source: 'kafka', code: 'IDEMPOTENCY_CONFLICT' });
-          dlq.push(dlqMessage(batch, source, idempotencyConflict(), now));
+          deadLetter(source, idempotencyConflict());
           continue;
         }
         const { decision: d, previous } = outcome;
