@@ -18,7 +18,8 @@ describe('decisions when Redis fails', () => {
     const port = await freePort();
     redisPid = await startRedis(port, join(tmpdir(), `fraud-degraded-${process.pid}`));
     redisUrl = `redis://127.0.0.1:${port}`;
-    app = await startTestApp({ REDIS_URL: redisUrl, BUDGET_TOTAL_MS: '50', BUDGET_VELOCITY_MS: '30' });
+    // The service's default budget: these tests are about what it does when Redis misses it.
+    app = await startTestApp({ REDIS_URL: redisUrl, BUDGET_TOTAL_MS: '50', BUDGET_VELOCITY_MS: '30', BUDGET_RULES_MS: '40', BUDGET_MODEL_MS: '40' });
   });
   afterAll(async () => {
     await app.close();

@@ -19,6 +19,13 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // Rules-only decisions unless a test loads a model: the rule tests assert exact outcomes.
     MODEL_PATH: 'none',
     KAFKA_GROUP_ID: `test-${randomUUID()}`,
+    // HTTP deadlines count from a request's arrival, and the suites run in parallel on a shared
+    // machine, inside one event loop per file: at the 50 ms default, a test that expects a full
+    // decision would sometimes get a degraded one. Tests of the budget itself set their own.
+    BUDGET_TOTAL_MS: '1000',
+    BUDGET_VELOCITY_MS: '800',
+    BUDGET_RULES_MS: '900',
+    BUDGET_MODEL_MS: '900',
     ...overrides,
   });
 }
