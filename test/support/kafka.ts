@@ -24,6 +24,7 @@ export interface Collected {
   readonly key: string;
   readonly value: string;
   readonly partition: number;
+  readonly offset: string;
 }
 
 /**
@@ -42,7 +43,7 @@ export class Tail {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachBatch: ({ batch }) => {
-        for (const m of batch.messages) tail.all.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition });
+        for (const m of batch.messages) tail.all.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition, offset: m.offset });
         return Promise.resolve();
       },
     });
