@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type Admin, type Kafka, type Consumer, type EachBatchPayload, type EachMessagePayload, type KafkaMessage, type Message } from 'kafkajs';
+import { type Kafka, type Consumer, type EachBatchPayload, type EachMessagePayload, type KafkaMessage, type Message } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DecisionService, type BatchItem } from '../decisions/decision.service';
 import type { StoredDecision } from '../decisions/decision.store';
@@ -12,8 +12,7 @@ import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
 import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './partition-committer';
-import { CommitMarks } from './commit-marks';
-import { RedisClient } from '../redis/redis.client';
+import { StableOffsets } from './stable-offsets';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -61,9 +60,8 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   private readonly throttle = new LogThrottle();
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly offsets: StableOffsets;
   private readonly producers: PartitionProducers;
-  private readonly marks: CommitMarks;
   /** Partitions assigned since the last rebalance whose ownership is not yet fenced (see fence). */
   private unfenced = new Set<string>();
   /** Per partition, the committed offset read after fencing: messages below it are decided. */
@@ -84,13 +82,11 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     private readonly decisions: DecisionService,
     private readonly metrics: Metrics,
     readiness: Readiness,
-    redis: RedisClient,
   ) {
     const { kafka } = config;
     this.kafka = kafkaClient(kafka);
     this.consumer = this.kafka.consumer(transactionsConsumerConfig(kafka));
-    this.admin = this.kafka.admin();
-    this.marks = new CommitMarks(redis.redis, kafka.groupId);
+    this.offsets = new StableOffsets(this.kafka, kafka.groupId);
     this.producers = new PartitionProducers(this.kafka, { groupId: kafka.groupId, transactionTimeoutMs: kafka.transactionTimeoutMs });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
@@ -122,7 +118,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.kafka.consumerEnabled) return;
-    await this.admin.connect();
+    await this.offsets.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.config.kafka.topics.transactions], fromBeginning: true });
     await this.consumer.run({
@@ -161,7 +157,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     await this.consumer.disconnect();
     await Promise.all([...this.committers.values()].map((c) => c.idle()));
     await this.producers.closeAll();
-    await this.admin.disconnect();
+    await this.offsets.disconnect();
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -227,7 +223,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     let messages = work.messages;
     const key = PartitionProducers.key(batch.topic, batch.partition);
     if (this.unfenced.has(key)) {
-      const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition, batch.highWatermark));
+      const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition));
       if (committedOffset === null) return;
       this.unfenced.delete(key);
       this.decidedBelow.set(key, committedOffset);
@@ -340,11 +336,6 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       }
     });
     if (outcome !== 'committed') return outcome ?? 'stopped';
-    // Before this partition's next commit and before this instance leaves the group (see CommitMarks).
-    await this.marks.raise(topic, partition, batch.nextOffset).catch((err: unknown) => {
-      const message = this.throttle.admit('commit-mark', `recording the commit mark of ${topic}/${String(partition)} failed: ${errorText(err)}`);
-      if (message !== null) this.logger.warn(message);
-    });
     this.metrics.stageSeconds.observe({ stage: 'commit' }, (performance.now() - t0) / 1000);
     if (batch.highWatermark !== null) {
       this.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.nextOffset))));
@@ -374,18 +365,15 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
    * may be a stalled instance that lost the partition but not its batch) and only then read the
    * committed offset. kafkajs read it when the partition was assigned, possibly before that
    * earlier owner's last commit landed; messages below the fresh offset are already decided.
-   * Kafka may still be applying that last commit's offset, so the group's commit mark counts
-   * too (see CommitMarks); a mark past the partition's end belongs to a topic since re-created.
+   * The read waits until every transaction of the partition has applied its offsets
+   * (StableOffsets): a commit that completed a moment ago counts.
    */
-  private async fence(topic: string, partition: number, highWatermark: string | null): Promise<bigint> {
+  private async fence(topic: string, partition: number): Promise<bigint> {
     // This instance's own commits of the partition, from before a rebalance that kept it
-    // here, land first: the offsets read below must include them.
+    // here, land first: the offset read below must include them.
     await this.committers.get(PartitionProducers.key(topic, partition))?.idle();
     await this.producers.get(topic, partition);
-    const [entry] = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
-    const committed = BigInt(entry?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
-    const mark = await this.marks.read(topic, partition);
-    if (mark === null || mark <= committed || (highWatermark !== null && mark > BigInt(highWatermark))) return committed;
-    return mark;
+    const [entry] = await this.offsets.read(topic, [partition]);
+    return entry?.offset ?? -1n;
   }
 }
