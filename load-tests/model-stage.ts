@@ -5,7 +5,7 @@
  * repeated hot reloads (load a new session, retire the old one).
  */
 import { join } from 'node:path';
-import { FEATURE_NAMES } from '../src/model/feature-vector';
+import { FEATURE_NAMES } from '../src/model/feature-catalogue';
 import { OnnxScorer } from '../src/model/onnx-scorer';
 
 const modelPath = process.argv[2] ?? join(__dirname, '..', 'models', 'current', 'model.onnx');

@@ -1,19 +1,31 @@
 /**
- * `npm run docs:config` rewrites the README's configuration table from ENV_VARS, the one place
- * variables are defined (a unit test fails when the README misses one).
+ * `npm run docs:config` rewrites what the README and the trainer say from the places things
+ * are defined: the configuration table from ENV_VARS, and the feature table (README) and
+ * models/train/feature_meanings.json (train.py's model card) from the feature catalogue.
+ * Unit tests fail when either is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../src/config/config.schema';
+import { featureMeanings, featureTable, FEATURE_TABLE_HEADER } from '../src/model/feature-docs';
 
 const README = join(__dirname, '..', 'README.md');
-const HEADER = '| Variable | Default | Meaning |\n|---|---|---|\n';
+const MEANINGS = join(__dirname, '..', 'models', 'train', 'feature_meanings.json');
+const CONFIG_HEADER = '| Variable | Default | Meaning |\n|---|---|---|\n';
 
-const rows = Object.entries(ENV_VARS)
+/** Replaces the table that starts with `header` (up to the next blank line) with `rows`. */
+function replaceTable(text: string, header: string, rows: string): string {
+  const start = text.indexOf(header);
+  if (start < 0) throw new Error(`README.md has no table starting ${JSON.stringify(header.split('\n')[0])}`);
+  const end = text.indexOf('\n\n', start);
+  return `${text.slice(0, start)}${header}${rows}${text.slice(end)}`;
+}
+
+const configRows = Object.entries(ENV_VARS)
   .map(([name, spec]) => `| \`${name}\` | ${spec.default === '' ? '(empty)' : `\`${spec.default}\``} | ${spec.doc.replaceAll('|', '\\|')} |`)
   .join('\n');
-const text = readFileSync(README, 'utf8');
-const start = text.indexOf(HEADER);
-if (start < 0) throw new Error('README.md has no configuration table header');
-const end = text.indexOf('\n\n', start);
-writeFileSync(README, `${text.slice(0, start)}${HEADER}${rows}${text.slice(end)}`);
+let text = readFileSync(README, 'utf8');
+text = replaceTable(text, CONFIG_HEADER, configRows);
+text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
+writeFileSync(README, text);
+writeFileSync(MEANINGS, `${JSON.stringify(featureMeanings(), null, 2)}\n`);

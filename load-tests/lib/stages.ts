@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { featureVector } from '../../src/model/feature-vector';
+import { rowBuilder } from '../../src/model/feature-catalogue';
+import { readModelMetadata } from '../../src/model/model-metadata';
 import { OnnxScorer } from '../../src/model/onnx-scorer';
 import { evaluateRules } from '../../src/rules/rules';
 import { DEFAULT_RULES_PATH, loadRuleSetFile } from '../../src/rules/rules.service';
@@ -76,7 +77,8 @@ export async function stageBenchmarks(txs: readonly Transaction[], redisUrl: str
   for (const batch of [1, 200]) rows.push(await timeBatches('rules', scored, batch, (chunk) => chunk.map(({ tx, f }) => evaluateRules(ruleSet, tx, f))));
 
   if (modelPath !== null) {
-    const vectors = scored.map(({ tx, f }) => featureVector(tx, f));
+    const rowOf = rowBuilder(readModelMetadata(modelPath).featureNames);
+    const vectors = scored.map(({ tx, f }) => rowOf(tx, f));
     for (const batch of [1, 64, 200]) {
       // One run per batch (the service splits at MODEL_MAX_ROWS_PER_RUN; here the run is the unit).
       const scorer = await OnnxScorer.load(modelPath, { intraOpThreads: 1, maxRowsPerRun: batch });

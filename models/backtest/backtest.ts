@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { decide, type PolicyConfig } from '../../src/decisions/decision.policy';
-import { featureVector } from '../../src/model/feature-vector';
 import { evaluateRules, hits } from '../../src/rules/rules';
 import type { RuleSet } from '../../src/rules/rule-set.schema';
-import type { DecisionOutcome } from '../../src/transactions/transaction.schema';
+import type { DecisionOutcome, Transaction } from '../../src/transactions/transaction.schema';
+import type { Features } from '../../src/velocity/features';
 import { replayHistory, type ReplaySummary } from '../replay/replay';
 
 /**
@@ -20,6 +20,8 @@ export interface RulesUnderTest {
 
 export interface Scorer {
   readonly version: string;
+  /** The model's row for a transaction, in its own feature order. */
+  rowOf(tx: Transaction, features: Features): number[];
   score(rows: readonly (readonly number[])[]): Promise<number[]>;
 }
 
@@ -107,7 +109,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     redis: options.redis,
     onBatch: async (batch) => {
       // One model call per batch, shared by both sides: the score does not depend on the rules.
-      const scores = options.model === null ? batch.map(() => null) : await options.model.score(batch.map(({ tx, features }) => featureVector(tx, features)));
+      const scores = options.model === null ? batch.map(() => null) : await options.model.score(batch.map(({ tx, features }) => options.model?.rowOf(tx, features) ?? []));
       batch.forEach(({ tx, features, label }, i) => {
         const fraud = label?.fraud === true;
         const score = scores[i] ?? null;

@@ -68,35 +68,9 @@ TARGET_OPSET = 15
 BATCH_DIMENSION = "N"
 RETRAIN_COMMAND = "npm run train -- --transactions FILE --labels FILE"
 
-FEATURE_MEANINGS: dict[str, str] = {
-    "amount": "transaction amount",
-    "hour_of_day": "UTC hour of the transaction, with minutes as a fraction",
-    "day_of_week": "UTC day of the week (0 = Sunday)",
-    "channel": "0 card present, 1 e-commerce, 2 ATM, 3 other, -1 unknown",
-    "merchant_category": "merchant category code (MCC) as a number, -1 unknown",
-    "card_count_1m": "card's transactions in the previous minute",
-    "card_sum_1m": "card's amount in the previous minute",
-    "card_count_1h": "card's transactions in the previous hour",
-    "card_sum_1h": "card's amount in the previous hour",
-    "card_count_24h": "card's transactions in the previous 24 hours",
-    "card_sum_24h": "card's amount in the previous 24 hours",
-    "card_count_30d": "card's transactions in its 30-day profile",
-    "card_sum_30d": "card's amount in its 30-day profile",
-    "card_avg_amount_30d": "card's average amount over 30 days (-1 without history)",
-    "amount_to_avg_30d": "amount divided by the card's 30-day average (-1 without history)",
-    "seconds_since_prev": "seconds since the card's previous transaction (-1 if none)",
-    "km_from_prev": "km from the card's previous located transaction (-1 if unknown)",
-    "seconds_since_prev_located": "seconds since that previous located transaction (-1 if unknown)",
-    "speed_kmh_from_prev": "implied travel speed from that transaction, km/h (-1 if unknown)",
-    "device_seen": "device seen on the card before: 1 yes, 0 no, -1 no device",
-    "merchant_seen": "merchant seen on the card before: 1 yes, 0 no",
-    "card_frauds_7d": "confirmed frauds on the card over 7 days (labels arrived so far)",
-    "card_frauds_30d": "confirmed frauds on the card over 30 days (labels arrived so far)",
-    "merchant_count_1h": "merchant's transactions in the previous hour",
-    "merchant_count_24h": "merchant's transactions in the previous 24 hours",
-    "merchant_frauds_7d": "confirmed frauds at the merchant over 7 days",
-    "merchant_frauds_30d": "confirmed frauds at the merchant over 30 days",
-}
+# Generated from the service's feature catalogue (src/model/feature-catalogue.ts) by
+# `npm run docs:config`; a unit test there fails when it is stale.
+FEATURE_MEANINGS: dict[str, str] = json.loads((Path(__file__).parent / "feature_meanings.json").read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -45,6 +45,7 @@ function toNested(raw: Raw) {
       },
     },
     redis: { url: raw.REDIS_URL, decisionTtlSeconds: raw.DECISION_TTL_SECONDS, idempotencyLeaseMs: raw.IDEMPOTENCY_LEASE_MS },
+    features: { labelDelayDays: raw.LABEL_DELAY_DAYS },
     model: {
       path: raw.MODEL_PATH,
       shadowPath: raw.MODEL_SHADOW_PATH,

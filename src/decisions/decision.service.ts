@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
-import { featureVector } from '../model/feature-vector';
 import { ModelService } from '../model/model.service';
 import { ShadowPublisher, type ShadowItem } from '../model/shadow.publisher';
 import { RedisBatch } from '../redis/redis-batch';
@@ -295,7 +294,7 @@ export class DecisionService {
     const t0 = performance.now();
     const rows = items.map((item, i) => {
       const features = found?.[i]?.velocity?.features;
-      return features ? featureVector(item.tx, features) : null;
+      return features ? model.rowOf(item.tx, features) : null;
     });
     const present = rows.filter((row): row is number[] => row !== null);
     const scores = await model.score(present);

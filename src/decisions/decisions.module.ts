@@ -2,13 +2,17 @@ import { Module } from '@nestjs/common';
 import { ModelService } from '../model/model.service';
 import { ShadowPublisher } from '../model/shadow.publisher';
 import { RulesModule } from '../rules/rules.module';
-import { VelocityStore } from '../velocity/velocity.store';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { VELOCITY_LIMITS, velocityLimits, VelocityStore } from '../velocity/velocity.store';
 import { DecisionService } from './decision.service';
 import { DecisionStore } from './decision.store';
 
 @Module({
   imports: [RulesModule],
-  providers: [DecisionService, DecisionStore, VelocityStore, ModelService, ShadowPublisher],
+  providers: [
+    DecisionService, DecisionStore, VelocityStore, ModelService, ShadowPublisher,
+    { provide: VELOCITY_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => velocityLimits(config.features.labelDelayDays) },
+  ],
   exports: [DecisionService, DecisionStore, VelocityStore, ModelService],
 })
 export class DecisionsModule {}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { FEATURE_NAMES } from './feature-vector';
+import { isFeatureName } from './feature-catalogue';
 
 /** The metadata.json written next to model.onnx by models/train/train.py. Only what serving needs is required. */
 export const modelMetadataSchema = z.looseObject({
@@ -16,16 +16,17 @@ export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
 export const metadataPathFor = (modelPath: string) => join(dirname(modelPath), 'metadata.json');
 
 /**
- * Reads and checks a model's metadata. A model trained on other features than the ones this
- * service computes would score garbage without any error, so it is refused by name here.
+ * Reads and checks a model's metadata. A model trained on features this service does not
+ * compute would score garbage without any error, so it is refused by name here; the features
+ * it does list are built in its own order (see rowBuilder).
  */
 export function readModelMetadata(modelPath: string): ModelMetadata {
   const path = metadataPathFor(modelPath);
   const parsed = modelMetadataSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const expected = FEATURE_NAMES.join(',');
-  if (parsed.data.featureNames.join(',') !== expected) {
-    throw new Error(`${path}: the model's features [${parsed.data.featureNames.join(',')}] are not the service's [${expected}]`);
+  const unknown = parsed.data.featureNames.filter((name) => !isFeatureName(name));
+  if (unknown.length > 0 || parsed.data.featureNames.length === 0) {
+    throw new Error(`${path}: the model's features [${unknown.join(',')}] are not ones this service computes (see src/model/feature-catalogue.ts)`);
   }
   return parsed.data;
 }

@@ -1,8 +1,9 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { FEATURE_NAMES } from './feature-vector';
+import type { Transaction } from '../transactions/transaction.schema';
+import type { Features } from '../velocity/features';
+import { rowBuilder } from './feature-catalogue';
 import { readModelMetadata, type ModelMetadata } from './model-metadata';
 
-const WIDTH = FEATURE_NAMES.length;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -15,11 +16,18 @@ export class OnnxScorer {
   private retired = false;
   private released = false;
 
+  /** This model's input row for a transaction, in its metadata's feature order. */
+  readonly rowOf: (tx: Transaction, features: Features) => number[];
+  private readonly width: number;
+
   private constructor(
     private readonly session: InferenceSession,
     readonly metadata: ModelMetadata,
     private readonly maxRowsPerRun: number,
-  ) {}
+  ) {
+    this.rowOf = rowBuilder(metadata.featureNames);
+    this.width = metadata.featureNames.length;
+  }
 
   static async load(modelPath: string, options: { intraOpThreads: number; maxRowsPerRun: number }): Promise<OnnxScorer> {
     const metadata = readModelMetadata(modelPath);
@@ -35,7 +43,7 @@ export class OnnxScorer {
     }
     const scorer = new OnnxScorer(session, metadata, options.maxRowsPerRun);
     // A model that cannot score one row is refused before it takes traffic.
-    const [probe] = await scorer.score([new Array<number>(WIDTH).fill(0)]);
+    const [probe] = await scorer.score([new Array<number>(metadata.featureNames.length).fill(0)]);
     if (probe === undefined || !(probe >= 0 && probe <= 1)) {
       await scorer.retire();
       throw new Error(`${modelPath}: a probe row scored ${String(probe)}, not a probability`);
@@ -47,7 +55,7 @@ export class OnnxScorer {
     return this.metadata.modelVersion;
   }
 
-  /** Fraud probabilities, one per row (rows in FEATURE_NAMES order). */
+  /** Fraud probabilities, one per row (rows from rowOf). */
   async score(rows: readonly (readonly number[])[]): Promise<number[]> {
     if (this.released) throw new Error(`model ${this.version} was released`);
     this.inFlight += 1;
@@ -56,11 +64,11 @@ export class OnnxScorer {
       for (let start = 0; start < rows.length; start += this.maxRowsPerRun) {
         if (start > 0) await yieldToEventLoop();
         const chunk = rows.slice(start, start + this.maxRowsPerRun);
-        const data = new Float32Array(chunk.length * WIDTH);
+        const data = new Float32Array(chunk.length * this.width);
         chunk.forEach((row, i) => {
-          data.set(row, i * WIDTH);
+          data.set(row, i * this.width);
         });
-        const out = await this.session.run({ [this.metadata.input]: new Tensor('float32', data, [chunk.length, WIDTH]) }, [this.metadata.output]);
+        const out = await this.session.run({ [this.metadata.input]: new Tensor('float32', data, [chunk.length, this.width]) }, [this.metadata.output]);
         const probabilities = out[this.metadata.output];
         if (probabilities === undefined) throw new Error(`model ${this.version} returned no "${this.metadata.output}"`);
         const values = probabilities.data as Float32Array;

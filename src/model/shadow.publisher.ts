@@ -11,6 +11,7 @@ import { kafkaClient } from '../stream/kafka.client';
 import type { Decision, Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
 import { ModelService } from './model.service';
+import type { OnnxScorer } from './onnx-scorer';
 
 export interface ShadowItem {
   readonly decision: Decision;
@@ -60,7 +61,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
         });
       }
       if (shadow !== null) {
-        this.evaluate(shadow.version, items, (rows) => shadow.score(rows))
+        this.evaluate(shadow, items)
           .then((messages) => this.send(messages))
           .catch((err: unknown) => {
             this.warn('shadow', `shadow model scoring failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -93,9 +94,11 @@ export class ShadowPublisher implements OnApplicationShutdown {
     await producer.send({ topic: this.config.kafka.topics.shadow, messages });
   }
 
-  private async evaluate(version: string, items: readonly ShadowItem[], score: (rows: readonly (readonly number[])[]) => Promise<number[]>): Promise<Message[]> {
-    const scored = items.filter((item): item is ShadowItem & { row: readonly number[] } => item.row !== null);
-    const scores = await score(scored.map((item) => item.row));
+  /** The shadow scores the items the live model scored, on rows of its own features. */
+  private async evaluate(shadow: OnnxScorer, items: readonly ShadowItem[]): Promise<Message[]> {
+    const version = shadow.version;
+    const scored = items.filter((item): item is ShadowItem & { features: Features } => item.row !== null && item.features !== null);
+    const scores = await shadow.score(scored.map((item) => shadow.rowOf(item.tx, item.features)));
     const messages = scored.map((item, i) => {
       const shadowScore = scores[i] ?? null;
       const outcome = decide({ ...item.policyInput, score: shadowScore }, this.config.policy);

@@ -1,3 +1,4 @@
+import { NO_HISTORY } from '../velocity/features';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transactionSchema } from '../transactions/transaction.schema';
@@ -55,6 +56,7 @@ describe('default-rules.json', () => {
       }),
       {
         card: {
+          ...NO_HISTORY.card,
           count1m: 0,
           sum1m: 0,
           count1h: 1,
@@ -72,7 +74,7 @@ describe('default-rules.json', () => {
           frauds7d: 0,
           frauds30d: 0,
         },
-        merchant: { count1h: 12, count24h: 150, frauds7d: 0, frauds30d: 0 },
+        merchant: { ...NO_HISTORY.merchant, count1h: 12, count24h: 150 },
       },
     );
 

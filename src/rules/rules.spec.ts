@@ -1,5 +1,5 @@
 import { transactionSchema, type Transaction } from '../transactions/transaction.schema';
-import type { Features } from '../velocity/features';
+import { NO_HISTORY, type Features } from '../velocity/features';
 import type { RuleSet, RuleSetDocument, RuleType } from './rule-set.schema';
 import { evaluateRules, hasShadowRules, hits, parseRuleSet, type RuleOutcome } from './rules';
 
@@ -29,6 +29,7 @@ function someFeatures(card: Partial<Features['card']> = {}): Features {
   const located = Math.random() < 0.5;
   return {
     card: {
+      ...NO_HISTORY.card,
       count1m,
       sum1m: count1m * average,
       count1h,
@@ -47,7 +48,7 @@ function someFeatures(card: Partial<Features['card']> = {}): Features {
       frauds30d: 0,
       ...card,
     },
-    merchant: { count1h: randomInt(0, 50), count24h: randomInt(50, 500), frauds7d: 0, frauds30d: 0 },
+    merchant: { ...NO_HISTORY.merchant, count1h: randomInt(0, 50), count24h: randomInt(50, 500) },
   };
 }
 
@@ -255,7 +256,7 @@ describe('evaluateRules', () => {
     });
 
     it('flags a merchant once its confirmed frauds reach minCount, and not before', () => {
-      const at = (frauds7d: number): Features => ({ ...someFeatures(), merchant: { count1h: 3, count24h: 40, frauds7d, frauds30d: frauds7d } });
+      const at = (frauds7d: number): Features => ({ ...someFeatures(), merchant: { ...NO_HISTORY.merchant, count1h: 3, count24h: 40, frauds7d, frauds30d: frauds7d } });
       expect(evaluateOne('merchant_fraud_history', { window: '7d', minCount: 3 }, aTransaction(), at(2)).status).toBe('pass');
       expect(evaluateOne('merchant_fraud_history', { window: '7d', minCount: 3 }, aTransaction(), at(3))).toMatchObject({
         status: 'hit',

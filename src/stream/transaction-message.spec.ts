@@ -9,12 +9,17 @@ describe('classifying Kafka transaction messages', () => {
     expect(result).toEqual({ kind: 'transaction', tx: valid });
   });
 
+  it('accepts a zero amount (an account-verification authorisation) and refuses a negative one on the amount field', () => {
+    expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, amount: 0 })), 65_536)).toEqual({ kind: 'transaction', tx: { ...valid, amount: 0 } });
+    expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, amount: -0.01 })), 65_536)).toMatchObject({ kind: 'poison', code: 'VALIDATION_FAILED', details: [{ path: 'amount' }] });
+  });
+
   it.each([
     ['an empty value', Buffer.alloc(0), 'EMPTY_VALUE'],
     ['a value over the size limit', Buffer.from(JSON.stringify({ ...valid, pad: 'x'.repeat(200) })), 'MESSAGE_TOO_LARGE'],
     ['bytes that are not UTF-8', Buffer.from([0xff, 0xfe, 0x00, 0x41]), 'INVALID_ENCODING'],
     ['text that is not JSON', Buffer.from('{"transactionId": '), 'INVALID_JSON'],
-    ['JSON that breaks the contract', Buffer.from(JSON.stringify({ ...valid, amount: 0 })), 'VALIDATION_FAILED'],
+    ['JSON that breaks the contract', Buffer.from(JSON.stringify({ ...valid, amount: -0.01 })), 'VALIDATION_FAILED'],
     ['a card number in any field', Buffer.from(JSON.stringify({ ...valid, memo: '5555555555554444' })), 'CARD_NUMBER_DETECTED'],
   ])('dead-letters %s with code %s', (_, value, code) => {
     expect(classifyMessage(value, 200)).toMatchObject({ kind: 'poison', code });

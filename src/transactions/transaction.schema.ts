@@ -19,7 +19,8 @@ export const transactionSchema = z.object({
   occurredAt: rfc3339,
   cardId: z.string().min(1).max(128),
   merchantId: z.string().min(1).max(128),
-  amount: z.number().positive().max(1e12),
+  // 0 is ordinary traffic: account-verification authorisations (and a card-testing signal).
+  amount: z.number().min(0).max(1e12),
   currency: isoCurrency,
   customerId: z.string().min(1).max(128).optional(),
   merchantCategory: z.string().regex(/^\d{4}$/, 'a 4-digit merchant category code').optional(),

@@ -5,14 +5,18 @@
 -- KEYS[1] events  zset  score = occurredAt ms, member = "<txhash>|<amount>|<lat>|<lon>"
 -- KEYS[2] profile hash  n<day>/s<day> = count/sum per UTC day; mx = latest event time;
 --                       lt/la/lo = time/lat/lon of the latest located event;
---                       cd = the latest event's UTC day (the base day), bc/bs = count/sum of the
---                       29 whole days before cd (a running total: see "30 days" below)
+--                       cd = the latest event's UTC day (the base day); running totals of whole-day
+--                       windows before cd (see "Day windows" below): bc/bs = count/sum of the 29
+--                       days before it, wc/ws of the 6 days before it, dc/ds of the 30 days
+--                       ending `delay` days before it
 -- KEYS[3] seen    zset  "d:<hash>" / "m:<hash>" -> first time the device / merchant was seen
 -- KEYS[4] labels  hash  confirmed frauds per day (written by label.lua)
 -- Amounts are integers in thousandths of the currency unit: sums stay exact (no float drift)
 -- and small (a listpack stores an integer in a few bytes, a float string in up to 20).
 -- ARGV: txhash, t, amount, lat, lon, devicehash, merchanthash, retentionMs, ttlSeconds, maxEvents,
---       maxSeen, day, "(t - 24h", "(t - retentionMs", eventsTtlMs
+--       maxSeen, day, "(t - 24h", "(t - retentionMs", eventsTtlMs, delayDays
+-- The reply is generated from the field list in replies.ts: `return { ... }` is appended when
+-- the script is installed, so a field is named once, there, and never matched by position here.
 -- The caller sends every number this script would otherwise turn into a string (bucket
 -- names, range bounds, TTLs): in Redis's Lua a number-to-string conversion costs ~0.5 us,
 -- as much as a small command, and the old script spent most of its time on them.
@@ -20,18 +24,19 @@ local ev, prof, seen, labels = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local txh, ts, amount, lat, lon, dev, mer = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local retention, ttl, maxEvents, maxSeen = tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
 local dayName, after24h, retainFrom, eventsTtl = ARGV[12], ARGV[13], ARGV[14], ARGV[15]
+local delay = tonumber(ARGV[16])
 local t, day = tonumber(ts), tonumber(dayName)
 local dayStart = day * 86400000
 local nDay, sDay = 'n' .. dayName, 's' .. dayName
 
--- frauds(labels, day) comes from frauds.lua, prepended when the script is installed.
-local fraud7, fraud30 = frauds(labels, day)
+-- frauds(labels, day, delay) comes from frauds.lua, prepended when the script is installed.
+local fraud7, fraud30, _, _, fraudDelayed30, fraudKnown = frauds(labels, day, delay)
 
 -- One pass over the retained events in (t - 24h, t]: the windows, today's part of 30 days, the
 -- previous events, and (at exactly t) whether this transaction was already counted: a
 -- duplicate has the same transaction hash at the same event time.
 local duplicate = 0
-local c1m, s1m, c1h, s1h, c24, s24, ctd, std = 0, 0, 0, 0, 0, 0, 0, 0
+local c1m, s1m, c1h, s1h, c24, s24, ctd, std, z24 = 0, 0, 0, 0, 0, 0, 0, 0, 0
 local rows = redis.call('ZRANGE', ev, after24h, ts, 'BYSCORE', 'WITHSCORES')
 local before = 0 -- rows[1 .. 2 * before] are the events strictly before t
 for i = 1, #rows, 2 do
@@ -43,19 +48,29 @@ for i = 1, #rows, 2 do
     local p1 = string.find(m, '|', 1, true)
     local a = tonumber(string.sub(m, p1 + 1, string.find(m, '|', p1 + 1, true) - 1))
     c24 = c24 + 1 s24 = s24 + a
+    if a == 0 then z24 = z24 + 1 end
     if at > t - 3600000 then c1h = c1h + 1 s1h = s1h + a end
     if at > t - 60000 then c1m = c1m + 1 s1m = s1m + a end
     if at >= dayStart then ctd = ctd + 1 std = std + a end
   end
 end
 
--- 30 days = the 29 whole UTC days before t's day (day buckets) + t's day up to t (events above).
--- Reading 58 bucket fields per call cost more than everything else in this script (each name
--- is a number-to-string conversion), so the profile keeps the 29-day total for its base day
--- cd, the latest event's day, and moves it when a later day arrives: one day on reads 4
--- fields. Only an event a whole day late, or state without a total, scans the buckets.
-local profile = redis.call('HMGET', prof, 'mx', 'lt', 'la', 'lo', 'cd', 'bc', 'bs', nDay, sDay)
-local baseDay, bc, bs = tonumber(profile[5]), tonumber(profile[6]), tonumber(profile[7])
+-- Day windows: 30 days = the 29 whole UTC days before t's day (day buckets) + t's day up to t
+-- (the events above), 7 days = the 6 whole days before + t's day, and the label-rate window =
+-- the 30 whole days ending `delay` days before t's day (see frauds.lua). Reading their buckets
+-- per call cost more than everything else in this script (each field name is a
+-- number-to-string conversion), so the profile keeps each window's total for its base day cd,
+-- the latest event's day, and moves it when a later day arrives: one day on reads a few
+-- fields. Only an event a day or more late, or state without a total, scans the buckets.
+local SPAN = math.max(29, delay + 30) -- days of buckets kept behind the latest day
+local WINDOWS = { -- width, offset (days before t's day where the window ends), total fields
+  { 29, 0, 'bc', 'bs' },
+  { 6, 0, 'wc', 'ws' },
+  { 30, delay, 'dc', 'ds' },
+}
+local profile = redis.call('HMGET', prof, 'mx', 'lt', 'la', 'lo', 'cd', nDay, sDay, 'bc', 'bs', 'wc', 'ws', 'dc', 'ds')
+local baseDay = tonumber(profile[5])
+local TOTALS = 7 -- profile[TOTALS + 2i - 1 .. TOTALS + 2i] are window i's stored count and sum
 
 -- Count and sum of the day buckets from..to (inclusive).
 local function bucketSum(from, to)
@@ -73,28 +88,32 @@ local function bucketSum(from, to)
   return c, s
 end
 
-local bdc, bds -- the 29 whole days before t's day
-if not profile[1] then
-  bdc, bds = 0, 0 -- a new card has no buckets
-elseif bc and day == baseDay then
-  bdc, bds = bc, bs
-elseif bc and day > baseDay then
-  -- Move the base forward: drop the days that left the window and add the old base day;
-  -- no bucket lies after the old base day, which was the latest.
-  if day - baseDay >= 29 then
-    bdc, bds = 0, 0
-  else
-    local c, s = bucketSum(baseDay - 29, day - 30)
-    bdc, bds = bc - c, bs - s
+-- Window `w` for t's day: the whole days [day - off - width, day - off - 1], from its total
+-- (c, s) at the base day, the latest day (no bucket lies after it): the days that left the
+-- window are taken off and the ones that entered added.
+local function dayWindow(w, c, s)
+  local width, off = w[1], w[2]
+  local from, to = day - off - width, day - off - 1
+  if not profile[1] then return 0, 0 end -- a new card has no buckets
+  if c and day == baseDay then return c, s end
+  if c and day > baseDay then
+    local kc, ks = 0, 0 -- what stays
+    if day - baseDay < width then
+      local lc, ls = bucketSum(baseDay - off - width, from - 1)
+      kc, ks = c - lc, s - ls
+    end
+    local ec, es = bucketSum(math.max(baseDay - off, from), math.min(to, baseDay))
+    return kc + ec, ks + es
   end
-  if baseDay >= day - 29 then
-    local c, s = bucketSum(baseDay, baseDay)
-    bdc, bds = bdc + c, bds + s
-  end
-else
-  bdc, bds = bucketSum(day - 29, day - 1)
+  return bucketSum(from, to)
 end
-local c30, s30 = ctd + bdc, std + bds
+local windowCount, windowSum = {}, {}
+for i, w in ipairs(WINDOWS) do
+  windowCount[i], windowSum[i] = dayWindow(w, tonumber(profile[TOTALS + 2 * i - 1]), tonumber(profile[TOTALS + 2 * i]))
+end
+local c30, s30 = ctd + windowCount[1], std + windowSum[1]
+local c7, s7 = ctd + windowCount[2], std + windowSum[2]
+local cDelayed30 = windowCount[3]
 
 -- The previous event, and the previous located event, among the 50 latest events before t.
 -- The pass above holds them when the last 24 h do; older ones cost one more read.
@@ -149,35 +168,39 @@ if duplicate == 0 then
     put('mx', ts)
   end
   local latestDay = math.floor(mx / 86400000)
-  -- A bucket older than 30 days before the latest event can never be read again.
-  if day >= latestDay - 30 then
-    put(nDay, (tonumber(profile[8]) or 0) + 1)
-    put(sDay, string.format('%.0f', (tonumber(profile[9]) or 0) + tonumber(amount)))
+  -- A bucket older than SPAN days before the latest event can never be read again.
+  if day >= latestDay - SPAN then
+    put(nDay, (tonumber(profile[6]) or 0) + 1)
+    put(sDay, string.format('%.0f', (tonumber(profile[7]) or 0) + tonumber(amount)))
   end
   if lat ~= '' and t > tonumber(profile[2] or '0') then
     put('lt', ts) put('la', lat) put('lo', lon)
   end
   if baseDay and latestDay == baseDay then
-    if not bc then
-      -- State from before the running total: build it once.
-      local c, s = bucketSum(baseDay - 29, baseDay - 1)
-      put('bc', c) put('bs', string.format('%.0f', s))
-    elseif day < baseDay and day >= baseDay - 29 then
-      -- A late event inside the base's 29 days.
-      put('bc', bc + 1) put('bs', string.format('%.0f', bs + tonumber(amount)))
+    for i, w in ipairs(WINDOWS) do
+      local c, s = tonumber(profile[TOTALS + 2 * i - 1]), tonumber(profile[TOTALS + 2 * i])
+      if not c then
+        -- State from before this window's total: build it once.
+        c, s = bucketSum(baseDay - w[2] - w[1], baseDay - w[2] - 1)
+        put(w[3], c) put(w[4], string.format('%.0f', s))
+      elseif day >= baseDay - w[2] - w[1] and day <= baseDay - w[2] - 1 then
+        -- A late event inside the base's window.
+        put(w[3], c + 1) put(w[4], string.format('%.0f', s + tonumber(amount)))
+      end
     end
   else
-    -- A new latest day, which is t's day: bdc/bds above are its 29-day total. Day buckets
-    -- that fell out of the 30 days are dropped here, once per new latest day.
+    -- A new latest day, which is t's day: the windows above are its totals. Day buckets that
+    -- fell out of the SPAN days are dropped here, once per new latest day.
     if baseDay then
       local old = {}
-      for d = math.max(baseDay - 31, latestDay - 70), latestDay - 31 do
+      for d = math.max(baseDay - SPAN - 1, latestDay - SPAN - 40), latestDay - SPAN - 1 do
         old[#old + 1] = 'n' .. d
         old[#old + 1] = 's' .. d
       end
       if #old > 0 then redis.call('HDEL', prof, unpack(old)) end
     end
-    put('cd', dayName) put('bc', bdc) put('bs', string.format('%.0f', bds))
+    put('cd', dayName)
+    for i, w in ipairs(WINDOWS) do put(w[3], windowCount[i]) put(w[4], string.format('%.0f', windowSum[i])) end
   end
   if #set > 0 then redis.call('HSET', prof, unpack(set)) end
   -- Keep events for the retention behind the latest event time, and never more than maxEvents.
@@ -202,5 +225,3 @@ end
 -- Sums go back as strings: Redis turns a Lua number reply into an integer reply, and
 -- tostring() switches to exponent notation past 14 digits.
 local function int(x) return string.format('%.0f', x) end
-return { duplicate, c1m, int(s1m), c1h, int(s1h), c24, int(s24), c30, int(s30),
-  prevT, prevLocT, prevLat, prevLon, deviceSeen, merchantSeen, fraud7, fraud30 }

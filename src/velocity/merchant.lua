@@ -1,20 +1,28 @@
--- Merchant velocity: counts in whole minutes (1 h window) and whole hours (24 h window)
--- strictly before the transaction's own minute / hour, so the answer does not depend on
--- arrival order. Per-event sets would cost memory per transaction at busy merchants.
+-- Merchant velocity: counts in whole minutes (1 h window), whole hours (24 h window) and whole
+-- UTC days (7 and 30 days, and the label-rate windows of 1, 7 and 30 days ending `delay` days
+-- before t's day) strictly before the transaction's own minute / hour / day, so the answer does
+-- not depend on arrival order. Per-event sets would cost memory per transaction at busy merchants.
 --
--- KEYS[1] buckets hash  m<minute> = count, h<hour> = count; cm = the latest minute (the base
---                       minute), b1 = the 60 whole minutes before cm, b24 = the 24 whole hours
---                       before cm's hour (running totals, see below)
+-- KEYS[1] buckets hash  m<minute> / h<hour> / d<day> = count; cm = the latest minute (the base
+--                       minute); running totals for the base (see below): b1 = the 60 whole
+--                       minutes before cm, b24 = the 24 whole hours before cm's hour, w7 / w30 =
+--                       the 7 / 30 whole days before cm's day, y1 / y7 / y30 = the 1 / 7 / 30
+--                       whole days ending `delay` days before cm's day
 -- KEYS[2] dedupe  set   transaction hashes seen in t's minute (expires with the 24 h window)
 -- KEYS[3] labels  hash  confirmed frauds per day (written by label.lua)
--- ARGV: txhash, ttlSeconds, minute, hour, day (t's, as numbers in strings: the caller makes the
---       strings because a number-to-string conversion in Redis's Lua costs ~0.5 us)
+-- ARGV: txhash, dedupeTtlSeconds, minute, hour, day (t's, as numbers in strings: the caller makes
+--       the strings because a number-to-string conversion in Redis's Lua costs ~0.5 us),
+--       delayDays, bucketsTtlSeconds
+-- The reply is generated from the field list in replies.ts (see card.lua).
 local buckets, dedupe, labels = KEYS[1], KEYS[2], KEYS[3]
-local txh, ttl, minuteName, hourName = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local minute, hour = tonumber(minuteName), tonumber(hourName)
+local txh, ttl, minuteName, hourName, dayName = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local minute, hour, day = tonumber(minuteName), tonumber(hourName), tonumber(dayName)
+local delay, bucketsTtl = tonumber(ARGV[6]), ARGV[7]
+-- Days of buckets kept behind the latest day.
+local SPAN = math.max(30, delay + 30)
 
--- frauds(labels, day) comes from frauds.lua, prepended when the script is installed.
-local fraud7, fraud30 = frauds(labels, tonumber(ARGV[5]))
+-- frauds(labels, day, delay) comes from frauds.lua, prepended when the script is installed.
+local fraud7, fraud30, fraudDelayed1, fraudDelayed7, fraudDelayed30 = frauds(labels, day, delay)
 
 -- Every field of the hash as { name = value }, read at most once per call: for a long range
 -- of buckets (a quiet merchant), filtering the few fields that exist costs less than naming
@@ -51,77 +59,99 @@ local function bucketSum(prefix, from, to)
   return total
 end
 
--- The window of `width` whole units before `unit`, from the running total `base` of the
--- window before `baseUnit`, the latest unit (no bucket lies after it). Reading all 84 buckets
--- per call cost more than the rest of the script (building each field name is a
--- number-to-string conversion); a busy merchant's next minute reads 2 fields instead.
-local function window(prefix, width, unit, baseUnit, base)
+-- The window of `width` whole units ending `off` units before `unit` ([unit - off - width,
+-- unit - off - 1]), from the running total `base` of that window for `baseUnit`, the latest
+-- unit (no bucket lies after it): the units that left the window are taken off and the ones
+-- that entered added. Reading all the buckets per call cost more than the rest of the script
+-- (building each field name is a number-to-string conversion); a busy merchant's next minute
+-- reads 2 fields instead.
+local function window(prefix, width, off, unit, baseUnit, base)
+  local from, to = unit - off - width, unit - off - 1
   if base and unit == baseUnit then return base end
   if base and unit > baseUnit then
     local total = 0
-    if unit - baseUnit < width then total = base - bucketSum(prefix, baseUnit - width, unit - width - 1) end
-    if baseUnit >= unit - width then total = total + bucketSum(prefix, baseUnit, baseUnit) end
-    return total
+    if unit - baseUnit < width then total = base - bucketSum(prefix, baseUnit - off - width, from - 1) end
+    return total + bucketSum(prefix, math.max(baseUnit - off, from), math.min(to, baseUnit))
   end
   -- Late (before the base), or state without a total: scan.
-  return bucketSum(prefix, unit - width, unit - 1)
+  return bucketSum(prefix, from, to)
 end
 
-local mName, hName = 'm' .. minuteName, 'h' .. hourName
-local state = redis.call('HMGET', buckets, 'cm', 'b1', 'b24', mName, hName)
-local baseMinute, b1, b24 = tonumber(state[1]), tonumber(state[2]), tonumber(state[3])
--- The base minute's hour; nil while the merchant has no state.
+-- prefix, width, offset, total field, and which base unit the window moves with.
+local WINDOWS = {
+  { 'm', 60, 0, 'b1', 'minute' },
+  { 'h', 24, 0, 'b24', 'hour' },
+  { 'd', 7, 0, 'w7', 'day' },
+  { 'd', 30, 0, 'w30', 'day' },
+  { 'd', 1, delay, 'y1', 'day' },
+  { 'd', 7, delay, 'y7', 'day' },
+  { 'd', 30, delay, 'y30', 'day' },
+}
+local mName, hName, dName = 'm' .. minuteName, 'h' .. hourName, 'd' .. dayName
+local state = redis.call('HMGET', buckets, 'cm', mName, hName, dName, 'b1', 'b24', 'w7', 'w30', 'y1', 'y7', 'y30')
+local TOTALS = 4 -- state[TOTALS + i] is window i's stored total
+local baseMinute = tonumber(state[1])
+-- The base minute's hour and day; nil while the merchant has no state.
 local baseHour = baseMinute and math.floor(baseMinute / 60)
-local c1h, c24h = 0, 0
-if baseMinute then
-  c1h = window('m', 60, minute, baseMinute, b1)
-  c24h = window('h', 24, hour, baseHour, b24)
+local baseDay = baseMinute and math.floor(baseMinute / 1440)
+local units = { minute = minute, hour = hour, day = day }
+local baseUnits = { minute = baseMinute, hour = baseHour, day = baseDay }
+local counts = {}
+for i, w in ipairs(WINDOWS) do
+  counts[i] = baseMinute and window(w[1], w[2], w[3], units[w[5]], baseUnits[w[5]], tonumber(state[TOTALS + i])) or 0
 end
+local c1h, c24h, c7d, c30d, cDelayed1, cDelayed7, cDelayed30 = unpack(counts)
 
 local added = redis.call('SADD', dedupe, txh)
 if added == 1 then
   redis.call('EXPIRE', dedupe, ttl)
   -- Every bucket change of this event goes out in one HSET. A bucket the cleanup below has
-  -- already passed (an event more than an hour, or a day, behind the base) is not written:
-  -- in order it would have been dropped by now, and it would linger until the key's TTL.
-  -- On a replay, partitions run at different paces and a busy merchant's events arrive hours
-  -- out of order; those lingering buckets grew one merchant's hash to ~6,000 fields, every
-  -- HGETALL below read them all, and a 1M-transaction replay slowed from ~5,000/s to ~2,000/s.
+  -- already passed (an event more than an hour, a day, or SPAN days behind the base) is not
+  -- written: in order it would have been dropped by now, and it would linger until the key's
+  -- TTL. On a replay, partitions run at different paces and a busy merchant's events arrive
+  -- hours out of order; those lingering buckets grew one merchant's hash to ~6,000 fields,
+  -- every HGETALL below read them all, and a 1M-transaction replay slowed from ~5,000/s to ~2,000/s.
   local set = {}
-  if not baseMinute or minute > baseMinute - 61 then set[#set + 1] = mName set[#set + 1] = (tonumber(state[4]) or 0) + 1 end
-  if not baseMinute or hour > baseHour - 25 then set[#set + 1] = hName set[#set + 1] = (tonumber(state[5]) or 0) + 1 end
+  if not baseMinute or minute > baseMinute - 61 then set[#set + 1] = mName set[#set + 1] = (tonumber(state[2]) or 0) + 1 end
+  if not baseMinute or hour > baseHour - 25 then set[#set + 1] = hName set[#set + 1] = (tonumber(state[3]) or 0) + 1 end
+  if not baseMinute or day > baseDay - SPAN - 1 then set[#set + 1] = dName set[#set + 1] = (tonumber(state[4]) or 0) + 1 end
   if not baseMinute or minute > baseMinute then
-    -- A new latest minute is the base now; c1h/c24h above are its totals. Once per new
-    -- minute, drop minute buckets older than 1 h and hour buckets older than 24 h.
+    -- A new latest minute is the base now; the windows above are its totals. Once per new
+    -- minute, drop minute buckets older than 1 h, hour buckets older than 24 h and day
+    -- buckets older than SPAN days.
     if baseMinute then
       local mFrom, mTo = math.max(baseMinute - 61, minute - 200), minute - 61
       local hFrom, hTo = math.max(baseHour - 25, hour - 60), hour - 25
+      local dFrom, dTo = math.max(baseDay - SPAN, day - SPAN - 40), day - SPAN - 1
       local old = {}
-      if (mTo - mFrom) + (hTo - hFrom) < LONG then
+      if (mTo - mFrom) + (hTo - hFrom) + (dTo - dFrom) < LONG then
         for m = mFrom, mTo do old[#old + 1] = 'm' .. m end
         for h = hFrom, hTo do old[#old + 1] = 'h' .. h end
+        for d = dFrom, dTo do old[#old + 1] = 'd' .. d end
       else
-        -- Every bucket behind the new windows, however old (a jump of more than 200 minutes
-        -- or 60 hours leaves some below mFrom / hFrom).
+        -- Every bucket behind the new windows, however old (a jump of more than 200 minutes,
+        -- 60 hours or SPAN + 40 days leaves some below mFrom / hFrom / dFrom).
         for k in pairs(allFields()) do
           local p, n = string.sub(k, 1, 1), tonumber(string.sub(k, 2))
-          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo)) then old[#old + 1] = k end
+          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo) or (p == 'd' and n <= dTo)) then old[#old + 1] = k end
         end
       end
       if #old > 0 then redis.call('HDEL', buckets, unpack(old)) end
     end
-    for _, v in ipairs({ 'cm', minuteName, 'b1', c1h, 'b24', c24h }) do set[#set + 1] = v end
+    set[#set + 1] = 'cm' set[#set + 1] = minuteName
+    for i, w in ipairs(WINDOWS) do set[#set + 1] = w[4] set[#set + 1] = counts[i] end
   else
-    if not b1 or not b24 then
-      -- State from before the running totals: build them once.
-      for _, v in ipairs({ 'b1', bucketSum('m', baseMinute - 60, baseMinute - 1), 'b24', bucketSum('h', baseHour - 24, baseHour - 1) }) do set[#set + 1] = v end
-    else
-      -- A late event inside the base's windows.
-      if minute < baseMinute and minute >= baseMinute - 60 then set[#set + 1] = 'b1' set[#set + 1] = b1 + 1 end
-      if hour < baseHour and hour >= baseHour - 24 then set[#set + 1] = 'b24' set[#set + 1] = b24 + 1 end
+    for i, w in ipairs(WINDOWS) do
+      local base, baseUnit, unit = tonumber(state[TOTALS + i]), baseUnits[w[5]], units[w[5]]
+      if not base then
+        -- State from before this window's total: build it once.
+        set[#set + 1] = w[4] set[#set + 1] = bucketSum(w[1], baseUnit - w[3] - w[2], baseUnit - w[3] - 1)
+      elseif unit >= baseUnit - w[3] - w[2] and unit <= baseUnit - w[3] - 1 then
+        -- A late event inside the base's window.
+        set[#set + 1] = w[4] set[#set + 1] = base + 1
+      end
     end
   end
   if #set > 0 then redis.call('HSET', buckets, unpack(set)) end
-  redis.call('EXPIRE', buckets, ttl)
+  redis.call('EXPIRE', buckets, bucketsTtl)
 end
-return { 1 - added, c1h, c24h, fraud7, fraud30 }

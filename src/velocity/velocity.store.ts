@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ChainableCommander, Redis, Result } from 'ioredis';
 import type { RedisBatch, Reply } from '../redis/redis-batch';
-import { z } from 'zod';
 import { haversineKm } from '../shared/geo';
 import { shortHash } from '../shared/hash';
 import type { Transaction } from '../transactions/transaction.schema';
 import type { Features } from './features';
+import { CARD_REPLY, luaReturn, MERCHANT_REPLY, replySchema } from './replies';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -31,33 +31,35 @@ export interface VelocityLimits {
   readonly maxSeenEntities: number;
   /** How long a card's or merchant's fraud label counts live after their last change. */
   readonly labelTtlSeconds: number;
+  /** Days a label takes to arrive, as the delayed label windows assume (LABEL_DELAY_DAYS). */
+  readonly labelDelayDays: number;
 }
 
 /**
  * Events up to 24 h late see exact 1 m / 1 h / 24 h windows: the per-event set keeps 48 h
- * behind the card's latest event. The profile keeps 30 days of daily buckets.
+ * behind the card's latest event. Card and merchant keep daily buckets for the label delay plus
+ * 30 days (37 at the default delay of 7), so their keys live a day longer than that after the
+ * last event.
  */
-export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
-  cardEventRetentionMs: 48 * HOUR_MS,
-  cardTtlSeconds: 31 * 24 * 3600,
-  merchantTtlSeconds: 26 * 3600,
-  maxCardEvents: 1000,
-  maxSeenEntities: 100,
-  labelTtlSeconds: 61 * 24 * 3600,
-};
+export function velocityLimits(labelDelayDays: number): VelocityLimits {
+  const bucketDays = Math.max(30, labelDelayDays + 30) + 1;
+  return {
+    cardEventRetentionMs: 48 * HOUR_MS,
+    cardTtlSeconds: bucketDays * 24 * 3600,
+    merchantTtlSeconds: bucketDays * 24 * 3600,
+    maxCardEvents: 1000,
+    maxSeenEntities: 100,
+    labelTtlSeconds: 61 * 24 * 3600,
+    labelDelayDays,
+  };
+}
+export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = velocityLimits(7);
 export const VELOCITY_LIMITS = Symbol('VELOCITY_LIMITS');
 
-const num = z.coerce.number();
-const optionalNum = z.union([z.literal(''), num]).transform((v) => (v === '' ? null : v));
-const cardReply = z.tuple([
-  z.union([z.literal(0), z.literal(1)]),
-  z.number().int(), num, z.number().int(), num, z.number().int(), num, z.number().int(), num,
-  optionalNum, optionalNum, optionalNum, optionalNum,
-  z.union([z.literal(-1), z.literal(0), z.literal(1)]),
-  z.union([z.literal(0), z.literal(1)]),
-  z.number().int(), z.number().int(),
-]);
-const merchantReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
+const cardReply = replySchema(CARD_REPLY);
+const merchantReply = replySchema(MERCHANT_REPLY);
+/** The merchant's per-minute dedupe sets only need to outlive the 24 h window. */
+const DEDUPE_TTL_SECONDS = 26 * 3600;
 
 export interface VelocityResult {
   readonly features: Features;
@@ -80,7 +82,7 @@ const MILLI = 1000;
 export class VelocityStore {
   private readonly limits: VelocityLimits;
   /** The limits as the scripts' arguments, made once. */
-  private readonly strings: Record<'retention' | 'cardTtl' | 'maxEvents' | 'maxSeen' | 'eventsTtl' | 'merchantTtl', string>;
+  private readonly strings: Record<'retention' | 'cardTtl' | 'maxEvents' | 'maxSeen' | 'eventsTtl' | 'merchantTtl' | 'dedupeTtl' | 'delay', string>;
 
   constructor(@Optional() @Inject(VELOCITY_LIMITS) limits?: VelocityLimits) {
     this.limits = limits ?? DEFAULT_VELOCITY_LIMITS;
@@ -88,6 +90,7 @@ export class VelocityStore {
     this.strings = {
       retention: String(l.cardEventRetentionMs), cardTtl: String(l.cardTtlSeconds), maxEvents: String(l.maxCardEvents),
       maxSeen: String(l.maxSeenEntities), eventsTtl: String(l.cardEventRetentionMs + HOUR_MS), merchantTtl: String(l.merchantTtlSeconds),
+      dedupeTtl: String(Math.min(DEDUPE_TTL_SECONDS, l.merchantTtlSeconds)), delay: String(l.labelDelayDays),
     };
   }
 
@@ -98,8 +101,8 @@ export class VelocityStore {
     const lua = (name: string) => readFileSync(join(__dirname, name), 'utf8');
     // Redis scripts cannot import: the shared function is prepended to the scripts that use it.
     const frauds = lua('frauds.lua');
-    redis.defineCommand('fdCard', { numberOfKeys: 4, lua: `${frauds}\n${lua('card.lua')}` });
-    redis.defineCommand('fdMerchant', { numberOfKeys: 3, lua: `${frauds}\n${lua('merchant.lua')}` });
+    redis.defineCommand('fdCard', { numberOfKeys: 4, lua: `${frauds}\n${lua('card.lua')}\n${luaReturn(CARD_REPLY)}` });
+    redis.defineCommand('fdMerchant', { numberOfKeys: 3, lua: `${frauds}\n${lua('merchant.lua')}\n${luaReturn(MERCHANT_REPLY)}` });
     redis.defineCommand('fdLabel', { numberOfKeys: 1, lua: lua('label.lua') });
   }
 
@@ -127,9 +130,9 @@ export class VelocityStore {
         tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
         tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
         this.strings.retention, this.strings.cardTtl, this.strings.maxEvents, this.strings.maxSeen,
-        day, `(${String(t - DAY_MS)}`, `(${String(t - retention)}`, this.strings.eventsTtl,
+        day, `(${String(t - DAY_MS)}`, `(${String(t - retention)}`, this.strings.eventsTtl, this.strings.delay,
       ],
-      [`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, txh, this.strings.merchantTtl, minute, String(Math.floor(t / HOUR_MS)), day],
+      [`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, txh, this.strings.dedupeTtl, minute, String(Math.floor(t / HOUR_MS)), day, this.strings.delay, this.strings.merchantTtl],
     ];
   }
 
@@ -185,26 +188,33 @@ export class VelocityStore {
   }
 
   parse(tx: Transaction, cardRaw: unknown, merchantRaw: unknown): VelocityResult {
-    const [dup, c1m, s1m, c1h, s1h, c24h, s24h, c30d, s30d, prevT, prevLocT, prevLat, prevLon, deviceSeen, merchantSeen, cf7, cf30] = cardReply.parse(cardRaw);
-    const [, m1h, m24h, mf7, mf30] = merchantReply.parse(merchantRaw);
+    const c = cardReply.parse(cardRaw);
+    const m = merchantReply.parse(merchantRaw);
     const t = Date.parse(tx.occurredAt);
     const here = tx.location;
+    const { prevT, prevLocT, prevLat, prevLon } = c;
     const located = here !== undefined && prevLocT !== null && prevLat !== null && prevLon !== null;
     return {
-      duplicate: dup === 1,
+      duplicate: c.duplicate === 1,
       features: {
         card: {
-          count1m: c1m, sum1m: s1m / MILLI, count1h: c1h, sum1h: s1h / MILLI, count24h: c24h, sum24h: s24h / MILLI,
-          count30d: c30d, sum30d: s30d / MILLI, avgAmount30d: c30d > 0 ? s30d / MILLI / c30d : null,
+          count1m: c.count1m, sum1m: c.sum1m / MILLI, count1h: c.count1h, sum1h: c.sum1h / MILLI, count24h: c.count24h, sum24h: c.sum24h / MILLI,
+          zeroAmount24h: c.zeroAmount24h, count7d: c.count7d, sum7d: c.sum7d / MILLI,
+          count30d: c.count30d, sum30d: c.sum30d / MILLI, avgAmount30d: c.count30d > 0 ? c.sum30d / MILLI / c.count30d : null,
           secondsSincePrev: prevT === null ? null : (t - prevT) / 1000,
           kmFromPrev: located ? haversineKm(prevLat, prevLon, round5(here.lat), round5(here.lon)) : null,
           secondsSincePrevLocated: located ? (t - prevLocT) / 1000 : null,
-          deviceSeen: deviceSeen === -1 ? null : deviceSeen === 1,
-          merchantSeen: merchantSeen === 1,
-          frauds7d: cf7,
-          frauds30d: cf30,
+          deviceSeen: c.deviceSeen === -1 ? null : c.deviceSeen === 1,
+          merchantSeen: c.merchantSeen === 1,
+          frauds7d: c.frauds7d, frauds30d: c.frauds30d, fraudsKnown: c.fraudsKnown,
+          countDelayed30d: c.countDelayed30d, fraudsDelayed30d: c.fraudsDelayed30d,
         },
-        merchant: { count1h: m1h, count24h: m24h, frauds7d: mf7, frauds30d: mf30 },
+        merchant: {
+          count1h: m.count1h, count24h: m.count24h, count7d: m.count7d, count30d: m.count30d,
+          frauds7d: m.frauds7d, frauds30d: m.frauds30d,
+          countDelayed1d: m.countDelayed1d, countDelayed7d: m.countDelayed7d, countDelayed30d: m.countDelayed30d,
+          fraudsDelayed1d: m.fraudsDelayed1d, fraudsDelayed7d: m.fraudsDelayed7d, fraudsDelayed30d: m.fraudsDelayed30d,
+        },
       },
     };
   }

@@ -78,6 +78,23 @@ describe('POST /v1/decisions', () => {
     expect(body.error.details.map((d) => d.path).sort()).toEqual(['amount', 'currency', 'location.lat', 'occurredAt', 'transactionId']);
   });
 
+  it('decides zero-amount account verifications and counts them, so a burst of them is flagged as card testing', async () => {
+    const card = aTransaction().cardId;
+    const T = '2026-11-21T09:00:00.000Z';
+    const checks: Decision[] = [];
+    for (let i = 0; i < 10; i++) checks.push(await decideOk(aTransaction({ cardId: card, amount: 0, occurredAt: at(T, i * 3 * SECOND) })));
+    expect(checks[0]).toMatchObject({ decision: 'approve', ruleHits: [], degraded: false });
+    // The tenth in the minute, this one included, reaches the card-velocity threshold of 10.
+    expect(checks[9]?.ruleHits).toContain('card-velocity-1m');
+    expect(checks[9]?.decision).not.toBe('approve');
+  });
+
+  it('refuses a negative amount with 400 VALIDATION_FAILED on the amount field', async () => {
+    const res = await post({ ...aTransaction(), amount: -0.01 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'amount' }] } });
+  });
+
   it('rejects a body holding a card number with its own code, never echoing the number', async () => {
     const res = await post({ ...aTransaction(), cardId: '4111111111111111' });
     expect(res.statusCode).toBe(400);

@@ -20,9 +20,12 @@ describe('the Kafka path', () => {
     await app.close();
   });
 
-  it(`decides ${TOTAL} transactions with duplicates, poison and a reused id mixed in: one decision per id, every poison and the reuse in the DLQ`, async () => {
+  it(`decides ${TOTAL} transactions with duplicates, poison, a zero amount and a reused id mixed in: one decision per id, every poison and the reuse in the DLQ`, async () => {
     const cards = Array.from({ length: 300 }, (_, i) => `card-kpath-${i}`);
     const txs = Array.from({ length: TOTAL }, (_, i) => aTransaction({ cardId: cards[i % cards.length], occurredAt: at('2026-11-20T00:00:00Z', i * SECOND) }));
+    // A zero-amount account verification is ordinary traffic: decided, never dead-lettered.
+    const zero = { ...txs[TOTAL / 2]!, amount: 0 };
+    txs[TOTAL / 2] = zero;
     const messages: Message[] = txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) }));
     // 500 redeliveries of earlier transactions, 7 kinds of poison and a reused id.
     for (let i = 0; i < 500; i++) {
@@ -52,6 +55,7 @@ describe('the Kafka path', () => {
     expect(new Set(ids).size).toBe(TOTAL);
     expect(ids).toHaveLength(TOTAL);
     expect(new Set(ids)).toEqual(new Set(txs.map((t) => t.transactionId)));
+    expect(ids).toContain(zero.transactionId);
     expect(decisions.every((d) => d.key === decisionSchema.parse(JSON.parse(d.value)).transactionId)).toBe(true);
 
     const codes = dlq.map((d) => (JSON.parse(d.value) as { error: { code: string } }).error.code).sort();

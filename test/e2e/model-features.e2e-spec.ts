@@ -5,7 +5,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { CSV_HEADER, replayFeatures } from '../../models/replay/replay';
 import { LabelsService } from '../../src/labels/labels.service';
-import { FEATURE_NAMES } from '../../src/model/feature-vector';
+import { FEATURE_NAMES } from '../../src/model/feature-catalogue';
+import { readModelMetadata } from '../../src/model/model-metadata';
 import { OnnxScorer } from '../../src/model/onnx-scorer';
 import type { FraudLabel, Transaction } from '../../src/transactions/transaction.schema';
 import { startTestApp } from '../support/app';
@@ -90,8 +91,12 @@ describe('training rows and online features are the same numbers', () => {
     spy.mockRestore();
 
     expect(scored).toHaveLength(txs.length);
+    // The replay writes every catalogue feature; the model reads those its metadata lists.
+    const modelColumns = readModelMetadata(MODEL).featureNames.map((name) => FEATURE_NAMES.indexOf(name as (typeof FEATURE_NAMES)[number]));
+    expect(modelColumns.every((i) => i >= 0)).toBe(true);
     txs.forEach((tx, i) => {
-      expect({ transactionId: tx.transactionId, row: scored[i] }).toEqual({ transactionId: tx.transactionId, row: written.get(tx.transactionId) });
+      const row = written.get(tx.transactionId);
+      expect({ transactionId: tx.transactionId, row: scored[i] }).toEqual({ transactionId: tx.transactionId, row: modelColumns.map((c) => row?.[c]) });
     });
     // The history exercises the interesting features, not just zeros.
     const column = (name: (typeof FEATURE_NAMES)[number]) => [...written.values()].map((row) => row[FEATURE_NAMES.indexOf(name)] ?? 0);

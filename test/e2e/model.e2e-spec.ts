@@ -46,7 +46,7 @@ describe('the model check', () => {
     expect(metrics).toContain(`fraud_model_info{role="primary",version="${committedMetadata().modelVersion}"} 1`);
   });
 
-  it('swaps in a new model file without a restart or a failed request, and refuses one built on other features', async () => {
+  it('swaps in a new model file without a restart or a failed request, and refuses one built on a feature the service does not compute', async () => {
     const dir = modelDir('v1-test');
     // The test writes the new model files synchronously on the service's own event loop (a real
     // deployment writes them from another process) while requests are in flight; the test
@@ -67,7 +67,7 @@ describe('the model check', () => {
     expect(answered.every((d) => d.modelVersion === 'v1-test' || d.modelVersion === 'v2-test')).toBe(true);
     expect((await decide()).modelVersion).toBe('v2-test');
 
-    publish(dir, 'v3-wrong-features', { featureNames: [...committedMetadata().featureNames].reverse() });
+    publish(dir, 'v3-wrong-features', { featureNames: [...committedMetadata().featureNames.slice(1), 'card_count_2h'] });
     await models.checkForUpdates();
     const after = await decide();
     expect(after).toMatchObject({ modelVersion: 'v2-test', degraded: false });

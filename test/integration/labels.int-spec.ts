@@ -43,6 +43,25 @@ describe('fraud label counts on real Redis', () => {
     expect(before.card).toMatchObject({ frauds7d: 0, frauds30d: 0 });
   });
 
+  it('counts a fraud in the delayed windows only once the label delay has passed, and as known from the start', async () => {
+    const { cardId, merchantId } = aTransaction();
+    const fraud = aTransaction({ cardId, merchantId, occurredAt: T });
+    await store.runBatch(redis, [fraud]); // decided, then labelled
+    await label(fraud.transactionId, fraud, true);
+    const dayOn = await featuresAt(cardId, merchantId, at(T, DAY));
+    expect(dayOn.card).toMatchObject({ fraudsKnown: 1, fraudsDelayed30d: 0 });
+    expect(dayOn.merchant).toMatchObject({ fraudsDelayed1d: 0, fraudsDelayed7d: 0, fraudsDelayed30d: 0 });
+    // Delay 7: the windows end on the 8th day before: the fraud's day enters them 8 days on.
+    const eightDaysOn = await featuresAt(cardId, merchantId, at(T, 8 * DAY));
+    expect(eightDaysOn.card).toMatchObject({ fraudsDelayed30d: 1, countDelayed30d: 1 });
+    expect(eightDaysOn.merchant).toMatchObject({ fraudsDelayed1d: 1, fraudsDelayed7d: 1, fraudsDelayed30d: 1, countDelayed1d: 1 });
+    const nineDaysOn = await featuresAt(cardId, merchantId, at(T, 9 * DAY));
+    expect(nineDaysOn.merchant).toMatchObject({ fraudsDelayed1d: 0, fraudsDelayed7d: 1, fraudsDelayed30d: 1 });
+    const fortyDaysOn = await featuresAt(cardId, merchantId, at(T, 40 * DAY));
+    expect(fortyDaysOn.merchant).toMatchObject({ fraudsDelayed30d: 0 });
+    expect(fortyDaysOn.card).toMatchObject({ fraudsKnown: 1, fraudsDelayed30d: 0 });
+  });
+
   it('counts a redelivered label once, and takes it back on a correction', async () => {
     const { cardId, merchantId } = aTransaction();
     const fraud = aTransaction({ cardId, merchantId, occurredAt: T });

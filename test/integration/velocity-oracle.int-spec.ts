@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { shortHash } from '../../src/shared/hash';
 import type { Transaction } from '../../src/transactions/transaction.schema';
+import { CARD_REPLY, luaReturn, MERCHANT_REPLY } from '../../src/velocity/replies';
 import { DEFAULT_VELOCITY_LIMITS, VelocityStore } from '../../src/velocity/velocity.store';
 import { DAY, HOUR } from '../support/builders';
 import { testConfig } from '../support/config';
@@ -59,9 +60,9 @@ describe('velocity scripts against the full-scan reference', () => {
   const limits = { ...DEFAULT_VELOCITY_LIMITS, maxCardEvents: 40 };
   const store = new VelocityStore(limits);
   VelocityStore.install(live);
-  const lua = (path: string) => `${readFileSync(FRAUDS, 'utf8')}\n${readFileSync(join(REFERENCE, path), 'utf8')}`;
-  reference.defineCommand('fdCard', { numberOfKeys: 4, lua: lua('card.lua') });
-  reference.defineCommand('fdMerchant', { numberOfKeys: 3, lua: lua('merchant.lua') });
+  const lua = (path: string, reply: Parameters<typeof luaReturn>[0]) => `${readFileSync(FRAUDS, 'utf8')}\n${readFileSync(join(REFERENCE, path), 'utf8')}\n${luaReturn(reply)}`;
+  reference.defineCommand('fdCard', { numberOfKeys: 4, lua: lua('card.lua', CARD_REPLY) });
+  reference.defineCommand('fdMerchant', { numberOfKeys: 3, lua: lua('merchant.lua', MERCHANT_REPLY) });
 
   afterAll(() => {
     live.disconnect();
@@ -77,9 +78,9 @@ describe('velocity scripts against the full-scan reference', () => {
       `${card}:e`, `${card}:p`, `${card}:s`, `${card}:l`, shortHash(tx.transactionId), t, String(Math.round(tx.amount * 1000)),
       tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
       tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
-      limits.cardEventRetentionMs, limits.cardTtlSeconds, limits.maxCardEvents, limits.maxSeenEntities,
+      limits.cardEventRetentionMs, limits.cardTtlSeconds, limits.maxCardEvents, limits.maxSeenEntities, limits.labelDelayDays,
     );
-    pipeline.fdMerchant(`${merchant}:b`, `${merchant}:x${Math.floor(t / 60_000)}`, `${merchant}:l`, shortHash(tx.transactionId), t, limits.merchantTtlSeconds);
+    pipeline.fdMerchant(`${merchant}:b`, `${merchant}:x${Math.floor(t / 60_000)}`, `${merchant}:l`, shortHash(tx.transactionId), t, 26 * 3600, limits.labelDelayDays, limits.merchantTtlSeconds);
   };
 
   const replies = async (redis: Redis, txs: readonly Transaction[], queue: (p: ChainableCommander, tx: Transaction) => void) => {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Transaction } from '../../src/transactions/transaction.schema';
+import { NO_HISTORY } from '../../src/velocity/features';
 import { DEFAULT_VELOCITY_LIMITS, VelocityStore } from '../../src/velocity/velocity.store';
 import { aTransaction, at, DAY, HOUR, MINUTE, SECOND } from '../support/builders';
 import { testConfig } from '../support/config';
@@ -104,7 +105,34 @@ describe('velocity and profile scripts on real Redis', () => {
       aTransaction({ merchantId: merchant, occurredAt: at(T, -25 * HOUR) }),
     );
     const { features } = await one(aTransaction({ merchantId: merchant, occurredAt: T }));
-    expect(features.merchant).toEqual({ count1h: 2, count24h: 3, frauds7d: 0, frauds30d: 0 });
+    // The day windows are whole UTC days before T's: only the event 25 h before is in them.
+    expect(features.merchant).toEqual({ ...NO_HISTORY.merchant, count1h: 2, count24h: 3, count7d: 1, count30d: 1 });
+  });
+
+  it('counts merchant transactions over whole days, and over the days whose labels have had the delay to arrive', async () => {
+    const merchant = aTransaction().merchantId;
+    // One transaction on each of the 40 days before T's day, two on the day 8 days before.
+    const history = Array.from({ length: 40 }, (_, d) => aTransaction({ merchantId: merchant, occurredAt: at(T, -(d + 1) * DAY) }));
+    await run(...history.reverse(), aTransaction({ merchantId: merchant, occurredAt: at(T, -8 * DAY + HOUR) }));
+    const { features } = await one(aTransaction({ merchantId: merchant, occurredAt: T }));
+    // Delay 7: the delayed windows end on the 8th day before T's day.
+    expect(features.merchant).toMatchObject({ count7d: 7, count30d: 31, countDelayed1d: 2, countDelayed7d: 8, countDelayed30d: 31 });
+    // The next day moves every window by one: the running totals agree with the buckets.
+    const { features: next } = await one(aTransaction({ merchantId: merchant, occurredAt: at(T, DAY) }));
+    expect(next.merchant).toMatchObject({ count7d: 7, count30d: 31, countDelayed1d: 1, countDelayed7d: 8, countDelayed30d: 31 });
+  });
+
+  it('counts the card over 7 days, its zero-amount authorisations, and its days whose labels have arrived', async () => {
+    const card = aTransaction().cardId;
+    await run(
+      aTransaction({ cardId: card, amount: 30, occurredAt: at(T, -40 * DAY) }),
+      aTransaction({ cardId: card, amount: 20, occurredAt: at(T, -9 * DAY) }),
+      aTransaction({ cardId: card, amount: 10, occurredAt: at(T, -6 * DAY) }),
+      aTransaction({ cardId: card, amount: 0, occurredAt: at(T, -2 * HOUR) }),
+      aTransaction({ cardId: card, amount: 0, occurredAt: at(T, -HOUR) }),
+    );
+    const { features } = await one(aTransaction({ cardId: card, occurredAt: T }));
+    expect(features.card).toMatchObject({ count7d: 3, sum7d: 10, zeroAmount24h: 2, count24h: 2, count30d: 4, countDelayed30d: 1 });
   });
 
   it('keeps the buckets of a merchant bounded, and its counts exact, when its events arrive hours out of order', async () => {
@@ -116,8 +144,9 @@ describe('velocity and profile scripts on real Redis', () => {
       const behind = Array.from({ length: 30 }, (_, j) => aTransaction({ merchantId: merchant, occurredAt: at(T, (i + j) * MINUTE - 5 * HOUR) }));
       await run(...ahead.flatMap((a, j) => [a, behind[j] ?? a]));
     }
-    // At most the 61 minutes and 25 hours the windows can read, plus the three totals.
-    expect(await redis.hlen(`fd:m:{${merchant}}:b`)).toBeLessThanOrEqual(61 + 25 + 3);
+    // At most the 61 minutes and 25 hours the windows can read, the two days the traffic
+    // spans, the base minute and the seven totals.
+    expect(await redis.hlen(`fd:m:{${merchant}}:b`)).toBeLessThanOrEqual(61 + 25 + 2 + 1 + 7);
     const { features } = await one(aTransaction({ merchantId: merchant, occurredAt: at(T, 600 * MINUTE) }));
     // The last hour holds one event a minute from the leading partition; the 24 h window every
     // event of both (12:00-21:59 and 07:00-16:59, all before 22:00).
