@@ -1,12 +1,14 @@
 /**
  * `npm run docs:config` rewrites what the README and the trainer say from the places things
- * are defined: the configuration table from ENV_VARS, and the feature table (README) and
- * models/train/feature_meanings.json (train.py's model card) from the feature catalogue.
+ * are defined: the configuration table from ENV_VARS, the feature table (README) and
+ * models/train/feature_meanings.json (train.py's model card) from the feature catalogue, and
+ * the detection tables from the committed `npm run evaluate` results (models/evaluation/).
  * Unit tests fail when either is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../src/config/config.schema';
+import { EVALUATION_DIR, evaluations, modelTable, MODEL_TABLE_HEADER, ruleTable, RULE_TABLE_HEADER } from '../models/evaluate/readme-tables';
 import { featureMeanings, featureTable, FEATURE_TABLE_HEADER } from '../src/model/feature-docs';
 
 const README = join(__dirname, '..', 'README.md');
@@ -27,5 +29,8 @@ const configRows = Object.entries(ENV_VARS)
 let text = readFileSync(README, 'utf8');
 text = replaceTable(text, CONFIG_HEADER, configRows);
 text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
+const evaluated = evaluations();
+text = replaceTable(text, MODEL_TABLE_HEADER, modelTable(evaluated, evaluations(join(EVALUATION_DIR, 'previous'))));
+text = replaceTable(text, RULE_TABLE_HEADER, ruleTable(evaluated));
 writeFileSync(README, text);
 writeFileSync(MEANINGS, `${JSON.stringify(featureMeanings(), null, 2)}\n`);

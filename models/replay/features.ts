@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startPrivateRedis } from '../../scripts/stack/redis';
+import { DEFAULT_VELOCITY_LIMITS } from '../../src/velocity/velocity.store';
 import { featureHeaderProblem, formatBadRow, replayFeatures, type FeatureReplaySummary } from './replay';
 
 /**
@@ -30,6 +31,14 @@ export interface BuildOptions {
   readonly labelsPath: string;
   readonly outPath: string;
   readonly maxBadRows: number;
+  /** The label delay the delayed windows assume: the LABEL_DELAY_DAYS the model will be served with. */
+  readonly labelDelayDays: number;
+}
+
+export function parseLabelDelayDays(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_VELOCITY_LIMITS.labelDelayDays;
+  if (!/^\d+$/.test(text) || Number(text) > 60) throw new Error(`--label-delay-days wants whole days from 0 to 60 (the service's LABEL_DELAY_DAYS), got "${text}"`);
+  return Number(text);
 }
 
 export async function buildFeatures(options: BuildOptions): Promise<FeatureReplaySummary> {
@@ -91,14 +100,15 @@ export async function checkFeatureCsv(path: string): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { transactions: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, 'max-bad-rows': { type: 'string' } },
+    options: { transactions: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, 'max-bad-rows': { type: 'string' }, 'label-delay-days': { type: 'string' } },
   });
   if (values.transactions === undefined || values.labels === undefined || values.out === undefined) {
-    throw new Error(`usage: npm run features -- --transactions FILE --labels FILE --out FILE.csv [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})]`);
+    throw new Error(`usage: npm run features -- --transactions FILE --labels FILE --out FILE.csv [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--label-delay-days D (default 7, as LABEL_DELAY_DAYS)]`);
   }
   const maxBadRows = parseMaxBadRows(values['max-bad-rows']);
+  const labelDelayDays = parseLabelDelayDays(values['label-delay-days']);
   const started = Date.now();
-  const summary = await buildFeatures({ transactionsPath: resolve(values.transactions), labelsPath: resolve(values.labels), outPath: resolve(values.out), maxBadRows });
+  const summary = await buildFeatures({ transactionsPath: resolve(values.transactions), labelsPath: resolve(values.labels), outPath: resolve(values.out), maxBadRows, labelDelayDays });
   for (const line of describeReplay(summary)) console.log(`[features] ${line}`);
   console.log(`[features] done in ${String(Math.round((Date.now() - started) / 1000))} s -> ${values.out}`);
 }

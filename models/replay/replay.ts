@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { FEATURE_NAMES, featureVector } from '../../src/model/feature-catalogue';
 import { fraudLabelSchema, transactionSchema, type FraudLabel, type Transaction } from '../../src/transactions/transaction.schema';
 import type { Features } from '../../src/velocity/features';
-import { VelocityStore } from '../../src/velocity/velocity.store';
+import { DEFAULT_VELOCITY_LIMITS, velocityLimits, VelocityStore } from '../../src/velocity/velocity.store';
 
 /**
  * Builds the training matrix the way the service would have seen it: transactions go through
@@ -94,6 +94,8 @@ export interface ReplayOptions {
   /** An empty Redis database of its own: the replay writes velocity state into it. */
   readonly redis: Redis;
   readonly batchSize?: number;
+  /** The delay the delayed label windows assume (the service's LABEL_DELAY_DAYS); default 7. */
+  readonly labelDelayDays?: number;
   /** Bad rows skipped before the replay stops; 0 (the default) stops at the first. */
   readonly maxBadRows?: number;
   readonly onProgress?: (done: number) => void;
@@ -181,6 +183,8 @@ export interface HistoryOptions {
   /** An empty Redis database of its own: the replay writes velocity state into it. */
   readonly redis: Redis;
   readonly batchSize?: number;
+  /** The delay the delayed label windows assume (the service's LABEL_DELAY_DAYS); default 7. */
+  readonly labelDelayDays?: number;
   /** Where rows that are not JSON or break the contract are counted; default: none allowed. */
   readonly badRows?: BadRows;
   /** Called per batch, in file order, before the next batch (or label) touches Redis. */
@@ -195,7 +199,7 @@ export interface HistoryOptions {
 export async function replayHistory(options: HistoryOptions): Promise<ReplaySummary> {
   const { redis, batchSize = 500, badRows = new BadRows(0) } = options;
   VelocityStore.install(redis);
-  const store = new VelocityStore();
+  const store = new VelocityStore(velocityLimits(options.labelDelayDays ?? DEFAULT_VELOCITY_LIMITS.labelDelayDays));
   const labels = await readLabels(options.labelsPath, badRows);
   const finalLabel = new Map<string, LabelLine>();
   for (const label of labels) finalLabel.set(label.transactionId, label);

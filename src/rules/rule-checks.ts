@@ -1,6 +1,6 @@
 import type { Reason, Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
-import type { FraudWindow, Rule, RuleType, VelocityWindow } from './rule-set.schema';
+import type { CardFraudWindow, MerchantFraudWindow, Rule, RuleType, VelocityWindow } from './rule-set.schema';
 
 /**
  * One pure check per rule type: parameters, transaction and features in, a reason when the
@@ -95,17 +95,39 @@ function newDeviceHighAmount(params: ParamsByType['new_device_high_amount'], tx:
   };
 }
 
-const FRAUD_COUNT = { '7d': 'frauds7d', '30d': 'frauds30d' } as const satisfies Record<FraudWindow, keyof Features['merchant'] & keyof Features['card']>;
-const FRAUD_WINDOW_TEXT: Record<FraudWindow, string> = { '7d': '7 days', '30d': '30 days' };
+interface FraudCounts<E extends 'card' | 'merchant'> {
+  readonly frauds: keyof Features[E];
+  /** The window's transactions (the rate's denominator); only the delayed windows have them. */
+  readonly count?: keyof Features[E];
+  readonly text: string;
+}
+const CARD_WINDOWS: Record<CardFraudWindow, FraudCounts<'card'>> = {
+  '7d': { frauds: 'frauds7d', text: 'of the last 7 days' },
+  '30d': { frauds: 'frauds30d', text: 'of the last 30 days' },
+  known: { frauds: 'fraudsKnown', text: 'known so far' },
+  'delayed-30d': { frauds: 'fraudsDelayed30d', count: 'countDelayed30d', text: 'of the 30 days ending LABEL_DELAY_DAYS ago' },
+};
+const MERCHANT_WINDOWS: Record<MerchantFraudWindow, FraudCounts<'merchant'>> = {
+  '7d': { frauds: 'frauds7d', text: 'of the last 7 days' },
+  '30d': { frauds: 'frauds30d', text: 'of the last 30 days' },
+  'delayed-1d': { frauds: 'fraudsDelayed1d', count: 'countDelayed1d', text: 'of the day LABEL_DELAY_DAYS + 1 days ago' },
+  'delayed-7d': { frauds: 'fraudsDelayed7d', count: 'countDelayed7d', text: 'of the 7 days ending LABEL_DELAY_DAYS ago' },
+  'delayed-30d': { frauds: 'fraudsDelayed30d', count: 'countDelayed30d', text: 'of the 30 days ending LABEL_DELAY_DAYS ago' },
+};
 
-function fraudHistory(entity: 'card' | 'merchant', code: string) {
-  return (params: ParamsByType['card_fraud_history'], _tx: Transaction, features: Features): Reason | null => {
-    const count = features[entity][FRAUD_COUNT[params.window]];
+function fraudHistory<E extends 'card' | 'merchant'>(entity: E, windows: Record<string, FraudCounts<E>>, code: string) {
+  return (params: { window: string; minCount: number; minRate?: number | undefined }, _tx: Transaction, features: Features): Reason | null => {
+    const w = windows[params.window];
+    if (w === undefined) return null;
+    const of = features[entity];
+    const count = of[w.frauds] as number;
     if (count < params.minCount) return null;
-    return {
-      code,
-      message: `${count} confirmed fraud${count === 1 ? '' : 's'} on the ${entity}'s transactions of the last ${FRAUD_WINDOW_TEXT[params.window]} (threshold ${params.minCount})`,
-    };
+    const seen = w.count === undefined ? null : (of[w.count] as number);
+    const rate = seen === null || seen === 0 ? null : count / seen;
+    if (params.minRate !== undefined && (rate === null || rate < params.minRate)) return null;
+    const share = rate === null ? '' : `, ${(rate * 100).toFixed(1)} % of ${String(seen)}`;
+    const limits = `threshold ${String(params.minCount)}${params.minRate === undefined ? '' : ` and ${(params.minRate * 100).toFixed(1)} %`}`;
+    return { code, message: `${String(count)} confirmed fraud${count === 1 ? '' : 's'} on the ${entity}'s transactions ${w.text}${share} (${limits})` };
   };
 }
 
@@ -126,8 +148,8 @@ export const RULE_CHECKS: RuleChecks = {
   impossible_travel: { needsFeatures: true, evaluate: impossibleTravel },
   amount_ceiling: { needsFeatures: false, evaluate: amountCeiling },
   new_device_high_amount: { needsFeatures: true, evaluate: newDeviceHighAmount },
-  card_fraud_history: { needsFeatures: true, evaluate: fraudHistory('card', REASON_CODES.card_fraud_history) },
-  merchant_fraud_history: { needsFeatures: true, evaluate: fraudHistory('merchant', REASON_CODES.merchant_fraud_history) },
+  card_fraud_history: { needsFeatures: true, evaluate: fraudHistory('card', CARD_WINDOWS, REASON_CODES.card_fraud_history) },
+  merchant_fraud_history: { needsFeatures: true, evaluate: fraudHistory('merchant', MERCHANT_WINDOWS, REASON_CODES.merchant_fraud_history) },
   card_blocklist: { needsFeatures: false, evaluate: cardListed(REASON_CODES.card_blocklist, 'blocklist') },
   merchant_blocklist: { needsFeatures: false, evaluate: merchantListed(REASON_CODES.merchant_blocklist, 'blocklist') },
   card_allowlist: { needsFeatures: false, evaluate: cardListed(REASON_CODES.card_allowlist, 'allowlist') },

@@ -38,8 +38,22 @@ const rule = <T extends string, A extends z.ZodType, P extends z.ZodType>(type: 
     params,
   });
 
-export const fraudWindowSchema = z.enum(['7d', '30d']);
-export type FraudWindow = z.infer<typeof fraudWindowSchema>;
+// '7d' / '30d' count frauds by the fraud's own day up to today, as far as labels have arrived
+// (at a 7-day label delay '7d' sees none); 'known' is every fraud on the card known now; the
+// delayed windows end LABEL_DELAY_DAYS before today, so their labels have had time to arrive.
+export const cardFraudWindowSchema = z.enum(['7d', '30d', 'known', 'delayed-30d']);
+export const merchantFraudWindowSchema = z.enum(['7d', '30d', 'delayed-1d', 'delayed-7d', 'delayed-30d']);
+export type CardFraudWindow = z.infer<typeof cardFraudWindowSchema>;
+export type MerchantFraudWindow = z.infer<typeof merchantFraudWindowSchema>;
+export type FraudWindow = CardFraudWindow | MerchantFraudWindow;
+
+/**
+ * minRate: also the share of the window's transactions that were confirmed fraud must reach
+ * it; only the delayed windows have the matching transaction counts.
+ */
+const minRateNeedsDelay = (p: { window: string; minRate?: number | undefined }) => p.minRate === undefined || p.window.startsWith('delayed-');
+const minRateIssue = { message: 'minRate needs a delayed window (delayed-1d, delayed-7d or delayed-30d)', path: ['minRate'] };
+const minRate = z.number().gt(0).max(1).optional();
 
 export const velocityWindowSchema = z.enum(['1m', '1h', '24h']);
 export type VelocityWindow = z.infer<typeof velocityWindowSchema>;
@@ -53,8 +67,8 @@ export const ruleSchema = z.discriminatedUnion('type', [
   // Per currency only: one default threshold would compare 500 JPY with 500 EUR.
   rule('new_device_high_amount', scoringAction, z.strictObject({ minAmount: amountsByCurrency(z.number().min(0)) })),
   // Confirmed frauds (fraud-labels) on the card, or at the merchant, within the window reach minCount.
-  rule('card_fraud_history', scoringAction, z.strictObject({ window: fraudWindowSchema, minCount: integer(1) })),
-  rule('merchant_fraud_history', scoringAction, z.strictObject({ window: fraudWindowSchema, minCount: integer(1) })),
+  rule('card_fraud_history', scoringAction, z.strictObject({ window: cardFraudWindowSchema, minCount: integer(1), minRate }).refine(minRateNeedsDelay, minRateIssue)),
+  rule('merchant_fraud_history', scoringAction, z.strictObject({ window: merchantFraudWindowSchema, minCount: integer(1), minRate }).refine(minRateNeedsDelay, minRateIssue)),
   // Lists carry a fixed action so the policy's precedence (blocklist > allowlist > other rules) is not configurable by accident.
   rule('card_blocklist', z.literal('deny'), z.strictObject({ ids: idSet })),
   rule('merchant_blocklist', z.literal('deny'), z.strictObject({ ids: idSet })),

@@ -1,6 +1,6 @@
 import { transactionSchema, type Transaction } from '../transactions/transaction.schema';
 import { NO_HISTORY, type Features } from '../velocity/features';
-import type { RuleSet, RuleSetDocument, RuleType } from './rule-set.schema';
+import { ruleSetSchema, type RuleSet, type RuleSetDocument, type RuleType } from './rule-set.schema';
 import { evaluateRules, hasShadowRules, hits, parseRuleSet, type RuleOutcome } from './rules';
 
 // Builders: random but valid, so whatever a test sets explicitly is what it depends on.
@@ -262,6 +262,31 @@ describe('evaluateRules', () => {
         status: 'hit',
         reason: { code: 'MERCHANT_FRAUD_HISTORY', message: "3 confirmed frauds on the merchant's transactions of the last 7 days (threshold 3)" },
       });
+    });
+
+    it('judges a merchant by the share of its delayed window confirmed fraud, when minRate is set', () => {
+      const at = (frauds: number, count: number): Features => ({ ...someFeatures(), merchant: { ...NO_HISTORY.merchant, fraudsDelayed7d: frauds, countDelayed7d: count } });
+      const params = { window: 'delayed-7d' as const, minCount: 3, minRate: 0.02 };
+      // 3 frauds in 1,000 transactions is a busy merchant's noise; 3 in 100 is a compromise point.
+      expect(evaluateOne('merchant_fraud_history', params, aTransaction(), at(3, 1000)).status).toBe('pass');
+      expect(evaluateOne('merchant_fraud_history', params, aTransaction(), at(2, 20)).status).toBe('pass');
+      expect(evaluateOne('merchant_fraud_history', params, aTransaction(), at(3, 100))).toMatchObject({
+        status: 'hit',
+        reason: { message: "3 confirmed frauds on the merchant's transactions of the 7 days ending LABEL_DELAY_DAYS ago, 3.0 % of 100 (threshold 3 and 2.0 %)" },
+      });
+    });
+
+    it('counts every fraud known on the card with the "known" window', () => {
+      const features: Features = { ...someFeatures(), card: { ...someFeatures().card, fraudsKnown: 1, frauds30d: 0 } };
+      expect(evaluateOne('card_fraud_history', { window: 'known', minCount: 1 }, aTransaction(), features)).toMatchObject({ status: 'hit' });
+      expect(evaluateOne('card_fraud_history', { window: '30d', minCount: 1 }, aTransaction(), features).status).toBe('pass');
+    });
+
+    it('refuses minRate on a window without transaction counts', () => {
+      const doc = { version: 'v', rules: [{ id: 'r', description: '', type: 'merchant_fraud_history', action: 'review', params: { window: '7d', minCount: 1, minRate: 0.1 } }] };
+      const parsed = ruleSetSchema.safeParse(doc);
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain('rules.0.params.minRate');
     });
   });
 

@@ -1,9 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decisionSchema, type Decision, type Transaction } from '../../src/transactions/transaction.schema';
 import { startTestApp, waitUntil } from '../support/app';
 import { aTransaction, at, DAY, HOUR } from '../support/builders';
 import { testConfig, uniqueTopics } from '../support/config';
 import { collect, createTopics, produce } from '../support/kafka';
+import { rulesIsolation, withRule } from '../support/rules';
 
 const T = '2026-11-20T12:00:00.000Z';
 
@@ -14,7 +18,13 @@ describe('fraud labels from Kafka feed the card and merchant fraud counts', () =
 
   beforeAll(async () => {
     await createTopics(config);
-    app = await startTestApp({ ...topics, KAFKA_GROUP_ID: config.kafka.groupId, KAFKA_CONSUMER_ENABLED: 'true' });
+    // The label path under test feeds the counts the fraud-history rules read; the defaults keep
+    // the card rule off and judge merchants on a delayed window, so this test turns on the two
+    // rules as a team with same-day labels would.
+    const rules = join(mkdtempSync(join(tmpdir(), 'labels-rules-')), 'rules.json');
+    const doc = withRule('labels-e2e', 'card-confirmed-fraud', { enabled: true, params: { window: '30d', minCount: 1 } });
+    writeFileSync(rules, JSON.stringify({ ...doc, rules: (doc.rules as { id: string }[]).map((r) => (r.id === 'merchant-fraud-cluster' ? { ...r, params: { window: '7d', minCount: 3 } } : r)) }));
+    app = await startTestApp({ ...topics, KAFKA_GROUP_ID: config.kafka.groupId, KAFKA_CONSUMER_ENABLED: 'true', RULES_PATH: rules, RULES_KEY_PREFIX: rulesIsolation().RULES_KEY_PREFIX });
   });
   afterAll(async () => {
     await app.close();

@@ -1,0 +1,49 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EvaluationReport } from './report';
+
+/**
+ * The README's detection tables, from the committed `npm run evaluate` results in
+ * models/evaluation/<history>/report.json (see scripts/readme-config.ts): no figure is typed
+ * into the README by hand. models/evaluation/previous/<history>/ holds the model before the
+ * committed one, re-scored the same way, for the model table only.
+ */
+export const EVALUATION_DIR = join(__dirname, '..', 'evaluation');
+export const MODEL_TABLE_HEADER = '| History | Window | Transactions | Frauds | Model | ROC AUC | Average precision | Card precision@100 (ceiling) | Review rate | Deny rate |\n|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n';
+export const RULE_TABLE_HEADER = '| Rule | Action | History | Hits | Precision | Legitimate sent to review | Legitimate denied |\n|---|---|---|---:|---:|---:|---:|\n';
+
+interface Named {
+  readonly name: string;
+  readonly report: EvaluationReport;
+}
+
+export function evaluations(dir = EVALUATION_DIR): Named[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'report.json')))
+    .map((e) => ({ name: e.name, report: JSON.parse(readFileSync(join(dir, e.name, 'report.json'), 'utf8')) as EvaluationReport }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const num = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(3));
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)} %`);
+const day = (iso: string) => iso.slice(0, 10);
+
+export function modelTable(all: readonly Named[], previous: readonly Named[] = []): string {
+  const rows = [...all, ...previous.map((p) => ({ ...p, name: `${p.name} (previous model)` }))].sort((a, b) => a.name.localeCompare(b.name));
+  return rows.map(({ name, report: r }) => {
+    const k = r.data.k;
+    const cp = r.model[`card_precision_at_${String(k)}`];
+    const ceiling = r.model[`card_precision_at_${String(k)}_ceiling`];
+    return `| ${name} | ${day(r.data.window.from)} to ${day(r.data.window.to)} | ${r.data.transactionsInWindow.toLocaleString('en')} | ${r.data.fraudsInWindow.toLocaleString('en')} | \`${r.data.model ?? 'none'}\` | ${num(r.model.auc_roc)} | ${num(r.model.average_precision)} | ${num(cp)} (${num(ceiling)}) | ${pct(r.review_rate)} | ${pct(r.deny_rate)} |`;
+  }).join('\n');
+}
+
+export function ruleTable(all: readonly Named[]): string {
+  const ids = [...new Set(all.flatMap(({ report }) => Object.keys(report.rules)))];
+  return ids.flatMap((id) => all.flatMap(({ name, report }) => {
+    const r = report.rules[id];
+    if (r === undefined) return [];
+    return [`| \`${id}\` | ${r.action} | ${name} | ${r.hits.toLocaleString('en')} | ${num(r.precision)} | ${pct(r.legit_review_rate)} | ${pct(r.legit_deny_rate)} |`];
+  })).join('\n');
+}
