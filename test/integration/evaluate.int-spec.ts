@@ -85,8 +85,8 @@ describe('the detection-quality evaluation', () => {
     expect(outcomes.reduce((sum, o) => sum + o.fraud, 0)).toBe(inWindow.frauds);
     expect((report.review_rate ?? 0) + (report.deny_rate ?? 0)).toBeLessThan(1);
 
-    // Every live rule is reported (shadow rules never change a decision).
-    expect(Object.keys(report.rules).sort()).toEqual(ruleSet.rules.filter((rule) => rule.mode === 'live').map((rule) => rule.id).sort());
+    // Every enabled live rule is reported (shadow and disabled rules never change a decision).
+    expect(Object.keys(report.rules).sort()).toEqual(ruleSet.rules.filter((rule) => rule.enabled && rule.mode === 'live').map((rule) => rule.id).sort());
     for (const rule of Object.values(report.rules)) {
       expect(rule.fraud_hits).toBeLessThanOrEqual(rule.hits);
       expect(rule.precision === null ? rule.hits === 0 : rule.precision === rule.fraud_hits / rule.hits).toBe(true);
