@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../src/config/config.schema';
-import { EVALUATION_DIR, evaluations, modelTable, MODEL_TABLE_HEADER, ruleTable, RULE_TABLE_HEADER } from '../models/evaluate/readme-tables';
+import { BASELINE_TABLE_HEADER, baselineTable, EVALUATION_DIR, evaluations, modelTable, MODEL_TABLE_HEADER, ruleTable, RULE_TABLE_HEADER } from '../models/evaluate/readme-tables';
 import { featureMeanings, featureTable, FEATURE_TABLE_HEADER } from '../src/model/feature-docs';
 
 const README = join(__dirname, '..', 'README.md');
@@ -32,5 +32,6 @@ text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
 const evaluated = evaluations();
 text = replaceTable(text, MODEL_TABLE_HEADER, modelTable(evaluated, evaluations(join(EVALUATION_DIR, 'previous'))));
 text = replaceTable(text, RULE_TABLE_HEADER, ruleTable(evaluated));
+text = replaceTable(text, BASELINE_TABLE_HEADER, baselineTable());
 writeFileSync(README, text);
 writeFileSync(MEANINGS, `${JSON.stringify(featureMeanings(), null, 2)}\n`);

@@ -9,7 +9,8 @@ import type { EvaluationReport } from './report';
  * committed one, re-scored the same way, for the model table only.
  */
 export const EVALUATION_DIR = join(__dirname, '..', 'evaluation');
-export const MODEL_TABLE_HEADER = '| History | Window | Transactions | Frauds | Model | ROC AUC | Average precision | Card precision@100 (ceiling) | Review rate | Deny rate |\n|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n';
+export const MODEL_TABLE_HEADER = '| History | Window | Transactions | Frauds | Model | ROC AUC | Average precision | Card precision@100 (ceiling) | Rules | Review rate | Deny rate |\n|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|\n';
+export const BASELINE_TABLE_HEADER = '| History | Test window | Test transactions (frauds) | Model | ROC AUC | Average precision | Card precision@100 |\n|---|---|---:|---|---:|---:|---:|\n';
 export const RULE_TABLE_HEADER = '| Rule | Action | History | Hits | Precision | Legitimate sent to review | Legitimate denied |\n|---|---|---|---:|---:|---:|---:|\n';
 
 interface Named {
@@ -35,7 +36,7 @@ export function modelTable(all: readonly Named[], previous: readonly Named[] = [
     const k = r.data.k;
     const cp = r.model[`card_precision_at_${String(k)}`];
     const ceiling = r.model[`card_precision_at_${String(k)}_ceiling`];
-    return `| ${name} | ${day(r.data.window.from)} to ${day(r.data.window.to)} | ${r.data.transactionsInWindow.toLocaleString('en')} | ${r.data.fraudsInWindow.toLocaleString('en')} | \`${r.data.model ?? 'none'}\` | ${num(r.model.auc_roc)} | ${num(r.model.average_precision)} | ${num(cp)} (${num(ceiling)}) | ${pct(r.review_rate)} | ${pct(r.deny_rate)} |`;
+    return `| ${name} | ${day(r.data.window.from)} to ${day(r.data.window.to)} | ${r.data.transactionsInWindow.toLocaleString('en')} | ${r.data.fraudsInWindow.toLocaleString('en')} | \`${r.data.model ?? 'none'}\` | ${num(r.model.auc_roc)} | ${num(r.model.average_precision)} | ${num(cp)} (${num(ceiling)}) | \`${r.data.rules}\` | ${pct(r.review_rate)} | ${pct(r.deny_rate)} |`;
   }).join('\n');
 }
 
@@ -46,4 +47,39 @@ export function ruleTable(all: readonly Named[]): string {
     if (r === undefined) return [];
     return [`| \`${id}\` | ${r.action} | ${name} | ${r.hits.toLocaleString('en')} | ${num(r.precision)} | ${pct(r.legit_review_rate)} | ${pct(r.legit_deny_rate)} |`];
   })).join('\n');
+}
+
+interface TrainedMetadata {
+  readonly modelVersion: string;
+  readonly testWindow: { readonly from: string; readonly to: string };
+  readonly rows: { readonly test: number; readonly testFrauds: number };
+  readonly metrics: {
+    readonly rocAuc: number;
+    readonly averagePrecision: number;
+    readonly cardPrecisionAt100PerDay: { readonly mean: number };
+    readonly baseline: { readonly model: string; readonly rocAuc: number; readonly averagePrecision: number; readonly cardPrecisionAt100PerDay: number };
+  };
+}
+
+/**
+ * `npm run train` on a history against the published baseline it fits on the same rows, from
+ * the metadata.json committed in models/evaluation/<history>/model/ (train.py's definitions:
+ * card precision without removing known cards).
+ */
+export function baselineTable(dir = EVALUATION_DIR): string {
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'model', 'metadata.json')))
+    .map((e) => e.name)
+    .sort()
+    .flatMap((name) => {
+      const m = JSON.parse(readFileSync(join(dir, name, 'model', 'metadata.json'), 'utf8')) as TrainedMetadata;
+      const head = `| ${name} | ${day(m.testWindow.from)} to ${day(m.testWindow.to)} | ${m.rows.test.toLocaleString('en')} (${m.rows.testFrauds.toLocaleString('en')})`;
+      const b = m.metrics.baseline;
+      return [
+        `${head} | gradient-boosted trees \`${m.modelVersion}\` | ${num(m.metrics.rocAuc)} | ${num(m.metrics.averagePrecision)} | ${num(m.metrics.cardPrecisionAt100PerDay.mean)} |`,
+        `${head} | ${b.model} | ${num(b.rocAuc)} | ${num(b.averagePrecision)} | ${num(b.cardPrecisionAt100PerDay)} |`,
+      ];
+    })
+    .join('\n');
 }

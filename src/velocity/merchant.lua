@@ -139,7 +139,11 @@ if added == 1 then
       if #old > 0 then redis.call('HDEL', buckets, unpack(old)) end
     end
     set[#set + 1] = 'cm' set[#set + 1] = minuteName
-    for i, w in ipairs(WINDOWS) do set[#set + 1] = w[4] set[#set + 1] = counts[i] end
+    -- Only the totals whose unit moved on (or that the state lacked): a new minute in the same
+    -- day leaves the five day totals as they are, and writing them anyway was most of this HSET.
+    for i, w in ipairs(WINDOWS) do
+      if not baseMinute or units[w[5]] > baseUnits[w[5]] or not state[TOTALS + i] then set[#set + 1] = w[4] set[#set + 1] = counts[i] end
+    end
   else
     for i, w in ipairs(WINDOWS) do
       local base, baseUnit, unit = tonumber(state[TOTALS + i]), baseUnits[w[5]], units[w[5]]

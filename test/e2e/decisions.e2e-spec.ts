@@ -19,7 +19,7 @@ describe('POST /v1/decisions', () => {
     return decisionSchema.parse(res.json());
   };
 
-  it('approves normal spending, reviews a burst of 12 in a minute, and reviews 10x the average', async () => {
+  it('approves normal spending, reviews a burst of 12 in a minute, and reviews 15x the average', async () => {
     const card = aTransaction().cardId;
     const T = '2026-11-20T12:00:00.000Z';
     const tx = (offset: number, amount: number) => aTransaction({ cardId: card, amount, occurredAt: at(T, offset) });
@@ -37,12 +37,12 @@ describe('POST /v1/decisions', () => {
       expect(d.reasons.map((r) => r.code)).toEqual(['CARD_VELOCITY']);
     }
 
-    // 30-day average is now (6 x 50 + 12 x 20) / 18 = 30: 5x is an ordinary big purchase,
-    // (6 x 50 + 12 x 20 + 150) / 19 = 36.32, and 11x that is sent to review (the default rule
-    // reviews past 10x: at 3x it denied 4.8 % of good transactions).
+    // 30-day average is now (6 x 50 + 12 x 20) / 18 = 30: 5x is an ordinary big purchase;
+    // (6 x 50 + 12 x 20 + 150) / 19 = 36.32, and 16.5x that is sent to review (the default rule
+    // reviews past 15x: at 3x it denied 4.8 % of good transactions).
     const fivefold = await decideOk(tx(0, 150));
     expect(fivefold).toMatchObject({ decision: 'approve', ruleHits: [] });
-    const big = await decideOk(tx(SECOND, 400));
+    const big = await decideOk(tx(SECOND, 600));
     expect(big.decision).toBe('review');
     expect(big.reasons.map((r) => r.code)).toEqual(['AMOUNT_OVER_AVERAGE']);
     expect(big.reasons[0]?.message).toContain('36.32');

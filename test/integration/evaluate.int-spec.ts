@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { evaluateHistory } from '../../models/evaluate/run';
 import { writeReport, type EvaluationReport } from '../../models/evaluate/report';
+import { writeHistory } from '../../models/second-history/write';
 import { Simulation } from '../../models/simulator/generate';
 import { OnnxScorer } from '../../src/model/onnx-scorer';
 import { DEFAULT_RULES_PATH, loadRuleSetFile } from '../../src/rules/rules.service';
@@ -125,5 +126,23 @@ describe('the detection-quality evaluation', () => {
     expect(report.pr_curve).toEqual([]);
     const outcomes = Object.values(report.decisions);
     expect(outcomes.reduce((sum, o) => sum + o.fraud + o.legit, 0)).toBe(inWindow.transactions);
+  }, 90_000);
+
+  it('keeps every default rule within its cost to good customers on the second history too', async () => {
+    const second = mkdtempSync(join(tmpdir(), 'evaluate-second-'));
+    await writeHistory({ seed: 9, customers: 400, days: 30, start: START }, second, () => undefined);
+    await redis.flushdb();
+    const report = await evaluateHistory({
+      transactionsPath: join(second, 'transactions.jsonl'),
+      labelsPath: join(second, 'labels.jsonl'),
+      redis,
+      rules: { source: DEFAULT_RULES_PATH, ruleSet },
+      model: null,
+      policy: testConfig().policy,
+    });
+    expect(report.data.transactionsInWindow).toBeGreaterThan(1000);
+    const costly = Object.entries(report.rules).filter(([, r]) => (r.legit_review_rate ?? 0) > 0.01 || (r.legit_deny_rate ?? 0) > 0.001);
+    expect(costly).toEqual([]);
+    expect(report.review_rate).toBeLessThanOrEqual(0.02);
   }, 90_000);
 });
