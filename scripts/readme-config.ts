@@ -30,7 +30,7 @@ let text = readFileSync(README, 'utf8');
 text = replaceTable(text, CONFIG_HEADER, configRows);
 text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
 const evaluated = evaluations();
-text = replaceTable(text, MODEL_TABLE_HEADER, modelTable(evaluated, evaluations(join(EVALUATION_DIR, 'previous'))));
+text = replaceTable(text, MODEL_TABLE_HEADER, modelTable(evaluated, evaluations(join(EVALUATION_DIR, 'previous')), evaluations(join(EVALUATION_DIR, 'transfer'))));
 text = replaceTable(text, RULE_TABLE_HEADER, ruleTable(evaluated));
 text = replaceTable(text, BASELINE_TABLE_HEADER, baselineTable());
 writeFileSync(README, text);

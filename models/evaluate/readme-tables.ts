@@ -5,8 +5,9 @@ import type { EvaluationReport } from './report';
 /**
  * The README's detection tables, from the committed `npm run evaluate` results in
  * models/evaluation/<history>/report.json (see scripts/readme-config.ts): no figure is typed
- * into the README by hand. models/evaluation/previous/<history>/ holds the model before the
- * committed one, re-scored the same way, for the model table only.
+ * into the README by hand. For the model table only: models/evaluation/previous/<history>/
+ * holds the model before the committed one, re-scored the same way, and
+ * models/evaluation/transfer/<history>/ the committed model on a history it was not trained on.
  */
 export const EVALUATION_DIR = join(__dirname, '..', 'evaluation');
 export const MODEL_TABLE_HEADER = '| History | Window | Transactions | Frauds | Model | ROC AUC | Average precision | Card precision@100 (ceiling) | Rules | Review rate | Deny rate |\n|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|\n';
@@ -30,8 +31,12 @@ const num = (x: number | null | undefined) => (x === null || x === undefined ? '
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)} %`);
 const day = (iso: string) => iso.slice(0, 10);
 
-export function modelTable(all: readonly Named[], previous: readonly Named[] = []): string {
-  const rows = [...all, ...previous.map((p) => ({ ...p, name: `${p.name} (previous model)` }))].sort((a, b) => a.name.localeCompare(b.name));
+export function modelTable(all: readonly Named[], previous: readonly Named[] = [], transfer: readonly Named[] = []): string {
+  const rows = [
+    ...all,
+    ...previous.map((p) => ({ ...p, name: `${p.name} (previous model)` })),
+    ...transfer.map((t) => ({ ...t, name: `${t.name} (committed model, not retrained)` })),
+  ].sort((a, b) => a.name.localeCompare(b.name));
   return rows.map(({ name, report: r }) => {
     const k = r.data.k;
     const cp = r.model[`card_precision_at_${String(k)}`];
