@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../src/config/config.schema';
-import { BASELINE_TABLE_HEADER, baselineTable, EVALUATION_DIR, evaluations, modelTable, MODEL_TABLE_HEADER, ruleTable, RULE_TABLE_HEADER } from '../models/evaluate/readme-tables';
+import { detectionTables } from '../models/evaluate/readme-tables';
 import { featureMeanings, featureTable, FEATURE_TABLE_HEADER } from '../src/model/feature-docs';
 
 const README = join(__dirname, '..', 'README.md');
@@ -29,9 +29,6 @@ const configRows = Object.entries(ENV_VARS)
 let text = readFileSync(README, 'utf8');
 text = replaceTable(text, CONFIG_HEADER, configRows);
 text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
-const evaluated = evaluations();
-text = replaceTable(text, MODEL_TABLE_HEADER, modelTable(evaluated, evaluations(join(EVALUATION_DIR, 'previous')), evaluations(join(EVALUATION_DIR, 'transfer'))));
-text = replaceTable(text, RULE_TABLE_HEADER, ruleTable(evaluated));
-text = replaceTable(text, BASELINE_TABLE_HEADER, baselineTable());
+for (const { header, rows } of detectionTables()) text = replaceTable(text, header, rows);
 writeFileSync(README, text);
 writeFileSync(MEANINGS, `${JSON.stringify(featureMeanings(), null, 2)}\n`);

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startPrivateRedis } from '../../scripts/stack/redis';
-import { parseConfig } from '../../src/config/config';
+import { parseConfig, type AppConfig } from '../../src/config/config';
 import { OnnxScorer } from '../../src/model/onnx-scorer';
 import { readActiveVersion } from '../../src/rules/rule-version.store';
 import { parseRuleSet } from '../../src/rules/rules';
@@ -20,6 +20,15 @@ import { DEFAULT_RULES_PATH, loadRuleSetFile } from '../../src/rules/rules.servi
 import { runBacktest, toMarkdown, type BacktestReport, type RulesUnderTest } from './backtest';
 
 const USAGE = 'usage: npm run backtest -- --transactions FILE --labels FILE --rules FILE [--baseline FILE|active] [--model FILE|none] [--out DIR]';
+
+/** The rule set the service would load: RULES_PATH, or the bundled default rules. */
+export const configuredRulesPath = (config: AppConfig): string => (config.rules.path === '' ? DEFAULT_RULES_PATH : resolve(config.rules.path));
+
+/** `--model FILE|none` (default MODEL_PATH), loaded as the service would, in runs of up to 1,024 rows. */
+export const loadModel = (flag: string | undefined, config: AppConfig): Promise<OnnxScorer | null> => {
+  const path = flag ?? config.model.path;
+  return path === 'none' ? Promise.resolve(null) : OnnxScorer.load(resolve(path), { intraOpThreads: config.model.intraOpThreads, maxRowsPerRun: 1024 });
+};
 
 async function countLines(path: string): Promise<number> {
   let lines = 0;
@@ -98,11 +107,10 @@ export async function backtest(args: readonly string[], env: Readonly<Record<str
 
   const candidatePath = resolve(values.rules);
   const candidate: RulesUnderTest = { source: candidatePath, ruleSet: loadRuleSetFile(candidatePath) };
-  const fallback = config.rules.path === '' ? DEFAULT_RULES_PATH : resolve(config.rules.path);
+  const fallback = configuredRulesPath(config);
   const baseline: RulesUnderTest =
     values.baseline === 'active' ? await activeRules(config.redis.url, config.rules.keyPrefix, fallback, note) : { source: resolve(values.baseline), ruleSet: loadRuleSetFile(resolve(values.baseline)) };
-  const modelPath = values.model ?? config.model.path;
-  const model = modelPath === 'none' ? null : await OnnxScorer.load(resolve(modelPath), { intraOpThreads: config.model.intraOpThreads, maxRowsPerRun: 1024 });
+  const model = await loadModel(values.model, config);
 
   const transactionsPath = resolve(values.transactions);
   const bar = progress(await countLines(transactionsPath));

@@ -88,3 +88,13 @@ export function baselineTable(dir = EVALUATION_DIR): string {
     })
     .join('\n');
 }
+
+/** The three generated tables, each with its header, as the README holds them. */
+export function detectionTables(dir = EVALUATION_DIR): { header: string; rows: string }[] {
+  const all = evaluations(dir);
+  return [
+    { header: MODEL_TABLE_HEADER, rows: modelTable(all, evaluations(join(dir, 'previous')), evaluations(join(dir, 'transfer'))) },
+    { header: RULE_TABLE_HEADER, rows: ruleTable(all) },
+    { header: BASELINE_TABLE_HEADER, rows: baselineTable(dir) },
+  ];
+}

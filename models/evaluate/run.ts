@@ -18,12 +18,12 @@ import { z } from 'zod';
 import { startPrivateRedis } from '../../scripts/stack/redis';
 import { parseConfig } from '../../src/config/config';
 import { decide, type PolicyConfig } from '../../src/decisions/decision.policy';
-import { OnnxScorer } from '../../src/model/onnx-scorer';
 import { evaluateRules, hits } from '../../src/rules/rules';
-import { DEFAULT_RULES_PATH, loadRuleSetFile } from '../../src/rules/rules.service';
+import { loadRuleSetFile } from '../../src/rules/rules.service';
 import { transactionSchema } from '../../src/transactions/transaction.schema';
 import { DEFAULT_VELOCITY_LIMITS } from '../../src/velocity/velocity.store';
 import type { RulesUnderTest, Scorer } from '../backtest/backtest';
+import { configuredRulesPath, loadModel } from '../backtest/run';
 import { DEFAULT_MAX_BAD_ROWS, parseLabelDelayDays, parseMaxBadRows } from '../replay/features';
 import { BadRows, replayHistory, type ReplayedTransaction } from '../replay/replay';
 import { windowMetrics, type DecidedTransaction } from './metrics';
@@ -240,10 +240,9 @@ export async function main(args: readonly string[], env: Readonly<Record<string,
   const to = parseInstant('to', values.to);
   const maxBadRows = parseMaxBadRows(values['max-bad-rows']);
   const labelDelayDays = parseLabelDelayDays(values['label-delay-days']);
-  const rulesPath = values.rules !== undefined ? resolve(values.rules) : config.rules.path === '' ? DEFAULT_RULES_PATH : resolve(config.rules.path);
+  const rulesPath = values.rules !== undefined ? resolve(values.rules) : configuredRulesPath(config);
   const rules: RulesUnderTest = { source: rulesPath, ruleSet: loadRuleSetFile(rulesPath) };
-  const modelPath = values.model ?? config.model.path;
-  const model = modelPath === 'none' ? null : await OnnxScorer.load(resolve(modelPath), { intraOpThreads: config.model.intraOpThreads, maxRowsPerRun: 1024 });
+  const model = await loadModel(values.model, config);
 
   const started = Date.now();
   const bar = progress();
