@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import '../../src/stream/read-committed';
 import type { Transaction } from '../../src/transactions/transaction.schema';
 import { sleep } from '../../scripts/stack/process';
 import { percentiles, type Percentiles } from './stats';

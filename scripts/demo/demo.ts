@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+import '../../src/stream/read-committed';
 import { parseConfig } from '../../src/config/config';
 import { decisionSchema, type Decision, type Transaction } from '../../src/transactions/transaction.schema';
 import { startServiceProcess, type ServiceProcess } from '../service-process';

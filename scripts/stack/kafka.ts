@@ -63,16 +63,29 @@ export async function ensureTopics(brokers: readonly string[], topics: readonly 
   }
 }
 
-function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+/**
+ * A broker behind a fault test's proxy: clients of `port` are told to connect to
+ * `advertisedPort` (the proxy), so every connection, the coordinators' too, goes through it;
+ * `directPort` is a second listener that advertises itself, for the test's own producer and
+ * reader, which must not stall with the service.
+ */
+export interface ProxiedListeners {
+  readonly advertisedPort: number;
+  readonly directPort: number;
+}
+
+function serverProperties(port: number, controllerPort: number, dataDir: string, proxied?: ProxiedListeners): string {
+  const direct = proxied === undefined ? '' : `,DIRECT://127.0.0.1:${proxied.directPort}`;
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${direct}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${proxied?.advertisedPort ?? port}${direct}`,
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    // Replication and the transaction markers stay on the direct path: a proxy's faults are the clients' only.
+    `inter.broker.listener.name=${proxied === undefined ? 'PLAINTEXT' : 'DIRECT'}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${proxied === undefined ? '' : ',DIRECT:PLAINTEXT'}`,
     `log.dirs=${dataDir}`,
     // The service creates nothing by accident: every topic comes from ensureTopics.
     'auto.create.topics.enable=false',
@@ -103,13 +116,13 @@ const LOG4J = [
  * Starts a single-node KRaft broker (combined broker + controller) from the cached jars.
  * The storage is formatted only the first time, so a dev stack keeps its topics across restarts.
  */
-export async function startKafka(port: number, controllerPort: number, dir: string, heapMb = 768): Promise<number> {
+export async function startKafka(port: number, controllerPort: number, dir: string, heapMb = 768, proxied?: ProxiedListeners): Promise<number> {
   ensureKafkaJars();
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const props = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
-  writeFileSync(props, serverProperties(port, controllerPort, dataDir));
+  writeFileSync(props, serverProperties(port, controllerPort, dataDir, proxied));
   writeFileSync(log4j, LOG4J);
   const classpath = `${KAFKA_LIBS}/*`;
   const jvm = ['-cp', classpath, `-Dlog4j.configuration=file:${log4j}`];
@@ -123,6 +136,7 @@ export async function startKafka(port: number, controllerPort: number, dir: stri
     join(dir, 'kafka.log'),
     join(dir, 'kafka.pid'),
   );
-  await waitFor(`Kafka broker on port ${port}`, () => kafkaAnswers([`127.0.0.1:${port}`]), 90_000, () => isAlive(pid));
+  const probe = proxied?.directPort ?? port;
+  await waitFor(`Kafka broker on port ${probe}`, () => kafkaAnswers([`127.0.0.1:${probe}`]), 90_000, () => isAlive(pid));
   return pid;
 }

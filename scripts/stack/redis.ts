@@ -22,13 +22,19 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Starts redis-server on loopback; data lives in `dir` (snapshots off: state is rebuildable). */
-export async function startRedis(port: number, dir: string): Promise<number> {
+/**
+ * Starts redis-server on loopback with its data in `dir`. `durable` turns on the append-only
+ * file (fsync once a second, Redis's default trade): rule versions, overrides and stored
+ * decisions live only in Redis, so the local stack keeps them across a restart. Test stacks and
+ * tools' throwaway servers run without it (their state is made again by each run).
+ */
+export async function startRedis(port: number, dir: string, durable = false): Promise<number> {
   ensureRedisBinary();
   mkdirSync(dir, { recursive: true });
+  const persistence = durable ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no'];
   const pid = spawnDetached(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--daemonize', 'no', '--protected-mode', 'yes'],
     join(dir, 'redis.log'),
     join(dir, 'redis.pid'),
   );

@@ -51,7 +51,7 @@ export async function up(config: AppConfig): Promise<void> {
   if (await redisAnswers(config.redis.url)) {
     console.log(`[stack] Redis answers at ${redis.host}: using it`);
   } else if (isLocal(redis.hostname)) {
-    const pid = await startRedis(Number(redis.port || 6379), join(STACK_DIR, 'redis'));
+    const pid = await startRedis(Number(redis.port || 6379), join(STACK_DIR, 'redis'), true);
     console.log(`[stack] started redis-server on ${redis.host} (pid ${pid})`);
   } else {
     throw new Error(`REDIS_URL names ${redis.host}, which does not answer; the stack only starts servers on this machine`);

@@ -1,4 +1,6 @@
 import { Kafka, type ConsumerConfig } from 'kafkajs';
+// Every consumer here reads read_committed: kafkajs's own aborted-record filter lets records through.
+import './read-committed';
 import type { AppConfig } from '../config/config';
 import { kafkaLogCreator } from './kafka.logger';
 

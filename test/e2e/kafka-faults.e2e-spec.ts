@@ -1,21 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Message } from 'kafkajs';
 import { buildService } from '../../scripts/build';
-import { startServiceProcess, type ServiceProcess } from '../../scripts/service-process';
-import { freePort } from '../../scripts/stack/process';
-import type { AppConfig } from '../../src/config/config';
-import { decisionSchema, type Transaction } from '../../src/transactions/transaction.schema';
-import { aTransaction, at, SECOND } from '../support/builders';
-import { testConfig, uniqueTopics } from '../support/config';
-import { createTopics, produce, Tail } from '../support/kafka';
-
+import type { ServiceProcess } from '../../scripts/service-process';
+import { inFaultScenario, type FaultScenario } from '../support/exactly-once';
+import type { Tail } from '../support/kafka';
 
 /**
  * Crashes and rebalances with the service running as real processes (the built dist/), as in
  * production: a SIGKILL mid-stream, and a second instance leaving its group halfway. Either
- * way a read_committed reader must see exactly one decision per transaction.
+ * way a read_committed reader must see exactly one decision per transaction, and Redis must
+ * count each transaction once.
  */
 const TOTAL = 6000;
 const CHUNK = 500;
@@ -36,79 +31,8 @@ describe('the Kafka path under crashes and rebalances', () => {
     rmSync(dist, { recursive: true, force: true });
   });
 
-  function scenario(prefix: string, topics: Record<string, string>, config: AppConfig) {
-    const txs: Transaction[] = Array.from({ length: TOTAL }, (_, i) =>
-      aTransaction({ cardId: `card-${prefix}-${i % 250}`, occurredAt: at('2026-11-20T00:00:00Z', i * SECOND) }),
-    );
-    const messages: Message[] = txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) }));
-    const env = (name: string, port: number): Record<string, string> => ({
-      ...topics,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      REDIS_URL: config.redis.url,
-      KAFKA_BROKERS: config.kafka.brokers.join(','),
-      KAFKA_GROUP_ID: config.kafka.groupId,
-      KAFKA_CLIENT_ID: name,
-      KAFKA_CONSUMER_ENABLED: 'true',
-      MODEL_PATH: 'none',
-      // Small batches and the broker's shortest session: many commits to interrupt, quick takeover.
-      KAFKA_MICRO_BATCH: '50',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-    });
-    const start = async (name: string) => {
-      const service = await startServiceProcess({ distDir: dist, env: env(name, await freePort()), logFile: join(dir, `${prefix}-${name}.log`) });
-      running.push(service);
-      return service;
-    };
-    const feed = async (from: number, to: number) => {
-      for (let i = from; i < to; i += CHUNK) await produce(config, topics.TOPIC_TRANSACTIONS ?? '', messages.slice(i, Math.min(to, i + CHUNK)));
-    };
-    const expectExactlyOnce = (tail: Tail) => {
-      const ids = tail.all.map((d) => decisionSchema.parse(JSON.parse(d.value)).transactionId);
-      const counts = new Map<string, number>();
-      const records = new Map<string, Set<string>>();
-      ids.forEach((id, i) => {
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-        const at = tail.all[i];
-        records.set(id, (records.get(id) ?? new Set<string>()).add(`${String(at?.partition)}:${at?.offset ?? ''}`));
-      });
-      const repeated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-      const missing = txs.filter((t) => !counts.has(t.transactionId)).map((t) => t.transactionId);
-      // Named, so a failure says which transactions broke exactly-once, not just a count; and
-      // whether a repeat is a second record on the topic (the service) or the reader meeting
-      // one record twice (a rebalance of the reader's own group).
-      const rereadCount = repeated.filter((id) => records.get(id)?.size === 1).length;
-      expect({ repeated: repeated.slice(0, 5), repeatedCount: repeated.length, rereadCount, missing: missing.slice(0, 5), missingCount: missing.length })
-        .toEqual({ repeated: [], repeatedCount: 0, rereadCount: 0, missing: [], missingCount: 0 });
-      expect(ids).toHaveLength(TOTAL);
-    };
-    /** Every decision arrived, and no duplicate after it: a duplicate would arrive after the count was reached. */
-    const expectAllDecidedExactlyOnce = async (tail: Tail) => {
-      await tail.waitFor('every decision', (all) => all.length >= TOTAL, 120_000);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      expectExactlyOnce(tail);
-    };
-    const decisionsCounted = async (service: ServiceProcess) => {
-      const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
-      return [...text.matchAll(/^fraud_decisions_total\{[^}]*source="kafka"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-    };
-    const logOf = (name: string) => readFileSync(join(dir, `${prefix}-${name}.log`), 'utf8');
-    return { start, feed, expectAllDecidedExactlyOnce, decisionsCounted, logOf };
-  }
-
-  /** Runs `body` on a scenario's fresh topics with a read_committed reader following its decisions. */
-  async function inScenario(prefix: string, body: (s: ReturnType<typeof scenario>, tail: Tail) => Promise<void>): Promise<void> {
-    const topics = uniqueTopics(prefix);
-    const config = testConfig(topics);
-    await createTopics(config);
-    const tail = await Tail.start(config, topics.TOPIC_DECISIONS ?? '');
-    try {
-      await body(scenario(prefix, topics, config), tail);
-    } finally {
-      await tail.stop();
-    }
-  }
+  const inScenario = (prefix: string, body: (s: FaultScenario, tail: Tail) => Promise<void>) =>
+    inFaultScenario({ prefix, dist, logDir: dir, total: TOTAL, running }, body);
 
   it('SIGKILL in the middle of a stream, then a restart: exactly one decision per transaction, none missing', () =>
     inScenario('kill', async (s, tail) => {

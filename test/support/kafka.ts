@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Consumer, type Message } from 'kafkajs';
+import '../../src/stream/read-committed';
 import { ensureTopics } from '../../scripts/stack/kafka';
 import { waitFor } from '../../scripts/stack/process';
 import { topicsFor } from '../../scripts/stack/stack';
