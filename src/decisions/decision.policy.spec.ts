@@ -75,6 +75,14 @@ describe('decision policy', () => {
     expect(result.reasons).toEqual([{ code: 'CHECK_UNAVAILABLE', message: 'velocity check missed its deadline' }]);
   });
 
+  it('says STATE_LOST, not a failed check, when the velocity check was skipped on lost Redis state, and fails closed on it', () => {
+    const input = { rules: rules(pass('a')), score: null, failures: [{ check: 'velocity', reason: 'state_lost' }] } as const;
+    const result = decide(input, config);
+    expect(result).toMatchObject({ decision: 'approve', degraded: true });
+    expect(result.reasons.map((r) => r.code)).toEqual(['STATE_LOST']);
+    expect(decide(input, { ...config, failMode: 'closed' }).decision).toBe('review');
+  });
+
   it('fails closed to review when configured and the approve rests on unknowns', () => {
     const closed = { ...config, failMode: 'closed' as const };
     expect(decide({ rules: null, score: null, failures: [{ check: 'rules', reason: 'error' }] }, closed).decision).toBe('review');

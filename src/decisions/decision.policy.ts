@@ -5,7 +5,8 @@ import type { DecisionOutcome, Reason } from '../transactions/transaction.schema
 export type CheckName = 'velocity' | 'rules' | 'model';
 export interface CheckFailure {
   readonly check: CheckName;
-  readonly reason: 'timeout' | 'error';
+  /** state_lost: skipped, because Redis came back without the state it is checked against. */
+  readonly reason: 'timeout' | 'error' | 'state_lost';
 }
 
 export interface PolicyConfig {
@@ -38,7 +39,12 @@ export const POLICY_REASONS = {
   allowlisted: 'ALLOWLISTED',
   unavailable: 'CHECK_UNAVAILABLE',
   ruleError: 'RULE_ERROR',
+  stateLost: 'STATE_LOST',
 } as const;
+
+const unknownReason = (f: CheckFailure): Reason => f.reason === 'state_lost'
+  ? { code: POLICY_REASONS.stateLost, message: `${f.check} check skipped: Redis lost its state (card and merchant history, stored decisions) and it has not been restored` }
+  : { code: POLICY_REASONS.unavailable, message: `${f.check} check ${f.reason === 'timeout' ? 'missed its deadline' : 'failed'}` };
 
 const isHit = (o: RuleOutcome): o is Extract<RuleOutcome, { status: 'hit' }> => o.status === 'hit';
 
@@ -59,7 +65,7 @@ export function decide(input: PolicyInput, config: PolicyConfig): PolicyResult {
   const ruleHits = hits.map((h) => h.ruleId);
   const ruleReasons = hits.map((h) => h.reason);
   const unknowns: Reason[] = [
-    ...input.failures.map((f) => ({ code: POLICY_REASONS.unavailable, message: `${f.check} check ${f.reason === 'timeout' ? 'missed its deadline' : 'failed'}` })),
+    ...input.failures.map(unknownReason),
     ...errors.map((e) => ({ code: POLICY_REASONS.ruleError, message: `rule ${e.ruleId} could not be evaluated: ${e.error}` })),
   ];
   const degraded = unknowns.length > 0;

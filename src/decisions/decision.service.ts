@@ -6,6 +6,7 @@ import { ModelService } from '../model/model.service';
 import { ShadowPublisher, type ShadowItem } from '../model/shadow.publisher';
 import { RedisBatch } from '../redis/redis-batch';
 import { RedisClient } from '../redis/redis.client';
+import { StateEpoch, StateLost } from '../redis/state-epoch';
 import { OverrideStore } from '../rules/override.store';
 import type { Override } from '../rules/overrides';
 import { evaluateRules, type RulesResult } from '../rules/rules';
@@ -117,6 +118,7 @@ export class DecisionService {
     private readonly models: ModelService,
     private readonly shadow: ShadowPublisher,
     private readonly metrics: Metrics,
+    private readonly epoch: StateEpoch,
   ) {
     VelocityStore.install(redis.redis);
   }
@@ -133,7 +135,7 @@ export class DecisionService {
 
     const failures: CheckFailure[] = [];
     const fail = (check: CheckName, err: unknown) => {
-      const reason = err instanceof DeadlineExceeded ? 'timeout' : 'error';
+      const reason = err instanceof DeadlineExceeded ? 'timeout' : err instanceof StateLost ? 'state_lost' : 'error';
       failures.push({ check, reason });
       this.metrics.checkFailures.inc({ check, reason });
       if (reason === 'error') this.warn(check, `${check} check failed: ${message(err)}`);
@@ -144,7 +146,8 @@ export class DecisionService {
     // card's and merchant's windows once Redis gets to it. A claim that failed or missed the
     // deadline leaves every item to be decided here, degraded; that decision is still stored
     // under the id unless another one was stored first.
-    const claimWork = this.claim(items, stream);
+    // Lost state (StateEpoch) is not asked at all: nothing is decided on, or written into, it.
+    const claimWork = this.epoch.lost ? Promise.reject(new StateLost()) : this.claim(items, stream);
     const lookupWork = claimWork.then((found) => this.lookup(claimedIn(items, found).map((m) => m.item)));
     lookupWork.catch(() => undefined); // waited for below, or left to finish on its own
     const claims = await withDeadline(claimWork, msUntil(at.velocity)).catch((err: unknown) => {
@@ -250,14 +253,20 @@ export class DecisionService {
     return { velocity: from + budget.velocityMs, rules: from + budget.rulesMs, model: from + budget.modelMs, answer: from + budget.totalMs };
   }
 
-  /** Round trip one: one claim per transaction id. */
+  /**
+   * Round trip one: one claim per transaction id, and the state epoch. Found lost, the batch
+   * stops here, before its velocity scripts would count it into empty windows.
+   */
   private async claim(items: readonly BatchItem[], stream: boolean): Promise<ClaimResult<StoredDecision>[]> {
     const t0 = performance.now();
     const lease = this.config.redis.idempotencyLeaseMs + (stream ? this.config.kafka.batchDeadlineMs : 0);
     const batch = new RedisBatch(this.redis.redis);
+    const epoch = this.epoch.queueOn(batch);
     const readers = items.map((item) => this.store.queueClaim(batch, item.tx.transactionId, item.origin ? kafkaOwner(item.origin) : this.httpOwner, item.fingerprint, lease));
     await batch.exec();
     this.metrics.stageSeconds.observe({ stage: 'claim' }, seconds(t0));
+    this.epoch.observe(epoch());
+    if (this.epoch.lost) throw new StateLost();
     return readers.map((read) => {
       const reply = read();
       if (reply.ok) return reply.value;

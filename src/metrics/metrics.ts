@@ -43,7 +43,7 @@ export class Metrics {
 
   readonly checkFailures = new Counter({
     name: 'fraud_check_failures_total',
-    help: 'Checks that failed or missed their deadline, by check and reason (timeout|error).',
+    help: 'Checks that failed or missed their deadline, by check and reason (timeout|error|state_lost: skipped because Redis lost its state).',
     labelNames: ['check', 'reason'] as const,
     registers: [this.registry],
   });
@@ -65,6 +65,12 @@ export class Metrics {
   readonly lateAnswers = new Counter({
     name: 'fraud_late_answers_total',
     help: 'HTTP decisions answered after BUDGET_TOTAL_MS from the request\'s arrival (the budget is enforced, so these measure how far the event loop fell behind).',
+    registers: [this.registry],
+  });
+
+  readonly stateLost = new Gauge({
+    name: 'fraud_state_lost',
+    help: '1 while this instance has found Redis without the state it was deciding on (restarted empty, flushed, failed over to an empty replica) and it has not been marked restored; decisions meanwhile count in fraud_check_failures_total{reason="state_lost"}.',
     registers: [this.registry],
   });
 

@@ -20,7 +20,7 @@ describe('service shell', () => {
   it('becomes ready once its dependencies answer, and says which ones it checked', async () => {
     await waitUntil('readiness', async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200);
     const body: unknown = (await app.inject({ method: 'GET', url: '/health/ready' })).json();
-    expect(body).toEqual({ status: 'ready', checks: { redis: true, kafka: true, rules: true } });
+    expect(body).toEqual({ status: 'ready', checks: { redis: true, state: true, kafka: true, rules: true } });
   });
 
   it('serves Prometheus metrics: process defaults and the stage latency histogram', async () => {
