@@ -13,7 +13,9 @@ declare module 'ioredis' {
   }
 }
 
-const key = (transactionId: string) => `fd:d:{${transactionId}}`;
+/** A transaction id's claim and, once decided, its stored decision. */
+export const decisionKey = (transactionId: string) => `fd:d:{${transactionId}}`;
+const key = decisionKey;
 
 /** Where a decision's transaction came from: the Kafka position, or null for HTTP. */
 export const originSchema = z.object({ topic: z.string(), partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) }).nullable();
@@ -43,6 +45,17 @@ return false`;
 
 const installed = new WeakSet<Redis>();
 
+/** A stored value that is not a valid record (a claim, or garbage) is treated as absent, never trusted. */
+export function parseStoredDecision(raw: unknown): StoredDecision | null {
+  if (typeof raw !== 'string' || !isDecisionRecord(raw)) return null;
+  try {
+    const parsed = storedSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What waiting on another holder's claim found. */
 export type Awaited = Exclude<ClaimResult<StoredDecision>, { kind: 'claimed' }> | { readonly kind: 'free' };
 
@@ -69,15 +82,8 @@ export class DecisionStore {
     }
   }
 
-  /** A stored value that is not a valid record is treated as absent, never trusted. */
   parse(raw: unknown): StoredDecision | null {
-    if (typeof raw !== 'string' || !isDecisionRecord(raw)) return null;
-    try {
-      const parsed = storedSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    return parseStoredDecision(raw);
   }
 
   /** Claims `transactionId` for `owner` for `leaseMs` on the batch, unless a decision or another claim is there. */

@@ -10,6 +10,11 @@ import { startTestApp, waitUntil } from '../support/app';
 import { aTransaction, at, SECOND } from '../support/builders';
 import { testConfig, uniqueTopics } from '../support/config';
 import { createTopics, produce, Tail } from '../support/kafka';
+import { Redis } from 'ioredis';
+import { rebuildState } from '../../scripts/rebuild-state';
+import { decisionKey, parseStoredDecision } from '../../src/decisions/decision.store';
+import { VelocityStore } from '../../src/velocity/velocity.store';
+import type { FraudLabel, Transaction } from '../../src/transactions/transaction.schema';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -85,4 +90,61 @@ describe('Redis restarted empty', () => {
     // Decided once each, after the resume, on the state as it now stands (empty: the card's history starts again).
     expect(new Set(tail.all.map((r) => decisionSchema.parse(JSON.parse(r.value)).transactionId)).size).toBe(150);
   }, 180_000);
+
+  it('is rebuilt from the topics by rebuild-state: every feature and stored decision equal to those of the run that never lost it', async () => {
+    const rebuildTopics = uniqueTopics('rebuild');
+    const lived = `redis://127.0.0.1:${String(port)}/1`;
+    const rebuilt = `redis://127.0.0.1:${String(port)}/2`;
+    const env = { ...rebuildTopics, REDIS_URL: lived, KAFKA_CONSUMER_ENABLED: 'true', KAFKA_GROUP_ID: `rebuild-${String(Date.now())}` };
+    const rebuildConfig = testConfig(env);
+    await createTopics(rebuildConfig);
+    const run = await startTestApp(env);
+    const txs: Transaction[] = Array.from({ length: 1500 }, (_, i) => aTransaction({
+      cardId: `card-rb-${String(i % 40)}`, merchantId: `merchant-rb-${String(i % 8)}`, occurredAt: at('2026-11-25T08:00:00Z', i * 7 * SECOND),
+    }));
+    // Labels for one transaction in 15: half carry their subject, half are found through the stored decision.
+    const labels: FraudLabel[] = txs.filter((_, i) => i % 15 === 0).map((tx, j) => ({
+      transactionId: tx.transactionId, fraud: j % 3 !== 0, reportedAt: '2026-11-26T00:00:00Z',
+      ...(j % 2 === 0 ? { cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt } : {}),
+    }));
+    const decisions = await Tail.start(rebuildConfig, rebuildTopics.TOPIC_DECISIONS ?? '');
+    try {
+      await produce(rebuildConfig, rebuildTopics.TOPIC_TRANSACTIONS ?? '', txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) })));
+      await decisions.waitFor('every decision', (all) => all.length >= txs.length, 90_000);
+      await produce(rebuildConfig, rebuildTopics.TOPIC_LABELS ?? '', labels.map((l) => ({ key: l.transactionId, value: JSON.stringify(l) })));
+      const applied = async () => {
+        const text = (await run.inject({ method: 'GET', url: '/metrics' })).body;
+        return [...text.matchAll(/^fraud_labels_total\{result="(?:applied|unchanged)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      };
+      await waitUntil('every label applied', async () => (await applied()) >= labels.length, 60_000);
+    } finally {
+      await decisions.stop();
+      await run.close();
+    }
+
+    const summary = await rebuildState(testConfig({ ...env, REDIS_URL: rebuilt }), Date.parse('2020-01-01T00:00:00Z'));
+    expect(summary).toMatchObject({ decisions: txs.length, transactions: txs.length, restoredDecisions: txs.length, labels: labels.length });
+
+    const [a, b] = [new Redis(lived), new Redis(rebuilt)];
+    try {
+      // The same probes on both: each card's and merchant's features after the stream, labels included.
+      const probes = Array.from({ length: 40 }, (_, i) => aTransaction({ cardId: `card-rb-${String(i)}`, merchantId: `merchant-rb-${String(i % 8)}`, occurredAt: '2026-11-25T12:00:00.000Z' }));
+      const features = async (redis: Redis) => {
+        VelocityStore.install(redis);
+        return (await new VelocityStore().runBatch(redis, probes)).map((r) => r.features);
+      };
+      const [livedFeatures, rebuiltFeatures] = [await features(a), await features(b)];
+      expect(livedFeatures.some((f) => f.card.fraudsKnown > 0)).toBe(true);
+      expect(rebuiltFeatures).toEqual(livedFeatures);
+
+      const stored = async (redis: Redis) => (await redis.mget(...txs.map((tx) => decisionKey(tx.transactionId)))).map(parseStoredDecision);
+      const [livedStored, rebuiltStored] = [await stored(a), await stored(b)];
+      expect(livedStored.every((r) => r !== null)).toBe(true);
+      expect(rebuiltStored).toEqual(livedStored);
+      expect(await b.hget('fd:state', 'origin')).toBe('restored');
+    } finally {
+      a.disconnect();
+      b.disconnect();
+    }
+  }, 240_000);
 });
