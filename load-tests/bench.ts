@@ -20,12 +20,14 @@ import { ensureTopics, KAFKA_VERSION } from '../scripts/stack/kafka';
 import { freePort, sleep } from '../scripts/stack/process';
 import { startServiceProcess, type ServiceProcess } from '../scripts/service-process';
 import { startPrivateStack, stopPrivateStack, type TestStack } from '../scripts/stack/stack';
+import { rebuildState } from '../scripts/rebuild-state';
+import { parseConfig } from '../src/config/config';
 import type { Transaction } from '../src/transactions/transaction.schema';
 import { writePng } from './lib/charts';
 import { openLoop } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyResult, type SteadyStep } from './lib/report';
-import { meansBetween, scrape } from './lib/service-metrics';
+import { meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/service-metrics';
 import { cpuMark, cpuPerDecision, listeningPid, type CpuMark } from './lib/cpu';
 import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
@@ -312,10 +314,13 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
   };
   // Fixed rates are an open loop (lib/http-load.ts); the maximum is autocannon's closed loop,
   // 64 connections each sending as soon as its previous answer arrives.
-  const step = async (rate: number, seconds: number): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
+  const step = async (rate: number, seconds: number, connections = 64): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
     if (rate > 0) {
-      const r = await openLoop({ url, rate, seconds, connections: 64, body });
-      return { requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent };
+      const r = await openLoop({ url, rate, seconds, connections, body });
+      return {
+        requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent,
+        statuses: r.statuses, okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
+      };
     }
     const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: 64, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }] });
     return { requestsPerSecond: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.requests.total };
@@ -327,20 +332,39 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
     const warmSeconds = env.options.smoke ? 1 : 5;
     progress(`[${name} warm-up ${warmRate.toLocaleString('en')}/s for ${String(warmSeconds)} s]`);
     await step(warmRate, warmSeconds);
-    for (const rate of [...env.options.httpRates, 0]) {
-      const label = rate === 0 ? 'max' : `${String(rate)}/s`;
+    const measure = async (label: string, rate: number, rss: RssSampler | null, connections?: number): Promise<HttpStep> => {
       const cpuBefore = await cpuMark(service.pid, redis, null);
       const generatorBefore = process.cpuUsage();
-      const { total, ...result } = await step(rate, env.options.httpSeconds);
+      const { total, ...result } = await step(rate, env.options.httpSeconds, connections);
       const generator = process.cpuUsage(generatorBefore);
       const measured: HttpStep = {
         target: label, ...result,
         cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis, null), total),
         // The load generator runs in this process, on the same cores: what the load itself costs.
         generatorUsPerRequest: Math.round((generator.user + generator.system) / Math.max(1, total)),
+        ...(rss === null ? {} : { rssMb: rss.stop() }),
       };
       steps.push(measured);
       done(`[${name} ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`);
+      return measured;
+    };
+    let max = 0;
+    for (const rate of [...env.options.httpRates, 0]) {
+      const measured = await measure(rate === 0 ? 'max' : `${String(rate)}/s`, rate, null);
+      if (rate === 0) max = measured.requestsPerSecond;
+    }
+    // Twice the maximum just measured, offered open-loop over 1,024 connections (twice the
+    // default HTTP_MAX_IN_FLIGHT, as many callers as a gateway might hold open): the budget
+    // from arrival and the in-flight bound must keep the answered requests' latency bounded and
+    // shed the rest with 503 OVERLOADED, with memory flat. The floors have no bound and skip it.
+    if (program === 'service' && max > 0) {
+      const before = await scrapeHttpServed(service.baseUrl);
+      const measured = await measure(`overload 2x max (${String(2 * max)}/s offered)`, 2 * max, new RssSampler(service.pid), 1024);
+      // The service's own view (from each request's arrival in Fastify): the client's figures
+      // above also hold the time a request waited on this box's saturated cores before arriving.
+      const served = servedBetween(before, await scrapeHttpServed(service.baseUrl), 0.05);
+      steps[steps.length - 1] = { ...measured, served };
+      done(`[${name} overload] the service decided ${served.decided.toLocaleString('en')}, ${String(Math.round(served.withinShare * 1000) / 10)} % within 50 ms of arrival; ${served.late.toLocaleString('en')} answered after BUDGET_TOTAL_MS`);
     }
   } finally {
     redis.disconnect();
@@ -395,7 +419,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     versions: versions(),
     config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
     load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
-    stages: null, replay: null, floor: null, naive: null, steady: null, http: null, redisBytesPerCard: null, profiles: null, errors: {},
+    stages: null, replay: null, floor: null, naive: null, steady: null, http: null, redisBytesPerCard: null, rebuild: null, profiles: null, errors: {},
   };
   // A scenario that fails is recorded and the others still run: a long run is not lost to one.
   const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -418,6 +442,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
       await attempt('replay', async () => {
         result.replay = await replay(env, 'replay', txs.slice(0, options.replay));
         result.redisBytesPerCard = await bytesPerCard(env.redisUrl, txs.slice(0, options.replay));
+        result.rebuild = await rebuild(env, 'replay');
       });
     }
     // The floors, beside the scenarios they bound: the replay's backlog now, while the whole
@@ -466,6 +491,23 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
   writeFileSync(`${base}.md`, md);
   done(`results: ${base}.json, ${base}.md${charts.length > 0 ? `, ${charts.join(', ')}` : ''} (service logs in ${logDir})`);
   return { json: `${base}.json`, md: `${base}.md`, result };
+}
+
+/** The state of scenario `name`'s topics rebuilt into an empty database of its own (8), timed. */
+async function rebuild(env: Env, name: string): Promise<NonNullable<BenchResult['rebuild']>> {
+  const { prefix, topics, groupId } = scenarioNames(env, name);
+  const redisUrl = env.redisUrl.replace(/\/\d*$/, '/8');
+  const redis = new Redis(redisUrl);
+  await redis.flushdb();
+  redis.disconnect();
+  const config = parseConfig({
+    LOG_LEVEL: 'warn', REDIS_URL: redisUrl, KAFKA_BROKERS: env.brokers.join(','), KAFKA_GROUP_ID: groupId,
+    TOPIC_TRANSACTIONS: topics.transactions, TOPIC_DECISIONS: topics.decisions, TOPIC_LABELS: `${prefix}-labels`,
+  });
+  const summary = await rebuildState(config, 0);
+  const result = { transactions: summary.transactions, restoredDecisions: summary.restoredDecisions, seconds: summary.seconds, transactionsPerSecond: Math.round(summary.transactions / summary.seconds) };
+  done(`[rebuild] ${result.transactions.toLocaleString('en')} transactions and ${result.restoredDecisions.toLocaleString('en')} stored decisions rebuilt in ${result.seconds.toFixed(1)} s: ${result.transactionsPerSecond.toLocaleString('en')}/s`);
+  return result;
 }
 
 /** Median MEMORY USAGE of the replayed cards' keys, over a sample of cards. */

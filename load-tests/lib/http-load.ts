@@ -8,6 +8,10 @@ export interface OpenLoopResult {
   /** From each request's due time to its whole answer, ms. */
   readonly latencyMs: Percentiles;
   readonly non2xx: number;
+  /** Answers by HTTP status. */
+  readonly statuses: Readonly<Record<string, number>>;
+  /** From due time to answer, of the 2xx answers only (a shed 503 is fast and would flatter the percentiles). */
+  readonly okLatencyMs: Percentiles;
   /**
    * Requests lost with their connection (it failed, or answered something that is not HTTP/1.1
    * with a Content-Length), or left with no connection to go on.
@@ -43,6 +47,8 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
   const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: `;
   const total = Math.round(options.rate * options.seconds);
   const latencies: number[] = [];
+  const okLatencies: number[] = [];
+  const statuses: Record<string, number> = {};
   const waiting: Pending[] = [];
   const idle: Conn[] = [];
   let non2xx = 0;
@@ -103,7 +109,9 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
       const now = performance.now();
       lastAnswer = now;
       latencies.push(now - this.current.due);
+      statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
       if (status < 200 || status >= 300) non2xx += 1;
+      else okLatencies.push(now - this.current.due);
       this.release();
       const next = waiting.shift();
       if (next !== undefined) this.send(next);
@@ -161,5 +169,5 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
   }
   if (total > 0) await finished;
   for (const conn of conns) conn.socket.destroy();
-  return { sent, achievedRate: latencies.length / ((lastAnswer - start) / 1000), latencyMs: percentiles(latencies), non2xx, errors, timeouts };
+  return { sent, achievedRate: latencies.length / ((lastAnswer - start) / 1000), latencyMs: percentiles(latencies), okLatencyMs: percentiles(okLatencies), statuses, non2xx, errors, timeouts };
 }

@@ -36,6 +36,13 @@ export interface HttpStep {
   readonly cpuPerDecision: CpuPerDecision;
   /** CPU of the load generator itself per request, microseconds. */
   readonly generatorUsPerRequest: number;
+  /** The overload step: the service's RSS sampled each second through it (absent elsewhere). */
+  readonly rssMb?: readonly number[];
+  /** Open-loop steps: answers by HTTP status, and the latency of the 2xx answers alone (absent from older results). */
+  readonly statuses?: Readonly<Record<string, number>>;
+  readonly okLatencyMs?: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** The overload step, as the service saw it: decisions made, the share within 50 ms of arrival, answers after BUDGET_TOTAL_MS. */
+  readonly served?: { readonly decided: number; readonly withinShare: number; readonly late: number };
 }
 
 export interface SteadyResult {
@@ -64,6 +71,11 @@ export interface BenchResult {
   steady: SteadyResult | null;
   http: HttpStep[] | null;
   redisBytesPerCard: { medianBytes: number; cardsSampled: number; medianTransactions: number } | null;
+  /**
+   * `npm run rebuild-state` over the replay's topics into an empty Redis database, after the
+   * replay: how fast the Kafka path's state comes back. Absent from results written before it.
+   */
+  rebuild?: { transactions: number; restoredDecisions: number; seconds: number; transactionsPerSecond: number } | null;
   /** With --cpu-prof: the service's CPU profile per scenario. */
   profiles: Record<string, ProfileSummary> | null;
   /** Scenarios that failed, with the error; the others still ran. */
@@ -122,6 +134,13 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
     out.push('## HTTP POST /v1/decisions', '');
     out.push('Fixed rates are an open loop (each request due at its own time, latency from that time, 64 keep-alive connections); `max` is autocannon\'s closed loop with 64 connections.', '');
     out.push(httpTable(r.http), '');
+    const overload = r.http.find((s) => s.target.startsWith('overload'));
+    if (overload?.rssMb !== undefined && overload.rssMb.length > 1) {
+      const rss = overload.rssMb;
+      const statuses = Object.entries(overload.statuses ?? {}).map(([code, count]) => `${n(count)} ${code}`).join(', ');
+      out.push(`Overload: answers by status ${statuses}; the 2xx answers' latency from their due time p50 ${n(overload.okLatencyMs?.p50 ?? NaN)} ms, p99 ${n(overload.okLatencyMs?.p99 ?? NaN)} ms; the service's RSS went ${n(rss[0] ?? NaN)} -> ${n(rss[rss.length - 1] ?? NaN)} MB over the step (max ${n(Math.max(...rss))} MB).`
+        + (overload.served ? ` As the service saw it (from each request's arrival in Fastify): ${n(overload.served.decided)} decided, ${n(Math.round(overload.served.withinShare * 1000) / 10)} % within 50 ms, ${n(overload.served.late)} answered after BUDGET_TOTAL_MS.` : ''), '');
+    }
   }
   if (r.floor !== null && r.floor !== undefined) {
     const f = r.floor;
@@ -141,6 +160,10 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   if (r.redisBytesPerCard !== null) {
     const b = r.redisBytesPerCard;
     out.push(`Redis memory per card after the replay: median ${n(b.medianBytes)} bytes over ${String(b.cardsSampled)} cards (median ${String(b.medianTransactions)} transactions each in the replay).`, '');
+  }
+  if (r.rebuild) {
+    const b = r.rebuild;
+    out.push(`State rebuilt from the replay's topics (\`npm run rebuild-state\`, into an empty database): ${n(b.transactions)} transactions and ${n(b.restoredDecisions)} stored decisions in ${b.seconds.toFixed(1)} s, ${n(b.transactionsPerSecond)} transactions/s.`, '');
   }
   for (const [name, p] of Object.entries(r.profiles ?? {})) {
     out.push(`## CPU profile of the service: ${name} (${String(p.seconds)} s, self time; the run's figures include the profiler)`, '');

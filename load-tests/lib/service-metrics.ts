@@ -34,3 +34,36 @@ export function meansBetween(before: Sums, after: Sums): Record<string, number> 
   }
   return out;
 }
+
+/** The service's own view of its HTTP answers: cumulative counts, to difference over a step. */
+export interface HttpServed {
+  /** HTTP decisions made (fraud_decision_duration_seconds_count{source="http"}). */
+  readonly decided: number;
+  /** Of those, decided within each histogram bound, seconds -> count. */
+  readonly within: ReadonlyMap<number, number>;
+  /** Answers that left after BUDGET_TOTAL_MS from arrival (fraud_late_answers_total). */
+  readonly late: number;
+}
+
+export async function scrapeHttpServed(baseUrl: string): Promise<HttpServed> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const within = new Map<number, number>();
+  let decided = 0;
+  let late = 0;
+  for (const line of text.split('\n')) {
+    const bucket = /^fraud_decision_duration_seconds_bucket\{le="([^"]+)",source="http"\} (\S+)$/.exec(line) ?? /^fraud_decision_duration_seconds_bucket\{source="http",le="([^"]+)"\} (\S+)$/.exec(line);
+    if (bucket !== null && bucket[1] !== '+Inf') within.set(Number(bucket[1]), Number(bucket[2]));
+    const count = /^fraud_decision_duration_seconds_count\{source="http"\} (\S+)$/.exec(line);
+    if (count !== null) decided = Number(count[1]);
+    const lateLine = /^fraud_late_answers_total (\S+)$/.exec(line);
+    if (lateLine !== null) late = Number(lateLine[1]);
+  }
+  return { decided, within, late };
+}
+
+/** Over a step: decisions made, the share decided within `boundSeconds` of arrival, and the late answers. */
+export function servedBetween(before: HttpServed, after: HttpServed, boundSeconds: number): { decided: number; withinShare: number; late: number } {
+  const decided = after.decided - before.decided;
+  const within = (after.within.get(boundSeconds) ?? 0) - (before.within.get(boundSeconds) ?? 0);
+  return { decided, withinShare: decided > 0 ? Math.round((within / decided) * 1000) / 1000 : Number.NaN, late: after.late - before.late };
+}

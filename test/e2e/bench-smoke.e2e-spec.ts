@@ -60,8 +60,11 @@ describe('npm run bench --smoke', () => {
     for (const step of result.floor?.steady?.steps ?? []) expect(step.decided).toBe(step.sent);
     expect(result.floor?.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
     for (const step of result.floor?.http ?? []) expect([step.requestsPerSecond > 0, step.non2xx, step.errors, step.timeouts]).toEqual([true, 0, 0, 0]);
-    expect(result.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
-    for (const step of result.http ?? []) {
+    // Past the fixed rates and the maximum, twice the maximum offered: answered or shed with 503, never an error or a timeout.
+    expect(result.http?.map((s) => s.target.replace(/\(\d+\/s offered\)/, '(N/s offered)'))).toEqual(['200/s', 'max', 'overload 2x max (N/s offered)']);
+    const overload = result.http?.[2];
+    expect([overload?.errors, overload?.timeouts, (overload?.rssMb?.length ?? 0) > 0]).toEqual([0, 0, true]);
+    for (const step of result.http?.slice(0, 2) ?? []) {
       expect(step.requestsPerSecond).toBeGreaterThan(0);
       expect(step.non2xx).toBe(0);
       expect(step.errors).toBe(0);
@@ -70,6 +73,8 @@ describe('npm run bench --smoke', () => {
       expect(step.generatorUsPerRequest).toBeGreaterThan(0);
     }
     expect(result.redisBytesPerCard?.medianBytes).toBeGreaterThan(0);
+    // The replay's state, rebuilt from its topics: every transaction, every stored decision.
+    expect(result.rebuild).toMatchObject({ transactions: result.replay?.transactions, restoredDecisions: result.replay?.transactions });
 
     const summary = readFileSync(md, 'utf8');
     for (const heading of ['Replay (catch-up)', 'Floors: the Kafka path and the HTTP stack alone', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own']) expect(summary).toContain(heading);
