@@ -31,6 +31,7 @@ import { meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/ser
 import { cpuMark, cpuPerDecision, listeningPid, type CpuMark } from './lib/cpu';
 import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
+import { soakSlopes, type SoakResult, type SoakWindow } from './lib/soak';
 import { percentiles } from './lib/stats';
 import { cycle, loadTransactions } from './lib/transactions';
 
@@ -42,13 +43,17 @@ const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.
 const optionsSchema = z.object({
   smoke: z.boolean(),
   cpuProf: z.boolean(),
-  scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages'])).min(1)),
+  scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages', 'soak'])).min(1)),
   replay: z.coerce.number().int().min(100),
   naive: z.coerce.number().int().min(100),
   rates: numbers.refine((xs) => xs.length > 0, 'at least one rate'),
   stepSeconds: z.coerce.number().min(1),
   httpRates: numbers,
   httpSeconds: z.coerce.number().min(1),
+  soakMinutes: z.coerce.number().positive(),
+  soakWindowSeconds: z.coerce.number().min(1),
+  soakRate: z.coerce.number().int().min(1),
+  soakHttpRate: z.coerce.number().int().min(1),
   transactions: z.string(),
   model: z.string(),
   out: z.string().min(1),
@@ -62,9 +67,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     options: {
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
-      scenarios: { type: 'string', default: 'stages,replay,floor,naive,steady,http' },
+      scenarios: { type: 'string' },
       replay: { type: 'string' }, naive: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' },
       'http-rates': { type: 'string' }, 'http-seconds': { type: 'string' },
+      'soak-minutes': { type: 'string' }, 'soak-rate': { type: 'string' }, 'soak-http-rate': { type: 'string' },
       transactions: { type: 'string', default: join(ROOT, '.cache', 'bench', 'sim', 'transactions.jsonl') },
       model: { type: 'string', default: join(ROOT, 'models', 'current', 'model.onnx') },
       out: { type: 'string', default: join(ROOT, 'load-tests', 'results') },
@@ -84,6 +90,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     stepSeconds: values['step-seconds'] ?? (smoke ? '2' : '60'),
     httpRates: values['http-rates'] ?? (smoke ? '200' : '1000,2000,3000,4000'),
     httpSeconds: values['http-seconds'] ?? (smoke ? '2' : '20'),
+    // The soak is long: only by name, except in the smoke run, which proves it in two windows.
+    scenarios: values.scenarios ?? (smoke ? 'stages,replay,floor,naive,steady,http,soak' : 'stages,replay,floor,naive,steady,http'),
+    soakMinutes: values['soak-minutes'] ?? (smoke ? '0.1' : '30'),
+    soakWindowSeconds: smoke ? '3' : '60',
+    soakRate: values['soak-rate'] ?? (smoke ? '200' : '1000'),
+    soakHttpRate: values['soak-http-rate'] ?? (smoke ? '50' : '100'),
   });
 }
 
@@ -373,6 +385,54 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
   return steps;
 }
 
+/**
+ * The soak: SOAK_RATE transactions/s on Kafka and SOAK_HTTP_RATE requests/s on HTTP at once,
+ * for SOAK_MINUTES, in windows of a minute; per window the Kafka and HTTP p99, the lag, the
+ * service's RSS and Redis's memory, and each series' slope per hour.
+ */
+async function soak(env: Env, source: readonly Transaction[]): Promise<SoakResult> {
+  const name = 'soak';
+  const { service, topics } = await startService(env, name, {});
+  const redis = new Redis(env.redisUrl);
+  const usedMb = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN) / 1024 ** 2;
+  const load = await SteadyLoad.start(kafkaOf(env.brokers), topics.decisions);
+  const url = `${service.baseUrl}/v1/decisions`;
+  const { soakRate, soakHttpRate, soakWindowSeconds: windowSeconds } = env.options;
+  const count = Math.max(2, Math.round((env.options.soakMinutes * 60) / windowSeconds));
+  const windows: SoakWindow[] = [];
+  let sentHttp = 0;
+  const body = () => {
+    const tx = cycle(source, sentHttp);
+    sentHttp += 1;
+    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-soak-h${String(sentHttp)}`, occurredAt: new Date().toISOString() });
+  };
+  try {
+    const redisAtStart = await usedMb();
+    const started = Date.now();
+    for (let i = 0; i < count; i++) {
+      const [kafka, http] = await Promise.all([
+        load.step(topics.transactions, liveTraffic(source, soakRate * windowSeconds, `soak${String(i)}`), soakRate, windowSeconds, (sent, decided) => {
+          progress(`[${name} window ${String(i + 1)}/${String(count)}] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
+        }),
+        openLoop({ url, rate: soakHttpRate, seconds: windowSeconds, connections: 16, body }),
+      ]);
+      const w: SoakWindow = {
+        minute: Math.round(((Date.now() - started) / 60_000) * 100) / 100,
+        kafkaSent: kafka.sent, kafkaDecided: kafka.decided, kafkaP99Ms: kafka.endToEndMs.p99, lagAtEnd: kafka.lagAtEnd,
+        httpAnswered: http.sent - http.errors - http.timeouts, httpNon2xx: http.non2xx, httpP99Ms: http.latencyMs.p99,
+        rssMb: rssMb(service.pid), redisMb: Math.round((await usedMb()) - redisAtStart),
+      };
+      windows.push(w);
+      done(`[${name} ${String(w.minute)} min] Kafka ${w.kafkaDecided.toLocaleString('en')}/${w.kafkaSent.toLocaleString('en')} p99 ${String(w.kafkaP99Ms)} ms lag ${String(w.lagAtEnd)}; HTTP p99 ${String(w.httpP99Ms)} ms non-2xx ${String(w.httpNon2xx)}; RSS ${String(w.rssMb)} MB, Redis +${String(w.redisMb)} MB`);
+    }
+  } finally {
+    redis.disconnect();
+    await load.stop();
+    await service.stop();
+  }
+  return { kafkaRate: soakRate, httpRate: soakHttpRate, windowSeconds, windows, slopesPerHour: soakSlopes(windows) };
+}
+
 function versions(): Record<string, string> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const redisVersion = (() => {
@@ -419,7 +479,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     versions: versions(),
     config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
     load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
-    stages: null, replay: null, floor: null, naive: null, steady: null, http: null, redisBytesPerCard: null, rebuild: null, profiles: null, errors: {},
+    stages: null, replay: null, floor: null, naive: null, steady: null, http: null, redisBytesPerCard: null, rebuild: null, soak: null, profiles: null, errors: {},
   };
   // A scenario that fails is recorded and the others still run: a long run is not lost to one.
   const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -466,6 +526,7 @@ export async function runBench(options: BenchOptions): Promise<{ json: string; m
     txs = txs.slice(0, 20_000);
     if (options.scenarios.includes('steady')) await attempt('steady', async () => { result.steady = await steady(env, txs); });
     if (options.scenarios.includes('http')) await attempt('http', async () => { result.http = await http(env, txs); });
+    if (options.scenarios.includes('soak')) await attempt('soak', async () => { result.soak = await soak(env, txs); });
     if (options.scenarios.includes('floor')) {
       await attempt('floor-steady', async () => { floor.steady = await steady(env, txs, 'floor-steady', 'kafka-floor'); });
       await attempt('floor-http', async () => { floor.http = await http(env, txs, 'floor-http', 'http-floor'); });
@@ -576,12 +637,26 @@ function writeCharts(base: string, result: BenchResult): string[] {
     written.push(`${base}-throughput.png`);
   }
   if (result.http !== null) {
-    const fixed = result.http.filter((s) => s.target !== 'max');
+    const fixed = result.http.filter((s) => s.target !== 'max' && !s.target.startsWith('overload'));
     writePng(`${base}-http-latency.png`, {
       title: 'HTTP POST /v1/decisions latency per rate', xLabel: 'requests/s achieved', yLabel: 'latency (ms)', markers: true,
       series: (['p50', 'p99'] as const).map((q) => ({ name: q, points: fixed.map((s) => [s.requestsPerSecond, s[q]] as const) })),
     });
     written.push(`${base}-http-latency.png`);
+  }
+  if (result.soak) {
+    const w = result.soak.windows;
+    writePng(`${base}-soak.png`, {
+      title: `Soak: ${String(result.soak.kafkaRate)}/s on Kafka and ${String(result.soak.httpRate)}/s on HTTP`, xLabel: 'minutes', yLabel: 'MB / ms / messages', markers: w.length < 20,
+      series: [
+        { name: 'service RSS (MB)', points: w.map((x) => [x.minute, x.rssMb] as const) },
+        { name: 'Redis memory (+MB)', points: w.map((x) => [x.minute, x.redisMb] as const) },
+        { name: 'Kafka p99 (ms)', points: w.map((x) => [x.minute, x.kafkaP99Ms] as const) },
+        { name: 'HTTP p99 (ms)', points: w.map((x) => [x.minute, x.httpP99Ms] as const) },
+        { name: 'lag (messages)', points: w.map((x) => [x.minute, x.lagAtEnd] as const) },
+      ],
+    });
+    written.push(`${base}-soak.png`);
   }
   return written;
 }

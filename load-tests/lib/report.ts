@@ -1,6 +1,7 @@
 import type { CpuPerDecision } from './cpu';
 import type { StepResult } from './kafka-load';
 import type { ProfileSummary } from './profile';
+import type { SoakResult } from './soak';
 import type { StageRow } from './stages';
 import type { Percentiles } from './stats';
 
@@ -76,6 +77,8 @@ export interface BenchResult {
    * replay: how fast the Kafka path's state comes back. Absent from results written before it.
    */
   rebuild?: { transactions: number; restoredDecisions: number; seconds: number; transactionsPerSecond: number } | null;
+  /** The soak (`--scenarios soak`): absent from results written before it. */
+  soak?: SoakResult | null;
   /** With --cpu-prof: the service's CPU profile per scenario. */
   profiles: Record<string, ProfileSummary> | null;
   /** Scenarios that failed, with the error; the others still ran. */
@@ -160,6 +163,14 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
   if (r.redisBytesPerCard !== null) {
     const b = r.redisBytesPerCard;
     out.push(`Redis memory per card after the replay: median ${n(b.medianBytes)} bytes over ${String(b.cardsSampled)} cards (median ${String(b.medianTransactions)} transactions each in the replay).`, '');
+  }
+  if (r.soak) {
+    const k = r.soak;
+    out.push(`## Soak: ${n(k.kafkaRate)} transactions/s on Kafka and ${n(k.httpRate)} requests/s on HTTP, ${n(k.windows[k.windows.length - 1]?.minute ?? 0)} minutes`, '');
+    const sl = k.slopesPerHour;
+    out.push(`Slopes per hour (least squares over the windows): service RSS ${n(sl.rssMb)} MB, Redis memory ${n(sl.redisMb)} MB, Kafka p99 ${n(sl.kafkaP99Ms)} ms, HTTP p99 ${n(sl.httpP99Ms)} ms, lag ${n(sl.lagAtEnd)} messages.`, '');
+    out.push(table(['minute', 'Kafka decided / sent', 'Kafka p99 ms', 'lag', 'HTTP answered', 'HTTP non-2xx', 'HTTP p99 ms', 'RSS MB', 'Redis +MB'],
+      k.windows.map((w) => [w.minute, `${n(w.kafkaDecided)} / ${n(w.kafkaSent)}`, w.kafkaP99Ms, w.lagAtEnd, w.httpAnswered, w.httpNon2xx, w.httpP99Ms, w.rssMb, w.redisMb])), '');
   }
   if (r.rebuild) {
     const b = r.rebuild;

@@ -76,9 +76,14 @@ describe('npm run bench --smoke', () => {
     // The replay's state, rebuilt from its topics: every transaction, every stored decision.
     expect(result.rebuild).toMatchObject({ transactions: result.replay?.transactions, restoredDecisions: result.replay?.transactions });
 
+    // The soak, in two short windows: Kafka and HTTP at once, every message decided, every request answered.
+    expect(result.soak?.windows.length).toBeGreaterThanOrEqual(2);
+    for (const w of result.soak?.windows ?? []) expect([w.kafkaDecided, w.httpNon2xx, w.rssMb > 0]).toEqual([w.kafkaSent, 0, true]);
+    expect(Number.isFinite(result.soak?.slopesPerHour.rssMb)).toBe(true);
+
     const summary = readFileSync(md, 'utf8');
-    for (const heading of ['Replay (catch-up)', 'Floors: the Kafka path and the HTTP stack alone', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own']) expect(summary).toContain(heading);
-    for (const chart of ['steady-latency', 'throughput', 'http-latency']) {
+    for (const heading of ['Replay (catch-up)', 'Floors: the Kafka path and the HTTP stack alone', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own', 'Soak:']) expect(summary).toContain(heading);
+    for (const chart of ['steady-latency', 'throughput', 'http-latency', 'soak']) {
       const png = json.replace(/\.json$/, `-${chart}.png`);
       expect(existsSync(png)).toBe(true);
       expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
