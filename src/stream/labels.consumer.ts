@@ -63,7 +63,7 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
         latest.set(decoded.value.transactionId, decoded.value);
       } else {
         this.metrics.rejected.inc({ source: 'labels', code: decoded.code });
-        dlq.push(dlqMessage(batch, message, decoded, now));
+        dlq.push(dlqMessage(batch, message, decoded, now, this.config.kafka.maxMessageBytes));
       }
     }
 

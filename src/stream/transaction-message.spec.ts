@@ -1,4 +1,4 @@
-import { classifyMessage, dlqRecord, type SourceMessage } from './transaction-message';
+import { classifyMessage, deadLetterRuns, dlqRecord, type SourceMessage } from './transaction-message';
 
 const valid = { transactionId: 't-1', occurredAt: '2026-11-20T10:00:00Z', cardId: 'tok_1', merchantId: 'm-1', amount: 12.5, currency: 'EUR' };
 const source = (value: Buffer | null): SourceMessage => ({ topic: 'transactions', partition: 3, offset: '42', timestamp: '1795597869600', key: Buffer.from('tok_1'), value });
@@ -25,11 +25,19 @@ describe('classifying Kafka transaction messages', () => {
     expect(classifyMessage(value, 200)).toMatchObject({ kind: 'poison', code });
   });
 
+  it('dead-letters a value nested thousands of levels deep instead of throwing (which crashed the consumer)', () => {
+    const deep = (inner: string) => Buffer.from(`${'['.repeat(30_000)}${inner}${']'.repeat(30_000)}`);
+    expect(classifyMessage(deep('1'), 65_536)).toMatchObject({ kind: 'poison', code: 'VALIDATION_FAILED' });
+    expect(classifyMessage(deep('"5555555555554444"'), 65_536)).toMatchObject({ kind: 'poison', code: 'CARD_NUMBER_DETECTED' });
+    const inUnknownField = Buffer.from(JSON.stringify(valid).replace(/}$/, `,"memo":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`));
+    expect(classifyMessage(inUnknownField, 65_536)).toEqual({ kind: 'transaction', tx: valid });
+  });
+
   it('keeps the original bytes in the DLQ record, base64 when they are not text', () => {
     const bytes = Buffer.from([0xff, 0x00, 0x01]);
     const failure = classifyMessage(bytes, 100);
     if (failure.kind !== 'poison') throw new Error('expected poison');
-    const record = dlqRecord(source(bytes), failure, new Date('2026-11-25T00:00:00Z'));
+    const record = dlqRecord(source(bytes), failure, new Date('2026-11-25T00:00:00Z'), 100);
     expect(record).toMatchObject({
       error: { code: 'INVALID_ENCODING' },
       source: { topic: 'transactions', partition: 3, offset: '42', key: Buffer.from('tok_1').toString('base64') },
@@ -42,8 +50,39 @@ describe('classifying Kafka transaction messages', () => {
     const text = JSON.stringify({ ...valid, memo: '5555555555554444' });
     const failure = classifyMessage(Buffer.from(text), 65_536);
     if (failure.kind !== 'poison') throw new Error('expected poison');
-    const record = dlqRecord(source(Buffer.from(text)), failure, new Date());
+    const record = dlqRecord(source(Buffer.from(text)), failure, new Date(), 65_536);
     expect(JSON.stringify(record)).not.toContain('5555555555554444');
     expect(record).toMatchObject({ error: { details: [{ path: 'memo' }] }, original: { encoding: 'utf8', value: expect.stringContaining('555555******4444') as string } });
+  });
+
+  it('keeps the first KAFKA_MAX_MESSAGE_BYTES of an oversized value, cut between characters and marked truncated, so the record fits the broker', () => {
+    const text = `{"pa":"${'é'.repeat(600_000)}"}`; // 7 bytes, then 2 a character: byte 65,536 is inside one
+    const failure = classifyMessage(Buffer.from(text), 65_536);
+    if (failure.kind !== 'poison') throw new Error('expected poison');
+    const record = dlqRecord(source(Buffer.from(text)), failure, new Date(), 65_536);
+    expect(record).toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE' }, original: { encoding: 'utf8', truncated: true } });
+    const kept = (record.original as { value: string }).value;
+    expect(kept).toBe(text.slice(0, kept.length));
+    expect(Buffer.byteLength(kept)).toBe(65_535);
+    const bytes = Buffer.alloc(900_000, 0xff);
+    const binary = dlqRecord(source(bytes), { kind: 'poison', code: 'MESSAGE_TOO_LARGE', message: 'too large', details: [] }, new Date(), 65_536);
+    expect(binary).toMatchObject({ original: { encoding: 'base64', value: bytes.subarray(0, 65_536).toString('base64'), truncated: true } });
+    expect(JSON.stringify(binary).length).toBeLessThan(100_000);
+    // Within the limit, a value is kept whole and not marked.
+    expect(dlqRecord(source(Buffer.from('{')), { kind: 'poison', code: 'INVALID_JSON', message: 'x', details: [] }, new Date(), 65_536).original).toEqual({ encoding: 'utf8', value: '{' });
+  });
+
+  it('masks a card number before cutting, so a cut through it never leaves its digits', () => {
+    const text = `${'x'.repeat(94)} 4111 1111 1111 1111 and more`;
+    const record = dlqRecord(source(Buffer.from(text)), { kind: 'poison', code: 'MESSAGE_TOO_LARGE', message: 'too large', details: [] }, new Date(), 105);
+    expect((record.original as { value: string }).value).toBe(`${'x'.repeat(94)} 411111****`);
+  });
+
+  it('splits dead letters into runs of at most the byte limit, in order, a larger one in a run of its own', () => {
+    const m = (size: number, key = 'k') => ({ key, value: 'v'.repeat(size - key.length) });
+    const messages = [m(300), m(300), m(300), m(2000), m(100), m(100)];
+    expect(deadLetterRuns(messages, 1000)).toEqual([[messages[0], messages[1], messages[2]], [messages[3]], [messages[4], messages[5]]]);
+    expect(deadLetterRuns([], 1000)).toEqual([]);
+    expect(deadLetterRuns([{ key: null, value: null }], 1000)).toEqual([[{ key: null, value: null }]]);
   });
 });

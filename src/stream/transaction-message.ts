@@ -1,3 +1,4 @@
+import type { Message } from 'kafkajs';
 import { maskCardNumbers } from '../transactions/card-number';
 import { parseTransaction, type FieldError, type Parsed } from '../transactions/transaction.parse';
 import type { Transaction } from '../transactions/transaction.schema';
@@ -68,16 +69,23 @@ export interface SourceMessage {
 
 /**
  * The dead-letter record: why, where from, and the original bytes, as UTF-8 text when they
- * are text (card numbers masked to BIN + last four) and base64 otherwise. Oversized values
- * are kept whole: a DLQ that drops the evidence helps nobody.
+ * are text (card numbers masked to BIN + last four) and base64 otherwise. A value over
+ * `maxBytes` (KAFKA_MAX_MESSAGE_BYTES) keeps its first `maxBytes` bytes, marked `truncated`:
+ * kept whole, a value near the broker's 1 MB limit made a record the broker refused (base64
+ * and JSON escaping grow it), and the partition's commit failed for good.
  */
-export function dlqRecord(source: SourceMessage, failure: Extract<ClassifiedMessage, { kind: 'poison' }>, now: Date): Record<string, unknown> {
-  let original: { encoding: 'utf8' | 'base64'; value: string } | null = null;
+export function dlqRecord(source: SourceMessage, failure: Extract<ClassifiedMessage, { kind: 'poison' }>, now: Date, maxBytes: number): Record<string, unknown> {
+  let original: { encoding: 'utf8' | 'base64'; value: string; truncated?: true } | null = null;
   if (source.value !== null) {
+    let kept: Buffer;
     try {
-      original = { encoding: 'utf8', value: maskCardNumbers(utf8.decode(source.value)) };
+      // Masked before it is cut, so that no cut leaves most of a card number unmasked.
+      const text = Buffer.from(maskCardNumbers(utf8.decode(source.value)));
+      kept = text.subarray(0, utf8Boundary(text, maxBytes));
+      original = { encoding: 'utf8', value: kept.toString('utf8'), ...(kept.length < text.length ? { truncated: true } : {}) };
     } catch {
-      original = { encoding: 'base64', value: source.value.toString('base64') };
+      kept = source.value.subarray(0, maxBytes);
+      original = { encoding: 'base64', value: kept.toString('base64'), ...(kept.length < source.value.length ? { truncated: true } : {}) };
     }
   }
   return {
@@ -94,7 +102,39 @@ export function dlqRecord(source: SourceMessage, failure: Extract<ClassifiedMess
   };
 }
 
+/** The longest prefix of UTF-8 `text` of at most `maxBytes` bytes that does not split a character (continuation bytes are 10xxxxxx). */
+function utf8Boundary(text: Buffer, maxBytes: number): number {
+  if (text.length <= maxBytes) return text.length;
+  let cut = maxBytes;
+  while (cut > 0 && ((text[cut] ?? 0) & 0xc0) === 0x80) cut--;
+  return cut;
+}
+
 /** The DLQ message for a poison message of `batch`: its original key, the record as value. */
-export function dlqMessage(batch: { readonly topic: string; readonly partition: number }, message: Omit<SourceMessage, 'topic' | 'partition'>, failure: Poison, now: Date): { key: Buffer | null; value: string } {
-  return { key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now)) };
+export function dlqMessage(batch: { readonly topic: string; readonly partition: number }, message: Omit<SourceMessage, 'topic' | 'partition'>, failure: Poison, now: Date, maxBytes: number): { key: Buffer | null; value: string } {
+  return { key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now, maxBytes)) };
+}
+
+/**
+ * Dead letters in runs of at most `maxBytes` (keys and values; a larger message is a run of its
+ * own), for one produce request each: kafkajs puts a request's messages for one partition in
+ * one record batch, which the broker refuses past its message.max.bytes (1 MB by default). A
+ * burst of poison merged into one commit made one such batch, and the commit failed for good.
+ */
+export function deadLetterRuns(messages: readonly Message[], maxBytes: number): Message[][] {
+  const runs: Message[][] = [];
+  let run: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0);
+    if (run.length > 0 && bytes + size > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(m);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

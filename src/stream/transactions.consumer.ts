@@ -7,7 +7,7 @@ import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import { fingerprint } from '../decisions/idempotency';
-import { classifyMessage, dlqMessage, idempotencyConflict, type Poison } from './transaction-message';
+import { classifyMessage, deadLetterRuns, dlqMessage, idempotencyConflict, type Poison } from './transaction-message';
 import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
@@ -15,6 +15,8 @@ import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './par
 import { StableOffsets } from './stable-offsets';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** Dead-letter bytes per produce request within a commit (see deadLetterRuns): half the broker's default limit. */
+const DEAD_LETTER_BYTES_PER_REQUEST = 512 * 1024;
 
 /** What deciding and committing a run of one partition's messages needs from kafkajs. */
 interface Work {
@@ -244,7 +246,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const now = new Date();
     const deadLetter = (message: KafkaMessage, poison: Poison) => {
       this.metrics.rejected.inc({ source: 'kafka', code: poison.code });
-      dlq.push(dlqMessage(batch, message, poison, now));
+      dlq.push(dlqMessage(batch, message, poison, now, maxMessageBytes));
     };
     const seen = new Map<string, string>();
     for (const message of messages) {
@@ -308,10 +310,11 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   /** One Kafka transaction: a (merged) batch's messages and the offset after it. */
   private async commit(topic: string, partition: number, batch: DecidedBatch, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<CommitOutcome> {
     const { topics, groupId } = this.config.kafka;
+    const [deadLetters = [], ...moreDeadLetters] = deadLetterRuns(batch.deadLetters, DEAD_LETTER_BYTES_PER_REQUEST);
     const topicMessages = [
       { topic: topics.decisions, messages: batch.decisions },
       { topic: topics.reviewQueue, messages: batch.reviews },
-      { topic: topics.dlq, messages: batch.deadLetters },
+      { topic: topics.dlq, messages: deadLetters },
     ].filter((t) => t.messages.length > 0);
     const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning };
     const t0 = performance.now();
@@ -320,6 +323,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       const txn = await producer.transaction();
       try {
         if (topicMessages.length > 0) await txn.sendBatch({ topicMessages });
+        for (const messages of moreDeadLetters) await txn.send({ topic: topics.dlq, messages });
         await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: batch.nextOffset }] }] });
         await txn.commit();
         return 'committed';

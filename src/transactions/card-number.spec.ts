@@ -1,4 +1,20 @@
+import fc from 'fast-check';
 import { findCardNumbers, luhnValid, maskCardNumbers } from './card-number';
+
+/** The obviously-right walk, recursive: checks the service's, which keeps its own stack. */
+function recursiveReference(value: unknown, path: string[] = [], found: string[] = []): string[] {
+  const hit = (text: string) => findCardNumbers(text).length > 0;
+  if (typeof value === 'string' && hit(value)) found.push(path.join('.'));
+  if (typeof value === 'number' && Number.isInteger(value) && hit(String(value))) found.push(path.join('.'));
+  if (Array.isArray(value)) value.forEach((v, i) => recursiveReference(v, [...path, String(i)], found));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (hit(k)) found.push([...path, '(key)'].join('.'));
+      recursiveReference(v, [...path, k], found);
+    }
+  }
+  return found;
+}
 
 describe('card number detection', () => {
   it('recognises Luhn-valid test card numbers and rejects a single changed digit', () => {
@@ -32,6 +48,25 @@ describe('card number detection', () => {
 
   it('checks object keys too, without revealing them', () => {
     expect(findCardNumbers({ '4111111111111111': 'x' })).toEqual(['(key)']);
+  });
+
+  it('finds a card number at the bottom of a value nested 200,000 levels deep, where a recursive walk overflowed the stack', () => {
+    const depth = 200_000;
+    const arrays: unknown = JSON.parse(`${'['.repeat(depth)}"4111 1111 1111 1111"${']'.repeat(depth)}`);
+    expect(findCardNumbers(arrays)).toEqual([Array.from({ length: depth }, () => '0').join('.')]);
+    const objects: unknown = JSON.parse(`${'{"a":'.repeat(depth)}{"4111111111111111":1}${'}'.repeat(depth)}`);
+    expect(findCardNumbers(objects)).toEqual([[...Array.from({ length: depth }, () => 'a'), '(key)'].join('.')]);
+    expect(findCardNumbers(JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`))).toEqual([]);
+  });
+
+  it('names the same fields, in the same order, as a recursive walk', () => {
+    const pan = fc.constantFrom('4111111111111111', '5555 5555 5555 4444', '3782-822463-10005', 4012888888881881);
+    const json = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), pan, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), pan.map(String)), tie('value'), { maxKeys: 4 })),
+    })).value;
+    fc.assert(fc.property(json, (value) => {
+      expect(findCardNumbers(value)).toEqual(recursiveReference(value));
+    }), { seed: 16, numRuns: 500 });
   });
 
   it('masks card numbers to BIN and last four, leaving other digits alone', () => {
