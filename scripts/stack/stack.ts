@@ -5,13 +5,20 @@ import { ensureTopics, kafkaAnswers, startKafka, type TopicSpec } from './kafka'
 import { freePort, isAlive, readPid, stopPid } from './process';
 import { redisAnswers, startRedis } from './redis';
 
+/**
+ * How long `transactions`, `decisions` and `fraud-labels` are kept so that `npm run
+ * rebuild-state` can rebuild every window: the longest (30 days) plus the label delay, and a day.
+ */
+export const rebuildRetentionMs = (labelDelayDays: number) => String((30 + labelDelayDays + 1) * 86_400_000);
+
 /** Partition counts are the stack's choice; the names come from the service's own config. */
-export function topicsFor(topics: AppConfig['kafka']['topics'], transactionPartitions = 6): TopicSpec[] {
+export function topicsFor(topics: AppConfig['kafka']['topics'], transactionPartitions = 6, labelDelayDays = 7): TopicSpec[] {
+  const kept = [{ name: 'retention.ms', value: rebuildRetentionMs(labelDelayDays) }];
   return [
-    { topic: topics.transactions, numPartitions: transactionPartitions },
-    { topic: topics.decisions, numPartitions: transactionPartitions },
+    { topic: topics.transactions, numPartitions: transactionPartitions, configEntries: kept },
+    { topic: topics.decisions, numPartitions: transactionPartitions, configEntries: kept },
     { topic: topics.reviewQueue, numPartitions: 2 },
-    { topic: topics.labels, numPartitions: 3 },
+    { topic: topics.labels, numPartitions: 3, configEntries: kept },
     { topic: topics.dlq, numPartitions: 1 },
     { topic: topics.shadow, numPartitions: 2 },
   ];
@@ -69,7 +76,7 @@ export async function up(config: AppConfig): Promise<void> {
     const pid = await startKafka(portNumber, portNumber + 1, join(STACK_DIR, 'kafka'));
     console.log(`[stack] started Kafka broker on ${host}:${portNumber} (pid ${pid})`);
   }
-  const created = await ensureTopics(brokers, topicsFor(config.kafka.topics));
+  const created = await ensureTopics(brokers, topicsFor(config.kafka.topics, 6, config.features.labelDelayDays));
   console.log(`[stack] topics ready${created.length > 0 ? ` (created ${created.join(', ')})` : ''}`);
 }
 

@@ -14,6 +14,13 @@ describe('classifying Kafka transaction messages', () => {
     expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, amount: -0.01 })), 65_536)).toMatchObject({ kind: 'poison', code: 'VALIDATION_FAILED', details: [{ path: 'amount' }] });
   });
 
+  it('refuses an id with a lone UTF-16 surrogate (Redis would fold it into another id), and takes a well-formed astral one', () => {
+    // JSON's \ud800 escape is the only way to send one: UTF-8 bytes cannot carry it.
+    const lone = Buffer.from(JSON.stringify(valid).replace('"t-1"', '"t-\\ud800"'));
+    expect(classifyMessage(lone, 65_536)).toMatchObject({ kind: 'poison', code: 'VALIDATION_FAILED', details: [{ path: 'transactionId' }] });
+    expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, cardId: 'tok_\u{1F4B3}' })), 65_536)).toMatchObject({ kind: 'transaction' });
+  });
+
   it.each([
     ['an empty value', Buffer.alloc(0), 'EMPTY_VALUE'],
     ['a value over the size limit', Buffer.from(JSON.stringify({ ...valid, pad: 'x'.repeat(200) })), 'MESSAGE_TOO_LARGE'],

@@ -12,6 +12,7 @@ import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
 import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './partition-committer';
+import { PartitionOwnership } from './partition-ownership';
 import { StableOffsets } from './stable-offsets';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -64,14 +65,10 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   private readonly consumer: Consumer;
   private readonly offsets: StableOffsets;
   private readonly producers: PartitionProducers;
-  /** Partitions assigned since the last rebalance whose ownership is not yet fenced (see fence). */
-  private unfenced = new Set<string>();
-  /** Per partition, the committed offset read after fencing: messages below it are decided. */
-  private readonly decidedBelow = new Map<string, bigint>();
+  /** Which partitions are this instance's, which need fencing, and what is known committed. */
+  private readonly ownership = new PartitionOwnership();
   /** Per owned partition, the transactions of its decided batches (see PartitionCommitter). */
   private readonly committers = new Map<string, PartitionCommitter>();
-  /** The partitions of the latest assignment. */
-  private owned = new Set<string>();
   /** Batch handlers running now; shutdown waits for them before draining the commits. */
   private handling = 0;
   /** Set when shutdown gives up on commits still retrying. */
@@ -93,20 +90,17 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
       this.crashed = false;
-      const owned = PartitionProducers.ownedKeys(event.payload.memberAssignment);
-      this.owned = owned;
-      this.unfenced = new Set(owned);
-      this.decidedBelow.clear();
+      this.ownership.assign(PartitionProducers.ownedKeys(event.payload.memberAssignment));
       // A lost partition's waiting batches are dropped (its next owner redoes them); its
       // producer closes once the commit in flight, if any, has finished.
       const closing: Promise<void>[] = [];
       for (const [key, committer] of this.committers) {
-        if (owned.has(key)) continue;
+        if (this.ownership.owns(key)) continue;
         committer.close();
         this.committers.delete(key);
         closing.push(committer.idle());
       }
-      void Promise.all(closing).then(() => this.producers.retain(this.owned)).catch(() => undefined);
+      void Promise.all(closing).then(() => this.producers.retain(this.ownership.ownedKeys)).catch(() => undefined);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.crashed = true;
@@ -194,7 +188,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     let committer = this.committers.get(key);
     if (committer === undefined) {
       const made: PartitionCommitter = new PartitionCommitter(
-        (batch, heartbeat) => this.commit(topic, partition, batch, heartbeat, () => !this.stopping && !made.isClosed && this.owned.has(key)),
+        (batch, heartbeat) => this.commit(topic, partition, batch, heartbeat, () => !this.stopping && !made.isClosed && this.ownership.owns(key)),
         (fromOffset, outcome) => { this.dropped(topic, partition, fromOffset, outcome); },
       );
       committer = made;
@@ -222,22 +216,16 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     // Taken first: a commit that fails while this batch is decided moves it on, and the batch is refused.
     const epoch = committer.epoch;
     const fetchedFrom = work.messages[0]?.offset ?? batch.lastOffset();
-    let messages = work.messages;
     const key = PartitionProducers.key(batch.topic, batch.partition);
-    if (this.unfenced.has(key)) {
+    if (this.ownership.needsFence(key)) {
       const committedOffset = await retryUntilDone('fence', retry, () => this.fence(batch.topic, batch.partition));
       if (committedOffset === null) return;
-      this.unfenced.delete(key);
-      this.decidedBelow.set(key, committedOffset);
+      this.ownership.fenced(key, committedOffset);
     }
-    const decidedBelow = this.decidedBelow.get(key);
-    if (decidedBelow !== undefined) {
-      messages = messages.filter((m) => BigInt(m.offset) >= decidedBelow);
-      if (BigInt(batch.lastOffset()) + 1n >= decidedBelow) this.decidedBelow.delete(key);
-      if (messages.length === 0) {
-        work.resolveOffset(batch.lastOffset());
-        return;
-      }
+    const messages = this.ownership.toDecide(key, work.messages);
+    if (messages.length === 0) {
+      work.resolveOffset(batch.lastOffset());
+      return;
     }
     const t0 = performance.now();
     // Each item beside the message it came from, for a dead letter should its id turn out reused.
@@ -340,6 +328,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
       }
     });
     if (outcome !== 'committed') return outcome ?? 'stopped';
+    this.ownership.committed(PartitionProducers.key(topic, partition), BigInt(batch.nextOffset));
     this.metrics.stageSeconds.observe({ stage: 'commit' }, (performance.now() - t0) / 1000);
     if (batch.highWatermark !== null) {
       this.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.nextOffset))));
@@ -354,9 +343,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
    * then are skipped as decided.
    */
   private dropped(topic: string, partition: number, fromOffset: string, outcome: Exclude<CommitOutcome, 'committed'>): void {
-    const key = PartitionProducers.key(topic, partition);
-    if (outcome !== 'lost' || this.stopping || !this.owned.has(key)) return;
-    this.unfenced.add(key);
+    if (outcome !== 'lost' || this.stopping || !this.ownership.lost(PartitionProducers.key(topic, partition))) return;
     try {
       this.consumer.seek({ topic, partition, offset: fromOffset });
     } catch (err) {

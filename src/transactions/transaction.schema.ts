@@ -7,6 +7,14 @@ import { z } from 'zod';
 const isoCurrency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as "EUR"');
 const rfc3339 = z.iso.datetime({ offset: true, message: 'an RFC 3339 timestamp such as "2026-11-25T10:00:00Z"' });
 
+/**
+ * An identifier: 1-128 characters of well-formed Unicode. A lone UTF-16 surrogate (which JSON's
+ * `\ud800` escape can carry) has no UTF-8 form, so Redis would store it as U+FFFD and two
+ * different ids would share one key: one transaction answered with another's decision, or
+ * refused as a reuse.
+ */
+const id = () => z.string().min(1).max(128).refine((s) => s.isWellFormed(), 'well-formed Unicode (no lone UTF-16 surrogate)');
+
 export const channelSchema = z.enum(['card_present', 'ecommerce', 'atm', 'other']);
 
 export const locationSchema = z.object({
@@ -15,17 +23,17 @@ export const locationSchema = z.object({
 });
 
 export const transactionSchema = z.object({
-  transactionId: z.string().min(1).max(128),
+  transactionId: id(),
   occurredAt: rfc3339,
-  cardId: z.string().min(1).max(128),
-  merchantId: z.string().min(1).max(128),
+  cardId: id(),
+  merchantId: id(),
   // 0 is ordinary traffic: account-verification authorisations (and a card-testing signal).
   amount: z.number().min(0).max(1e12),
   currency: isoCurrency,
-  customerId: z.string().min(1).max(128).optional(),
+  customerId: id().optional(),
   merchantCategory: z.string().regex(/^\d{4}$/, 'a 4-digit merchant category code').optional(),
   channel: channelSchema.optional(),
-  deviceId: z.string().min(1).max(128).optional(),
+  deviceId: id().optional(),
   ipAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
   location: locationSchema.optional(),
   country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code').optional(),
@@ -53,14 +61,14 @@ export const decisionSchema = z.object({
 export type Decision = z.infer<typeof decisionSchema>;
 
 export const fraudLabelSchema = z.object({
-  transactionId: z.string().min(1).max(128),
+  transactionId: id(),
   fraud: z.boolean(),
   reportedAt: rfc3339,
   // Optional: the labelled transaction's card, merchant and time. Without them the service
   // looks the transaction up in its stored decisions (kept DECISION_TTL_SECONDS); a label
   // for an older transaction must carry all three to count.
-  cardId: z.string().min(1).max(128).optional(),
-  merchantId: z.string().min(1).max(128).optional(),
+  cardId: id().optional(),
+  merchantId: id().optional(),
   occurredAt: rfc3339.optional(),
 });
 export type FraudLabel = z.infer<typeof fraudLabelSchema>;

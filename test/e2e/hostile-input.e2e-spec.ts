@@ -182,8 +182,9 @@ const baseArb = fc.record({
     },
     { requiredKeys: [] },
   ),
-  // Contract-valid ids (1-128 characters) may hold any of these; without ASCII digits, so a valid id never reads as a card number.
-  idSuffix: fc.oneof({ arbitrary: fc.constant(''), weight: 3 }, { arbitrary: unicodeArb.map((s) => s.replace(/[0-9]/g, '').slice(0, 60)), weight: 1 }),
+  // Contract-valid ids (1-128 characters of well-formed Unicode) may hold any of these but a lone
+  // surrogate (refused: see the contract); without ASCII digits, so a valid id never reads as a card number.
+  idSuffix: fc.oneof({ arbitrary: fc.constant(''), weight: 3 }, { arbitrary: unicodeArb.map((s) => s.replace(/[0-9]/g, '').slice(0, 60).toWellFormed()), weight: 1 }),
 });
 
 const editArb = (sizes: Sizes): fc.Arbitrary<Edit> =>
@@ -209,9 +210,10 @@ let fresh = 0;
 /** Renders a spec as JSON text with ids no other case has, and the transactionId the service will read from it (null: none). */
 function render(spec: TxSpec, prefix: string, sameIdAs?: string): Rendered {
   const n = String(fresh++);
-  const transactionId = sameIdAs ?? `${prefix}-tx-${n}${spec.idSuffix}`.slice(0, 128);
+  // Cut to the contract's 128 characters without splitting a surrogate pair.
+  const transactionId = sameIdAs ?? `${prefix}-tx-${n}${spec.idSuffix}`.slice(0, 128).toWellFormed();
   const entries = new Map<string, string>(Object.entries({
-    transactionId, occurredAt: spec.occurredAt, cardId: `${prefix}-card-${n}${spec.idSuffix}`.slice(0, 128), merchantId: `${prefix}-merchant-${n}`,
+    transactionId, occurredAt: spec.occurredAt, cardId: `${prefix}-card-${n}${spec.idSuffix}`.slice(0, 128).toWellFormed(), merchantId: `${prefix}-merchant-${n}`,
     amount: spec.amount, currency: spec.currency, ...spec.optional,
   }).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)]));
   const pans: string[] = [];
