@@ -37,6 +37,8 @@ import { cycle, loadTransactions } from './lib/transactions';
 
 const ROOT = resolve(__dirname, '..');
 const STALL_MS = 60_000;
+/** The event-loop delay the bench's second overload step sheds at (HTTP_SHED_LOOP_DELAY_MS). */
+const SHED_LOOP_DELAY_MS = 20;
 const list = (s: string) => s.split(',').filter((x) => x !== '');
 const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.number().int().min(1)));
 
@@ -382,7 +384,39 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
     redis.disconnect();
     await service.stop();
   }
+  // The same overload on a service that sheds on event-loop delay (HTTP_SHED_LOOP_DELAY_MS,
+  // off by default): the two overload steps side by side are what that setting buys.
+  const max = steps.find((s) => s.target === 'max')?.requestsPerSecond ?? 0;
+  if (program === 'service' && max > 0) steps.push(await shedOverload(env, source, `${name}-shed`, 2 * max));
   return steps;
+}
+
+async function shedOverload(env: Env, source: readonly Transaction[], name: string, offered: number): Promise<HttpStep> {
+  const { service } = await startService(env, name, { KAFKA_CONSUMER_ENABLED: 'false', HTTP_SHED_LOOP_DELAY_MS: String(SHED_LOOP_DELAY_MS) });
+  const url = `${service.baseUrl}/v1/decisions`;
+  let n = 0;
+  const body = () => {
+    const tx = cycle(source, n);
+    n += 1;
+    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-s${String(n)}`, occurredAt: new Date().toISOString() });
+  };
+  try {
+    await openLoop({ url, rate: env.options.httpRates[0] ?? 1000, seconds: env.options.smoke ? 1 : 5, connections: 64, body });
+    const before = await scrapeHttpServed(service.baseUrl);
+    const rss = new RssSampler(service.pid);
+    const r = await openLoop({ url, rate: offered, seconds: env.options.httpSeconds, connections: 1024, body });
+    const served = servedBetween(before, await scrapeHttpServed(service.baseUrl), 0.05);
+    const step: HttpStep = {
+      target: `overload 2x max, shedding at ${String(SHED_LOOP_DELAY_MS)} ms loop delay (${String(offered)}/s offered)`,
+      requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
+      statuses: r.statuses, okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
+      cpuPerDecision: { serviceUs: Number.NaN, redisUs: Number.NaN, brokerUs: null }, generatorUsPerRequest: Number.NaN, rssMb: rss.stop(), served,
+    };
+    done(`[${name}] ${String(offered)}/s offered: ${step.requestsPerSecond.toLocaleString('en')} req/s answered, 2xx p99 ${String(step.okLatencyMs?.p99)} ms, statuses ${JSON.stringify(r.statuses)}; the service decided ${served.decided.toLocaleString('en')}, ${String(Math.round(served.withinShare * 1000) / 10)} % within 50 ms, ${served.late.toLocaleString('en')} answered after BUDGET_TOTAL_MS`);
+    return step;
+  } finally {
+    await service.stop();
+  }
 }
 
 /**

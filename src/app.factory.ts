@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { AppConfig } from './config/config';
 import { AppModule } from './app.module';
 import { stampArrivals } from './http/arrival';
+import { Metrics } from './metrics/metrics';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -19,7 +20,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false }),
     { logger, bufferLogs: true },
   );
-  stampArrivals(app.getHttpAdapter().getInstance());
+  const metrics = app.get(Metrics);
+  stampArrivals(app.getHttpAdapter().getInstance(), {
+    shedLoopDelayMs: config.http.shedLoopDelayMs,
+    onShed: () => { metrics.rejected.inc({ source: 'http', code: 'OVERLOADED' }); },
+  });
   app.enableShutdownHooks();
   return app;
 }

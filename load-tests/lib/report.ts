@@ -137,11 +137,10 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
     out.push('## HTTP POST /v1/decisions', '');
     out.push('Fixed rates are an open loop (each request due at its own time, latency from that time, 64 keep-alive connections); `max` is autocannon\'s closed loop with 64 connections.', '');
     out.push(httpTable(r.http), '');
-    const overload = r.http.find((s) => s.target.startsWith('overload'));
-    if (overload?.rssMb !== undefined && overload.rssMb.length > 1) {
-      const rss = overload.rssMb;
+    for (const overload of r.http.filter((s) => s.target.startsWith('overload'))) {
+      const rss = overload.rssMb ?? [];
       const statuses = Object.entries(overload.statuses ?? {}).map(([code, count]) => `${n(count)} ${code}`).join(', ');
-      out.push(`Overload: answers by status ${statuses}; the 2xx answers' latency from their due time p50 ${n(overload.okLatencyMs?.p50 ?? NaN)} ms, p99 ${n(overload.okLatencyMs?.p99 ?? NaN)} ms; the service's RSS went ${n(rss[0] ?? NaN)} -> ${n(rss[rss.length - 1] ?? NaN)} MB over the step (max ${n(Math.max(...rss))} MB).`
+      out.push(`${overload.target}: answers by status ${statuses}; the 2xx answers' latency from their due time p50 ${n(overload.okLatencyMs?.p50 ?? NaN)} ms, p99 ${n(overload.okLatencyMs?.p99 ?? NaN)} ms; the service's RSS went ${n(rss[0] ?? NaN)} -> ${n(rss[rss.length - 1] ?? NaN)} MB over the step (max ${n(rss.length > 0 ? Math.max(...rss) : NaN)} MB).`
         + (overload.served ? ` As the service saw it (from each request's arrival in Fastify): ${n(overload.served.decided)} decided, ${n(Math.round(overload.served.withinShare * 1000) / 10)} % within 50 ms, ${n(overload.served.late)} answered after BUDGET_TOTAL_MS.` : ''), '');
     }
   }

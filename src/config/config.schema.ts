@@ -37,6 +37,7 @@ export const ENV_VARS = {
   PORT: v(int(0, 65535), '8080', 'HTTP listen port.'),
   HTTP_BODY_LIMIT_BYTES: v(int(256, 1_048_576), '16384', 'Largest accepted HTTP request body; larger bodies get 413.'),
   HTTP_MAX_IN_FLIGHT: v(int(1, 1_000_000), '512', 'Most `POST /v1/decisions` requests admitted and not yet answered; past it a request is shed at once with 503 `OVERLOADED` and `Retry-After`, instead of queueing behind work that would miss its budget.'),
+  HTTP_SHED_LOOP_DELAY_MS: v(int(0, 60_000), '0', 'While the event loop runs this many ms behind (the largest delay over the last 50 ms), a new `POST /v1/decisions` is shed with 503 `OVERLOADED` and `Retry-After` as it arrives, before its body is read: a saturated process then answers the requests it took in time instead of all of them late. 0: never (the default for now; 20 is what the bench measured, see load-tests/README.md).'),
   KAFKA_BROKERS: v(list, '127.0.0.1:9092', 'Comma-separated Kafka bootstrap servers.'),
   KAFKA_CLIENT_ID: v(z.string().min(1), 'fraud-detection', 'Kafka client id (appears in broker logs and quotas).'),
   KAFKA_GROUP_ID: v(z.string().min(1), 'fraud-detection', 'Consumer group of the `transactions` consumer; instances sharing it split the partitions.'),

@@ -21,7 +21,7 @@ function toNested(raw: Raw) {
   return {
     env: raw.NODE_ENV,
     log: { level: raw.LOG_LEVEL },
-    http: { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES, maxInFlight: raw.HTTP_MAX_IN_FLIGHT },
+    http: { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES, maxInFlight: raw.HTTP_MAX_IN_FLIGHT, shedLoopDelayMs: raw.HTTP_SHED_LOOP_DELAY_MS },
     kafka: {
       brokers: raw.KAFKA_BROKERS,
       clientId: raw.KAFKA_CLIENT_ID,

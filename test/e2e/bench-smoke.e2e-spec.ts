@@ -61,9 +61,14 @@ describe('npm run bench --smoke', () => {
     expect(result.floor?.http?.map((s) => s.target)).toEqual(['200/s', 'max']);
     for (const step of result.floor?.http ?? []) expect([step.requestsPerSecond > 0, step.non2xx, step.errors, step.timeouts]).toEqual([true, 0, 0, 0]);
     // Past the fixed rates and the maximum, twice the maximum offered: answered or shed with 503, never an error or a timeout.
-    expect(result.http?.map((s) => s.target.replace(/\(\d+\/s offered\)/, '(N/s offered)'))).toEqual(['200/s', 'max', 'overload 2x max (N/s offered)']);
-    const overload = result.http?.[2];
-    expect([overload?.errors, overload?.timeouts, (overload?.rssMb?.length ?? 0) > 0]).toEqual([0, 0, true]);
+    // Then the same overload on a service that sheds on event-loop delay.
+    expect(result.http?.map((s) => s.target.replace(/\(\d+\/s offered\)/, '(N/s offered)')))
+      .toEqual(['200/s', 'max', 'overload 2x max (N/s offered)', 'overload 2x max, shedding at 20 ms loop delay (N/s offered)']);
+    for (const overload of result.http?.slice(2) ?? []) {
+      expect([overload.errors, overload.timeouts, (overload.rssMb?.length ?? 0) > 0, overload.served !== undefined]).toEqual([0, 0, true, true]);
+      // Every answer is a decision or a 503 shed, nothing else.
+      expect(Object.keys(overload.statuses ?? {}).filter((code) => code !== '200' && code !== '503')).toEqual([]);
+    }
     for (const step of result.http?.slice(0, 2) ?? []) {
       expect(step.requestsPerSecond).toBeGreaterThan(0);
       expect(step.non2xx).toBe(0);
