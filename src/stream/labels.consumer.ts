@@ -9,7 +9,7 @@ import { parseLabel } from '../transactions/transaction.parse';
 import type { FraudLabel } from '../transactions/transaction.schema';
 import { kafkaClient } from './kafka.client';
 import { retryUntilDone } from './retry';
-import { decodeMessage, dlqMessage } from './transaction-message';
+import { DEAD_LETTER_BYTES_PER_REQUEST, deadLetterRuns, decodeMessage, dlqMessage } from './transaction-message';
 
 /**
  * Consumes `fraud-labels` into the per-card and per-merchant fraud counts that rules and the
@@ -76,7 +76,14 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
       const message = this.throttle.admit('unresolved', `${String(unresolved)} labels name transactions with no stored decision and carry no cardId/merchantId/occurredAt; not counted`);
       if (message !== null) this.logger.warn(message);
     }
-    if (dlq.length > 0 && (await retryUntilDone('labels-dlq', retry, () => this.producer.send({ topic: this.config.kafka.topics.dlq, messages: dlq }))) === null) return;
+    // In runs a produce request can carry (a burst of bad labels made one the broker refused for
+    // ever); a retry goes on from the run that failed, so the runs before it are not sent twice.
+    const runs = deadLetterRuns(dlq, DEAD_LETTER_BYTES_PER_REQUEST);
+    let sent = 0;
+    const sendRuns = async () => {
+      for (; sent < runs.length; sent++) await this.producer.send({ topic: this.config.kafka.topics.dlq, messages: runs[sent] ?? [] });
+    };
+    if (runs.length > 0 && (await retryUntilDone('labels-dlq', retry, sendRuns)) === null) return;
 
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     const committed = await retryUntilDone('labels-commit', retry, () => this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]));

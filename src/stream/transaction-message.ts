@@ -115,6 +115,9 @@ export function dlqMessage(batch: { readonly topic: string; readonly partition: 
   return { key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now, maxBytes)) };
 }
 
+/** Dead-letter bytes per produce request (see deadLetterRuns): half the broker's default 1 MB limit. */
+export const DEAD_LETTER_BYTES_PER_REQUEST = 512 * 1024;
+
 /**
  * Dead letters in runs of at most `maxBytes` (keys and values; a larger message is a run of its
  * own), for one produce request each: kafkajs puts a request's messages for one partition in

@@ -7,7 +7,7 @@ import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import { fingerprint } from '../decisions/idempotency';
-import { classifyMessage, deadLetterRuns, dlqMessage, idempotencyConflict, type Poison } from './transaction-message';
+import { classifyMessage, DEAD_LETTER_BYTES_PER_REQUEST, deadLetterRuns, dlqMessage, idempotencyConflict, type Poison } from './transaction-message';
 import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
@@ -16,8 +16,6 @@ import { PartitionOwnership } from './partition-ownership';
 import { StableOffsets } from './stable-offsets';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-/** Dead-letter bytes per produce request within a commit (see deadLetterRuns): half the broker's default limit. */
-const DEAD_LETTER_BYTES_PER_REQUEST = 512 * 1024;
 
 /** What deciding and committing a run of one partition's messages needs from kafkajs. */
 interface Work {

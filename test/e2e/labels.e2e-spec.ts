@@ -72,4 +72,17 @@ describe('fraud labels from Kafka feed the card and merchant fraud counts', () =
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/fraud_labels_total\{result="applied"\} 4/);
   });
+
+  it('dead-letters a burst of bad labels larger than one produce request may be, then goes on applying labels', async () => {
+    // 3,000 labels without a verdict, ~450 bytes each on one partition: ~1.4 MB of dead letters
+    // in one batch, past the broker's 1 MB per request.
+    const pad = 'x'.repeat(300);
+    const bad = Array.from({ length: 3000 }, (_, i) => ({ key: 'burst', value: JSON.stringify({ transactionId: `burst-${String(i)}`, reportedAt: T, note: pad }) }));
+    const tx = aTransaction({ occurredAt: at(T, -HOUR) });
+    await produce(config, topics.TOPIC_LABELS ?? '', [...bad, { key: 'burst', value: JSON.stringify({ transactionId: tx.transactionId, fraud: true, reportedAt: T, cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt }) }]);
+    const dead = await collect(config, topics.TOPIC_DLQ ?? '', (all) => all.length >= 3001, 60_000);
+    const burst = new Set(dead.map((d) => (JSON.parse(d.value) as { original?: { value?: string } }).original?.value ?? '').filter((v) => v.includes('burst-')));
+    expect(burst.size).toBe(3000);
+    await waitUntil("the label after the burst applied", async () => (await app.inject({ method: "GET", url: "/metrics" })).body.includes("fraud_labels_total{result=\"applied\"} 5"), 30_000);
+  }, 120_000);
 });
