@@ -24,7 +24,7 @@ import { rebuildState } from '../scripts/rebuild-state';
 import { parseConfig } from '../src/config/config';
 import type { Transaction } from '../src/transactions/transaction.schema';
 import { writePng } from './lib/charts';
-import { openLoop } from './lib/http-load';
+import { openLoop, type OpenLoopResult } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/service-metrics';
@@ -320,21 +320,14 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
   const steps: HttpStep[] = [];
   const redis = new Redis(env.redisUrl);
   const url = `${service.baseUrl}/v1/decisions`;
-  let n = 0;
-  const body = () => {
-    const tx = cycle(source, n);
-    n += 1;
-    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-h${String(n)}`, occurredAt: new Date().toISOString() });
-  };
+  const body = httpBodies(source, 'h');
+  /** The closed-loop maximum, once measured: the overload steps offer twice it. */
+  let max = 0;
   // Fixed rates are an open loop (lib/http-load.ts); the maximum is autocannon's closed loop,
   // 64 connections each sending as soon as its previous answer arrives.
   const step = async (rate: number, seconds: number, connections = 64): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
     if (rate > 0) {
-      const r = await openLoop({ url, rate, seconds, connections, body });
-      return {
-        requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent,
-        statuses: r.statuses, okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
-      };
+      return openLoopFigures(await openLoop({ url, rate, seconds, connections, body }));
     }
     const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: 64, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }] });
     return { requestsPerSecond: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.requests.total };
@@ -362,7 +355,6 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
       done(`[${name} ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`);
       return measured;
     };
-    let max = 0;
     for (const rate of [...env.options.httpRates, 0]) {
       const measured = await measure(rate === 0 ? 'max' : `${String(rate)}/s`, rate, null);
       if (rate === 0) max = measured.requestsPerSecond;
@@ -378,7 +370,7 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
       // above also hold the time a request waited on this box's saturated cores before arriving.
       const served = servedBetween(before, await scrapeHttpServed(service.baseUrl), 0.05);
       steps[steps.length - 1] = { ...measured, served };
-      done(`[${name} overload] the service decided ${served.decided.toLocaleString('en')}, ${String(Math.round(served.withinShare * 1000) / 10)} % within 50 ms of arrival; ${served.late.toLocaleString('en')} answered after BUDGET_TOTAL_MS`);
+      done(`[${name} overload] ${servedLine(served)}`);
     }
   } finally {
     redis.disconnect();
@@ -386,33 +378,46 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
   }
   // The same overload on a service that sheds on event-loop delay (HTTP_SHED_LOOP_DELAY_MS,
   // off by default): the two overload steps side by side are what that setting buys.
-  const max = steps.find((s) => s.target === 'max')?.requestsPerSecond ?? 0;
   if (program === 'service' && max > 0) steps.push(await shedOverload(env, source, `${name}-shed`, 2 * max));
   return steps;
 }
 
+/** HTTP request bodies cycling over `source`, each with a fresh id (`-<tag><n>`) and event time = now. */
+function httpBodies(source: readonly Transaction[], tag: string): () => string {
+  let n = 0;
+  return () => {
+    const tx = cycle(source, n);
+    n += 1;
+    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-${tag}${String(n)}`, occurredAt: new Date().toISOString() });
+  };
+}
+
+/** An open-loop step's figures as an HttpStep holds them, and the requests it sent. */
+function openLoopFigures(r: OpenLoopResult): Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number } {
+  return {
+    requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent,
+    statuses: r.statuses, okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
+  };
+}
+
+const servedLine = (served: NonNullable<HttpStep['served']>) =>
+  `the service decided ${served.decided.toLocaleString('en')}, ${String(Math.round(served.withinShare * 1000) / 10)} % within 50 ms of arrival; ${served.late.toLocaleString('en')} answered after BUDGET_TOTAL_MS`;
+
 async function shedOverload(env: Env, source: readonly Transaction[], name: string, offered: number): Promise<HttpStep> {
   const { service } = await startService(env, name, { KAFKA_CONSUMER_ENABLED: 'false', HTTP_SHED_LOOP_DELAY_MS: String(SHED_LOOP_DELAY_MS) });
   const url = `${service.baseUrl}/v1/decisions`;
-  let n = 0;
-  const body = () => {
-    const tx = cycle(source, n);
-    n += 1;
-    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-s${String(n)}`, occurredAt: new Date().toISOString() });
-  };
+  const body = httpBodies(source, 's');
   try {
     await openLoop({ url, rate: env.options.httpRates[0] ?? 1000, seconds: env.options.smoke ? 1 : 5, connections: 64, body });
     const before = await scrapeHttpServed(service.baseUrl);
     const rss = new RssSampler(service.pid);
-    const r = await openLoop({ url, rate: offered, seconds: env.options.httpSeconds, connections: 1024, body });
+    const { total, ...figures } = openLoopFigures(await openLoop({ url, rate: offered, seconds: env.options.httpSeconds, connections: 1024, body }));
     const served = servedBetween(before, await scrapeHttpServed(service.baseUrl), 0.05);
     const step: HttpStep = {
-      target: `overload 2x max, shedding at ${String(SHED_LOOP_DELAY_MS)} ms loop delay (${String(offered)}/s offered)`,
-      requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
-      statuses: r.statuses, okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
+      target: `overload 2x max, shedding at ${String(SHED_LOOP_DELAY_MS)} ms loop delay (${String(offered)}/s offered)`, ...figures,
       cpuPerDecision: { serviceUs: Number.NaN, redisUs: Number.NaN, brokerUs: null }, generatorUsPerRequest: Number.NaN, rssMb: rss.stop(), served,
     };
-    done(`[${name}] ${String(offered)}/s offered: ${step.requestsPerSecond.toLocaleString('en')} req/s answered, 2xx p99 ${String(step.okLatencyMs?.p99)} ms, statuses ${JSON.stringify(r.statuses)}; the service decided ${served.decided.toLocaleString('en')}, ${String(Math.round(served.withinShare * 1000) / 10)} % within 50 ms, ${served.late.toLocaleString('en')} answered after BUDGET_TOTAL_MS`);
+    done(`[${name}] ${String(offered)}/s offered (${String(total)} sent): ${step.requestsPerSecond.toLocaleString('en')} req/s answered, 2xx p99 ${String(step.okLatencyMs?.p99)} ms, statuses ${JSON.stringify(step.statuses)}; ${servedLine(served)}`);
     return step;
   } finally {
     await service.stop();
@@ -434,12 +439,7 @@ async function soak(env: Env, source: readonly Transaction[]): Promise<SoakResul
   const { soakRate, soakHttpRate, soakWindowSeconds: windowSeconds } = env.options;
   const count = Math.max(2, Math.round((env.options.soakMinutes * 60) / windowSeconds));
   const windows: SoakWindow[] = [];
-  let sentHttp = 0;
-  const body = () => {
-    const tx = cycle(source, sentHttp);
-    sentHttp += 1;
-    return JSON.stringify({ ...tx, transactionId: `${tx.transactionId}-soak-h${String(sentHttp)}`, occurredAt: new Date().toISOString() });
-  };
+  const body = httpBodies(source, 'soak-h');
   try {
     const redisAtStart = await usedMb();
     const started = Date.now();

@@ -19,11 +19,15 @@
  * before `time`: a partial rebuild restores the windows as far as `time` reaches back.
  */
 import { parseArgs } from 'node:util';
-import { Redis, type Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { parseConfig, type AppConfig } from '../src/config/config';
-import { decisionKey, parseStoredDecision } from '../src/decisions/decision.store';
+import { decisionKey, DecisionStore } from '../src/decisions/decision.store';
 import { fingerprint } from '../src/decisions/idempotency';
+import { Readiness } from '../src/health/readiness';
+import { LabelsService } from '../src/labels/labels.service';
+import { RedisBatch, type Reply } from '../src/redis/redis-batch';
+import { RedisClient } from '../src/redis/redis.client';
 import { markRestored } from '../src/redis/state-epoch';
 import { StableOffsets } from '../src/stream/stable-offsets';
 import { classifyMessage, decodeMessage } from '../src/stream/transaction-message';
@@ -31,6 +35,7 @@ import { kafkaClient } from '../src/stream/kafka.client';
 import { parseLabel } from '../src/transactions/transaction.parse';
 import { decisionSchema, type FraudLabel } from '../src/transactions/transaction.schema';
 import { velocityLimits, VelocityStore } from '../src/velocity/velocity.store';
+import { waitFor } from './stack/process';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -129,25 +134,31 @@ export async function rebuildState(config: AppConfig, fromMs: number, log: (line
   const started = performance.now();
   const { topics, groupId } = config.kafka;
   const kafka = kafkaClient(config.kafka);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  // The service's own Redis client, stores and label path: the rebuild writes exactly what the
+  // service would (like it, a command fails at once while Redis is away; a rebuild is rerun).
+  const client = new RedisClient(config, new Readiness());
+  const redis = client.redis;
   redis.defineCommand('fdRebuildDecision', { numberOfKeys: 2, lua: JOIN });
-  VelocityStore.install(redis);
   const velocity = new VelocityStore(velocityLimits(config.features.labelDelayDays));
+  VelocityStore.install(redis);
+  const labelsService = new LabelsService(client, velocity, new DecisionStore(config, client));
   const ttlSeconds = config.redis.decisionTtlSeconds;
   const counts = { decisions: 0, transactions: 0, restoredDecisions: 0, labels: 0 };
   try {
+    await waitFor(`Redis at ${new URL(config.redis.url).host}`, () => Promise.resolve(redis.status === 'ready'), 10_000);
     // 1. decisions, aside.
     await readRange(kafka, topics.decisions, await rangeOf(kafka, topics.decisions, fromMs), async (_, messages) => {
-      const pipeline = redis.pipeline();
+      const batch = new RedisBatch(redis);
+      const replies: (() => Reply<unknown>)[] = [];
       for (const m of messages) {
         const raw = m.value?.toString('utf8') ?? '';
         const parsed = decisionSchema.safeParse(safeJson(raw));
         if (!parsed.success) continue;
         const expires = Math.floor(Date.parse(parsed.data.decidedAt) / 1000) + ttlSeconds;
-        pipeline.set(asideKey(parsed.data.transactionId), `${String(expires)}|${raw}`, 'EX', ASIDE_TTL_SECONDS);
+        replies.push(batch.add((p) => p.set(asideKey(parsed.data.transactionId), `${String(expires)}|${raw}`, 'EX', ASIDE_TTL_SECONDS), (r) => r));
         counts.decisions++;
       }
-      await exec(pipeline);
+      await run(batch, replies);
     });
     log(`decisions read: ${String(counts.decisions)}`);
 
@@ -158,24 +169,24 @@ export async function rebuildState(config: AppConfig, fromMs: number, log: (line
     const committed = new Map((await offsets.read(topics.transactions, [...partitions])).map((p) => [p.partition, p.offset < 0n ? 0n : p.offset]));
     await offsets.disconnect();
     await readRange(kafka, topics.transactions, await rangeOf(kafka, topics.transactions, fromMs, committed), async (partition, messages) => {
-      const pipeline = redis.pipeline();
-      const joins: number[] = [];
+      const batch = new RedisBatch(redis);
+      const replies: (() => Reply<unknown>)[] = [];
+      const joins: (() => Reply<boolean>)[] = [];
       for (const m of messages) {
         const classified = classifyMessage(m.value, config.kafka.maxMessageBytes);
         if (classified.kind !== 'transaction') continue;
         const tx = classified.tx;
-        velocity.queue(pipeline, tx);
-        joins.push(pipeline.length);
-        pipeline.fdRebuildDecision(
+        replies.push(velocity.queueOn(batch, tx));
+        joins.push(batch.add((p) => p.fdRebuildDecision(
           asideKey(tx.transactionId), decisionKey(tx.transactionId),
           JSON.stringify({ topic: topics.transactions, partition, offset: m.offset }),
           JSON.stringify({ cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt }),
           fingerprint(tx),
-        );
+        ), (r) => r === 1));
         counts.transactions++;
       }
-      const replies = await exec(pipeline);
-      counts.restoredDecisions += joins.filter((i) => replies[i] === 1).length;
+      await run(batch, [...replies, ...joins]);
+      counts.restoredDecisions += joins.filter((read) => { const r = read(); return r.ok && r.value; }).length;
     });
     log(`transactions replayed: ${String(counts.transactions)}, stored decisions restored: ${String(counts.restoredDecisions)}`);
 
@@ -185,25 +196,14 @@ export async function rebuildState(config: AppConfig, fromMs: number, log: (line
         const decoded = decodeMessage(m.value, config.kafka.maxMessageBytes, parseLabel, 'label');
         return decoded.kind === 'ok' ? [decoded.value] : [];
       });
-      const missing = labels.filter((l) => l.cardId === undefined || l.merchantId === undefined || l.occurredAt === undefined);
-      const stored = missing.length === 0 ? [] : await redis.mget(...missing.map((l) => decisionKey(l.transactionId)));
-      const subjects = new Map(missing.map((l, i) => [l.transactionId, parseStoredDecision(stored[i])?.subject ?? null]));
-      const pipeline = redis.pipeline();
-      for (const label of labels) {
-        const subject = label.cardId !== undefined && label.merchantId !== undefined && label.occurredAt !== undefined
-          ? { cardId: label.cardId, merchantId: label.merchantId, occurredAt: label.occurredAt }
-          : subjects.get(label.transactionId) ?? null;
-        if (subject === null) continue;
-        velocity.queueLabel(pipeline, label.transactionId, subject, label.fraud);
-        counts.labels++;
-      }
-      await exec(pipeline);
+      // The labels consumer's own path: a label's card, merchant and time from itself or from the restored decision.
+      counts.labels += (await labelsService.apply(labels)).filter((r) => r !== 'unresolved').length;
     });
     log(`labels applied: ${String(counts.labels)}`);
     await markRestored(redis);
     return { ...counts, seconds: (performance.now() - started) / 1000 };
   } finally {
-    redis.disconnect();
+    await client.onApplicationShutdown();
   }
 }
 
@@ -215,11 +215,13 @@ const safeJson = (raw: string): unknown => {
   }
 };
 
-async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.find(([err]) => err !== null);
-  if (failed?.[0]) throw failed[0];
-  return replies.map(([, r]) => r);
+/** Runs a batch; the first command that failed fails the step (the rebuild is rerun whole). */
+async function run(batch: RedisBatch, replies: readonly (() => Reply<unknown>)[]): Promise<void> {
+  await batch.exec();
+  for (const read of replies) {
+    const reply = read();
+    if (!reply.ok) throw reply.error;
+  }
 }
 
 async function main(): Promise<void> {

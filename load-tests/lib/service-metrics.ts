@@ -51,7 +51,8 @@ export async function scrapeHttpServed(baseUrl: string): Promise<HttpServed> {
   let decided = 0;
   let late = 0;
   for (const line of text.split('\n')) {
-    const bucket = /^fraud_decision_duration_seconds_bucket\{le="([^"]+)",source="http"\} (\S+)$/.exec(line) ?? /^fraud_decision_duration_seconds_bucket\{source="http",le="([^"]+)"\} (\S+)$/.exec(line);
+    // prom-client writes `le` first.
+    const bucket = /^fraud_decision_duration_seconds_bucket\{le="([^"]+)",source="http"\} (\S+)$/.exec(line);
     if (bucket !== null && bucket[1] !== '+Inf') within.set(Number(bucket[1]), Number(bucket[2]));
     const count = /^fraud_decision_duration_seconds_count\{source="http"\} (\S+)$/.exec(line);
     if (count !== null) decided = Number(count[1]);

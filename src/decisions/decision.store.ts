@@ -15,7 +15,6 @@ declare module 'ioredis' {
 
 /** A transaction id's claim and, once decided, its stored decision. */
 export const decisionKey = (transactionId: string) => `fd:d:{${transactionId}}`;
-const key = decisionKey;
 
 /** Where a decision's transaction came from: the Kafka position, or null for HTTP. */
 export const originSchema = z.object({ topic: z.string(), partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) }).nullable();
@@ -89,25 +88,25 @@ export class DecisionStore {
   /** Claims `transactionId` for `owner` for `leaseMs` on the batch, unless a decision or another claim is there. */
   queueClaim(batch: RedisBatch, transactionId: string, owner: ClaimOwner, print: string, leaseMs: number): () => Reply<ClaimResult<StoredDecision>> {
     return batch.add(
-      (p) => p.set(key(transactionId), claimValue(owner, print), 'PX', leaseMs, 'NX', 'GET'),
+      (p) => p.set(decisionKey(transactionId), claimValue(owner, print), 'PX', leaseMs, 'NX', 'GET'),
       (raw) => readClaim(raw, owner, print, (s) => this.parse(s)),
     );
   }
 
   async get(transactionId: string): Promise<Decision | null> {
-    return this.parse(await this.client.redis.get(key(transactionId)))?.decision ?? null;
+    return this.parse(await this.client.redis.get(decisionKey(transactionId)))?.decision ?? null;
   }
 
   /** Looks at a claimed id again: its decision once stored, still held, or free (the holder's lease ran out). */
   async recheck(transactionId: string, print: string): Promise<Awaited> {
-    const seen = readClaim(await this.client.redis.get(key(transactionId)), null, print, (s) => this.parse(s));
+    const seen = readClaim(await this.client.redis.get(decisionKey(transactionId)), null, print, (s) => this.parse(s));
     return seen.kind === 'claimed' ? { kind: 'free' } : seen;
   }
 
   /** Stored records of many transactions in one round trip; null where none is kept. */
   async getMany(transactionIds: readonly string[]): Promise<(StoredDecision | null)[]> {
     if (transactionIds.length === 0) return [];
-    const raw = await this.client.redis.mget(...transactionIds.map(key));
+    const raw = await this.client.redis.mget(...transactionIds.map(decisionKey));
     return raw.map((r) => this.parse(r));
   }
 
@@ -119,7 +118,7 @@ export class DecisionStore {
   async saveAll(records: readonly StoredDecision[]): Promise<(StoredDecision | null)[]> {
     if (records.length === 0) return [];
     const pipeline = this.client.redis.pipeline();
-    for (const r of records) pipeline.fdDecisionSave(key(r.decision.transactionId), JSON.stringify(r), this.ttlSeconds);
+    for (const r of records) pipeline.fdDecisionSave(decisionKey(r.decision.transactionId), JSON.stringify(r), this.ttlSeconds);
     const results = (await pipeline.exec()) ?? [];
     return records.map((_, i) => {
       const [err, raw] = results[i] ?? [new Error('the pipeline returned no reply'), null];

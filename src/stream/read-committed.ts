@@ -1,5 +1,5 @@
 /**
- * A correct read_committed filter for kafkajs 2.2.4, installed before kafkajs loads its own.
+ * A correct read_committed filter for kafkajs 2.2.4, in place of its own (around its Fetch decoders).
  *
  * A read_committed fetch returns records up to the last stable offset together with the
  * transactions aborted in that range, and the client drops their records. kafkajs takes that

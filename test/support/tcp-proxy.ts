@@ -70,10 +70,6 @@ export class TcpProxy {
     return this.listening;
   }
 
-  get connections(): number {
-    return this.links.size;
-  }
-
   /** Stops moving bytes on every connection, open and new, until resume(): a network stall. */
   stall(): void {
     this.stalled = true;
