@@ -2,17 +2,19 @@
  * `npm run docs:config` rewrites what the README and the trainer say from the places things
  * are defined: the configuration table from ENV_VARS, the feature table (README) and
  * models/train/feature_meanings.json (train.py's model card) from the feature catalogue, and
- * the detection tables from the committed `npm run evaluate` results (models/evaluation/).
+ * the detection tables from the committed `npm run evaluate` results (models/evaluation/), in
+ * the README and at the end of the committed model card.
  * Unit tests fail when either is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../src/config/config.schema';
-import { detectionTables } from '../models/evaluate/readme-tables';
+import { detectionTables, modelCardSection, withModelCardSection } from '../models/evaluate/readme-tables';
 import { featureMeanings, featureTable, FEATURE_TABLE_HEADER } from '../src/model/feature-docs';
 
 const README = join(__dirname, '..', 'README.md');
 const MEANINGS = join(__dirname, '..', 'models', 'train', 'feature_meanings.json');
+const MODEL_CARD = join(__dirname, '..', 'models', 'current', 'MODEL_CARD.md');
 const CONFIG_HEADER = '| Variable | Default | Meaning |\n|---|---|---|\n';
 
 /** Replaces the table that starts with `header` (up to the next blank line) with `rows`. */
@@ -31,4 +33,5 @@ text = replaceTable(text, CONFIG_HEADER, configRows);
 text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
 for (const { header, rows } of detectionTables()) text = replaceTable(text, header, rows);
 writeFileSync(README, text);
+writeFileSync(MODEL_CARD, withModelCardSection(readFileSync(MODEL_CARD, 'utf8'), modelCardSection()));
 writeFileSync(MEANINGS, `${JSON.stringify(featureMeanings(), null, 2)}\n`);

@@ -98,3 +98,38 @@ export function detectionTables(dir = EVALUATION_DIR): { header: string; rows: s
     { header: BASELINE_TABLE_HEADER, rows: baselineTable(dir) },
   ];
 }
+
+export const MODEL_CARD_SECTION = '## Evaluated by `npm run evaluate`';
+
+/**
+ * The last section of the committed model card (models/current/MODEL_CARD.md), which train.py
+ * writes without it: how the committed model fares through the service's own decision path on
+ * each history, the second generator's included, with its own retrained model and the baseline
+ * beside it. Written by `npm run docs:config` from the same results as the README's tables.
+ */
+export function modelCardSection(dir = EVALUATION_DIR): string {
+  const [models, rules, baselines] = detectionTables(dir);
+  return [
+    MODEL_CARD_SECTION,
+    '',
+    'Each history replayed in event time through the velocity scripts, the default rules and this model, labels fed back only once reported (README, Detection quality, for the definitions). `(committed model, not retrained)` is this model on a history it was not trained on; the unmarked second-history row is a model trained by `npm run train` on that history\'s own earlier days, as a user would, and `(previous model)` the model before this one, re-scored the same way.',
+    '',
+    `${models?.header ?? ''}${models?.rows ?? ''}`,
+    '',
+    'On the second history, `npm run train` against the standardised logistic regression train.py fits on the same rows (train.py\'s card precision: known cards not removed):',
+    '',
+    `${baselines?.header ?? ''}${baselines?.rows ?? ''}`,
+    '',
+    'The default rules on the same windows:',
+    '',
+    `${rules?.header ?? ''}${rules?.rows ?? ''}`,
+    '',
+  ].join('\n');
+}
+
+/** `card` with its evaluation section replaced by (or, the first time, followed by) `section`. */
+export function withModelCardSection(card: string, section: string): string {
+  const at = card.indexOf(MODEL_CARD_SECTION);
+  const head = at < 0 ? `${card.trimEnd()}\n\n` : card.slice(0, at);
+  return `${head}${section}`;
+}

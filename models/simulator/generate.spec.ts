@@ -65,7 +65,7 @@ describe('Simulation', () => {
       const checks: Record<string, boolean> = {
         schema: transactionSchema.safeParse(tx).success,
         milliseconds: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(tx.occurredAt),
-        cents: Math.round(tx.amount * 100) / 100 === tx.amount && tx.amount > 0,
+        cents: Math.round(tx.amount * 100) / 100 === tx.amount && tx.amount >= 0,
         ids: /^card-\d{6}$/.test(tx.cardId) && /^m-\d{5}$/.test(tx.merchantId) && /^c-\d{6}$/.test(tx.customerId) && /^tx-[0-9a-f]{16}$/.test(tx.transactionId),
         location: (tx.location !== undefined) === located,
         device: (tx.deviceId !== undefined) === (tx.channel === 'ecommerce'),
@@ -145,6 +145,28 @@ describe('Simulation', () => {
       const densest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 5 * 60_000).length));
       expect(densest).toBeGreaterThanOrEqual(5);
     }
+  });
+
+  it('has legitimate zero-amount verifications: rare, online, each seconds before a purchase on the card at the same merchant', () => {
+    const legit = run.transactions.filter((t) => t.amount === 0 && !run.scenarioOf.has(t.transactionId));
+    expect(legit.length).toBeGreaterThan(20);
+    expect(legit.length / run.transactions.length).toBeLessThan(0.005);
+    expect(legit.every((t) => t.channel === 'ecommerce')).toBe(true);
+    const byCard = Map.groupBy(run.transactions, (t) => t.cardId);
+    const purchaseAfter = (v: SimTransaction) =>
+      (byCard.get(v.cardId) ?? []).some((t) => t.merchantId === v.merchantId && t.amount > 0 && ms(t.occurredAt) >= ms(v.occurredAt) && ms(t.occurredAt) - ms(v.occurredAt) <= 120_000);
+    expect(legit.filter((v) => !purchaseAfter(v))).toEqual([]);
+  });
+
+  it('has card-testing bots that probe with zero-amount verifications, and no other fraud at zero', () => {
+    // Card testing is rare per customer: a larger run holds enough bursts to see both kinds.
+    const larger = simulate({ ...SMALL, customers: 4_000 });
+    const zero = larger.transactions.filter((t) => t.amount === 0 && larger.scenarioOf.has(t.transactionId));
+    expect(zero.length).toBeGreaterThan(20);
+    expect(zero.filter((t) => larger.scenarioOf.get(t.transactionId) !== 'card_testing')).toEqual([]);
+    const probed = new Set(zero.map((t) => t.cardId));
+    const tested = new Set(larger.transactions.filter((t) => larger.scenarioOf.get(t.transactionId) === 'card_testing').map((t) => t.cardId));
+    expect(probed.size).toBeLessThan(tested.size);
   });
 
   it('gives account takeovers a device the card has never used and amounts several times the habit', () => {

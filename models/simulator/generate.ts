@@ -38,7 +38,7 @@ export class Simulation {
   *days(): Generator<DayBatch> {
     const { seed, days, start } = this.options;
     const { customers, merchants } = this.world;
-    const states: CustomerState[] = customers.map((c) => ({ rng: new Rng(seed, 'customer-days', c.index), lastLocated: null }));
+    const states: CustomerState[] = customers.map((c) => ({ rng: new Rng(seed, 'customer-days', c.index), verifications: new Rng(seed, 'card-verifications', c.index), lastLocated: null }));
     const ids = new Rng(seed, 'transaction-ids');
     const end = start + days * DAY;
     let seq = 0;

@@ -19,6 +19,8 @@ export interface DayContext {
 /** What the simulation remembers about a customer between days. */
 export interface CustomerState {
   readonly rng: Rng;
+  /** Its own stream, so the card-on-file checks leave every other draw of the customer as it was. */
+  readonly verifications: Rng;
   lastLocated: { readonly t: number; readonly at: Point } | null;
 }
 
@@ -61,6 +63,7 @@ export function legitDay(ctx: DayContext, customer: Customer, state: CustomerSta
     everyday(ctx, customer, state, c, sampleTime(rng, c.rhythm, ctx.dayStart, clock), events);
   }
   occasional(ctx, customer, state, events);
+  cardOnFile(ctx, state, events);
   return keepTravelPlausible(events, state, ctx.dayStart + DAY);
 }
 
@@ -109,6 +112,24 @@ function occasional(ctx: DayContext, customer: Customer, state: CustomerState, e
     const t = sampleTime(rng, c.rhythm, ctx.dayStart, customer.home);
     const merchant = whereabouts(customer.trips, t).kind === 'home' ? merchantFor(ctx, customer, rng, c, t, 0.3) : undefined;
     if (merchant) events.push(purchase(ctx, customer, rng, merchant, t, money(Math.max(150, customer.typicalAmount * rng.range(3, 15)))));
+  }
+}
+
+/** Share of online purchases preceded by an account verification (the card saved at checkout). */
+const CARD_ON_FILE_RATE = 0.01;
+
+/**
+ * A 0.00 authorisation (an account verification, which card schemes use to check a card before
+ * it is stored on file or added to a wallet) seconds before some online purchases, at the same
+ * merchant from the same device. Legitimate zero-amount traffic, so that a zero-amount count is
+ * a feature with two sides and not a fraud flag.
+ */
+function cardOnFile(ctx: DayContext, state: CustomerState, events: SimEvent[]): void {
+  const rng = state.verifications;
+  for (const e of events.slice()) {
+    if (e.merchant.category.channel !== 'ecommerce' || !rng.chance(CARD_ON_FILE_RATE)) continue;
+    const t = Math.max(ctx.dayStart, e.t - rng.int(5_000, 120_000));
+    events.push(ctx.event({ t, customer: e.customer, card: e.card, merchant: e.merchant, amount: 0, deviceId: e.deviceId }));
   }
 }
 

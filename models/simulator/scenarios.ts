@@ -68,7 +68,8 @@ const BIG_ONLINE: readonly CategoryKey[] = ['electronics_online', 'marketplace',
 
 /**
  * A bot tries a card with 5-30 tiny online payments seconds apart from one new device, and
- * half the time uses a card that worked for one large purchase later on.
+ * half the time uses a card that worked for one large purchase later on. A quarter of the bots
+ * probe with zero-amount account verifications instead, which cost them nothing.
  */
 export function cardTesting(ctx: FraudContext, { customer, card }: Victim): SimEvent[] {
   const { rng } = ctx;
@@ -78,8 +79,9 @@ export function cardTesting(ctx: FraudContext, { customer, card }: Victim): SimE
   // Bursts end before 23:30 so that a whole burst falls within the simulated days.
   let t = sampleUtcTime(rng, 'night', ctx.dayStart, 22);
   const events: SimEvent[] = [];
+  const zeroAuth = rng.chance(0.25);
   for (let n = rng.int(5, 30); n > 0; n--) {
-    const amount = rng.chance(0.6) ? money(rng.range(0.5, 3)) : rng.pick(TINY_AMOUNTS);
+    const amount = zeroAuth ? 0 : rng.chance(0.6) ? money(rng.range(0.5, 3)) : rng.pick(TINY_AMOUNTS);
     events.push(ctx.event({ t, customer, card, merchant: rng.pick(sites), amount, deviceId }));
     t += rng.int(3 * SECOND, 40 * SECOND);
   }
