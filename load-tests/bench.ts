@@ -28,7 +28,7 @@ import { openLoop, type OpenLoopResult } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/service-metrics';
-import { cpuMark, cpuPerDecision, listeningPid, type CpuMark } from './lib/cpu';
+import { cpuMark, cpuPerDecision, listeningPid, redisCommandMark, redisCommandsPerDecision, type CpuMark, type RedisCommandMark } from './lib/cpu';
 import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
 import { soakSlopes, type SoakResult, type SoakWindow } from './lib/soak';
@@ -227,15 +227,16 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   let last = { committed: 0, end: txs.length };
   let movedAt = Date.now();
   // CPU from the first commit to the end, the same window as the rate after start-up.
-  let cpuFrom: { mark: CpuMark; committed: number } | null = null;
+  let cpuFrom: { mark: CpuMark; commands: RedisCommandMark; committed: number } | null = null;
   let cpuTo: CpuMark | null = null;
+  let commandsTo: RedisCommandMark | null = null;
   try {
     for (;;) {
       await sleep(1000);
       const now = await groupProgress(admin, groupId, topics.transactions);
       if (now.committed > last.committed) movedAt = Date.now();
       last = now;
-      if (cpuFrom === null && last.committed > 0) cpuFrom = { mark: await cpuMark(service.pid, redis, env.brokerPid), committed: last.committed };
+      if (cpuFrom === null && last.committed > 0) cpuFrom = { mark: await cpuMark(service.pid, redis, env.brokerPid), commands: await redisCommandMark(redis), committed: last.committed };
       // A crashed or wedged service would otherwise keep the bench waiting for ever.
       if (Date.now() - movedAt > STALL_MS) throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`);
       const seconds = (Date.now() - started) / 1000;
@@ -245,6 +246,7 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
       if (last.committed >= last.end) break;
     }
     cpuTo = await cpuMark(service.pid, redis, env.brokerPid);
+    commandsTo = await redisCommandMark(redis);
   } finally {
     redis.disconnect();
     await admin.disconnect();
@@ -257,7 +259,8 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   const first = timeline.find(([, c]) => c > 0) ?? [0, 0];
   const afterStart = first[0] < seconds ? Math.round((txs.length - first[1]) / (seconds - first[0])) : Number.NaN;
   const result: ReplayResult = { transactions: txs.length, seconds, decisionsPerSecond: Math.round(txs.length / seconds), decisionsPerSecondAfterStart: afterStart, rssMb: percentiles(rssSamples), perSecond,
-    cpuPerDecision: cpuFrom !== null ? cpuPerDecision(cpuFrom.mark, cpuTo, txs.length - cpuFrom.committed) : null };
+    cpuPerDecision: cpuFrom !== null ? cpuPerDecision(cpuFrom.mark, cpuTo, txs.length - cpuFrom.committed) : null,
+    ...(cpuFrom !== null ? { redisCommands: redisCommandsPerDecision(cpuFrom.commands, commandsTo, txs.length - cpuFrom.committed) } : {}) };
   done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB, CPU per decision ${String(result.cpuPerDecision?.serviceUs ?? '-')} us service, ${String(result.cpuPerDecision?.redisUs ?? '-')} us Redis, ${String(result.cpuPerDecision?.brokerUs ?? '-')} us broker`);
   return result;
 }

@@ -46,6 +46,26 @@ function brokerCpuSeconds(pid: number | null): number | null {
   }
 }
 
+/** Calls and microseconds per Redis command so far (`INFO commandstats`; execution time only). */
+export type RedisCommandMark = ReadonlyMap<string, { readonly calls: number; readonly usec: number }>;
+
+export async function redisCommandMark(redis: Redis): Promise<RedisCommandMark> {
+  const marks = new Map<string, { calls: number; usec: number }>();
+  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) marks.set(m[1] ?? '', { calls: Number(m[2]), usec: Number(m[3]) });
+  return marks;
+}
+
+/** Per decision, each command's calls and microseconds between two marks, largest time first. */
+export function redisCommandsPerDecision(from: RedisCommandMark, to: RedisCommandMark, decisions: number): { command: string; calls: number; us: number }[] {
+  return [...to]
+    .map(([command, t]) => {
+      const f = from.get(command) ?? { calls: 0, usec: 0 };
+      return { command, calls: Math.round(((t.calls - f.calls) / decisions) * 100) / 100, us: Math.round(((t.usec - f.usec) / decisions) * 10) / 10 };
+    })
+    .filter((c) => c.calls > 0)
+    .sort((a, b) => b.us - a.us);
+}
+
 export async function cpuMark(servicePid: number, redis: Redis, brokerPid: number | null): Promise<CpuMark> {
   return { service: processCpuSeconds(servicePid), redis: await redisCpuSeconds(redis), broker: brokerCpuSeconds(brokerPid) };
 }

@@ -17,6 +17,8 @@ export interface ReplayResult {
   readonly perSecond: readonly (readonly [number, number])[];
   /** After start-up; null when the run was too short to see a first commit. */
   readonly cpuPerDecision: CpuPerDecision | null;
+  /** Redis's execution time per decision by command over the same window (INFO commandstats). */
+  readonly redisCommands?: readonly { readonly command: string; readonly calls: number; readonly us: number }[];
 }
 
 export interface SteadyStep extends StepResult {
@@ -114,6 +116,10 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
     out.push('## Replay (catch-up) throughput, exactly-once on', '');
     out.push(table(REPLAY_HEAD, [replayRow(r.replay)]), '');
     out.push('CPU per decision is measured after start-up, from `/proc` for the service and the broker and `INFO cpu` for Redis: on a shared machine it moves less than throughput between identical runs.', '');
+    const commands = r.replay.redisCommands ?? [];
+    if (commands.length > 0) {
+      out.push(`Redis per decision by command over the same window (\`INFO commandstats\`, execution only; the rest of Redis's CPU is reading requests and writing replies): ${commands.map((c) => `${c.command} ${String(c.calls)} calls ${String(c.us)} us`).join(', ')}.`, '');
+    }
   }
   if (r.naive !== null) {
     out.push('## Batching against the naive per-message baseline (same transactions, same service)', '');

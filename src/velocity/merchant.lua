@@ -3,18 +3,22 @@
 -- before t's day) strictly before the transaction's own minute / hour / day, so the answer does
 -- not depend on arrival order. Per-event sets would cost memory per transaction at busy merchants.
 --
--- KEYS[1] buckets hash  m<minute> / h<hour> / d<day> = count; cm = the latest minute (the base
---                       minute); running totals for the base (see below): b1 = the 60 whole
---                       minutes before cm, b24 = the 24 whole hours before cm's hour, w7 / w30 =
---                       the 7 / 30 whole days before cm's day, y1 / y7 / y30 = the 1 / 7 / 30
---                       whole days ending `delay` days before cm's day
+-- KEYS[1] buckets hash  m<minute> / h<hour> = count; cm = the latest minute (the base minute);
+--                       running totals for the base (see below): b1 = the 60 whole minutes
+--                       before cm, b24 = the 24 whole hours before cm's hour, w7 / w30 = the
+--                       7 / 30 whole days before cm's day, y1 / y7 / y30 = the 1 / 7 / 30 whole
+--                       days ending `delay` days before cm's day
 -- KEYS[2] dedupe  set   transaction hashes seen in t's minute (expires with the 24 h window)
 -- KEYS[3] labels  hash  confirmed frauds per day (written by label.lua)
+-- KEYS[4] days    hash  d<day> = count. Apart from the buckets hash because most merchants see
+--                       their next transaction more than a few minutes later, and such a call
+--                       reads the whole buckets hash (below): with the 38 day buckets in it, that
+--                       read and its loop were most of what the day windows cost per call.
 -- ARGV: txhash, dedupeTtlSeconds, minute, hour, day (t's, as numbers in strings: the caller makes
 --       the strings because a number-to-string conversion in Redis's Lua costs ~0.5 us),
 --       delayDays, bucketsTtlSeconds
 -- The reply is generated from the field list in replies.ts (see card.lua).
-local buckets, dedupe, labels = KEYS[1], KEYS[2], KEYS[3]
+local buckets, dedupe, labels, days = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local txh, ttl, minuteName, hourName, dayName = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local minute, hour, day = tonumber(minuteName), tonumber(hourName), tonumber(dayName)
 local delay, bucketsTtl = tonumber(ARGV[6]), ARGV[7]
@@ -24,32 +28,34 @@ local SPAN = math.max(30, delay + 30)
 -- frauds(labels, day, delay) comes from frauds.lua, prepended when the script is installed.
 local fraud7, fraud30, fraudDelayed1, fraudDelayed7, fraudDelayed30 = frauds(labels, day, delay)
 
--- Every field of the hash as { name = value }, read at most once per call: for a long range
+-- Every field of a hash as { name = value }, read at most once per call: for a long range
 -- of buckets (a quiet merchant), filtering the few fields that exist costs less than naming
 -- every bucket in the range.
-local all
-local function allFields()
-  if not all then
-    all = {}
-    local kv = redis.call('HGETALL', buckets)
-    for i = 1, #kv, 2 do all[kv[i]] = kv[i + 1] end
+local all = {}
+local function allFields(key)
+  if not all[key] then
+    local fields = {}
+    local kv = redis.call('HGETALL', key)
+    for i = 1, #kv, 2 do fields[kv[i]] = kv[i + 1] end
+    all[key] = fields
   end
-  return all
+  return all[key]
 end
 local LONG = 12
 
--- Sum of the buckets prefix..from .. prefix..to (inclusive).
+-- Sum of the buckets prefix..from .. prefix..to (inclusive); day buckets live in their own hash.
 local function bucketSum(prefix, from, to)
   if to < from then return 0 end
+  local key = prefix == 'd' and days or buckets
   local total = 0
   if to - from < LONG then
     local f = {}
     for i = from, to do f[#f + 1] = prefix .. i end
-    for _, v in ipairs(redis.call('HMGET', buckets, unpack(f))) do
+    for _, v in ipairs(redis.call('HMGET', key, unpack(f))) do
       if v then total = total + tonumber(v) end
     end
   else
-    for k, v in pairs(allFields()) do
+    for k, v in pairs(allFields(key)) do
       if string.sub(k, 1, 1) == prefix then
         local n = tonumber(string.sub(k, 2))
         if n >= from and n <= to then total = total + tonumber(v) end
@@ -88,8 +94,8 @@ local WINDOWS = {
   { 'd', 30, delay, 'y30', 'day' },
 }
 local mName, hName, dName = 'm' .. minuteName, 'h' .. hourName, 'd' .. dayName
-local state = redis.call('HMGET', buckets, 'cm', mName, hName, dName, 'b1', 'b24', 'w7', 'w30', 'y1', 'y7', 'y30')
-local TOTALS = 4 -- state[TOTALS + i] is window i's stored total
+local state = redis.call('HMGET', buckets, 'cm', mName, hName, 'b1', 'b24', 'w7', 'w30', 'y1', 'y7', 'y30')
+local TOTALS = 3 -- state[TOTALS + i] is window i's stored total
 local baseMinute = tonumber(state[1])
 -- The base minute's hour and day; nil while the merchant has no state.
 local baseHour = baseMinute and math.floor(baseMinute / 60)
@@ -114,29 +120,45 @@ if added == 1 then
   local set = {}
   if not baseMinute or minute > baseMinute - 61 then set[#set + 1] = mName set[#set + 1] = (tonumber(state[2]) or 0) + 1 end
   if not baseMinute or hour > baseHour - 25 then set[#set + 1] = hName set[#set + 1] = (tonumber(state[3]) or 0) + 1 end
-  if not baseMinute or day > baseDay - SPAN - 1 then set[#set + 1] = dName set[#set + 1] = (tonumber(state[4]) or 0) + 1 end
+  if not baseMinute or day > baseDay - SPAN - 1 then
+    redis.call('HINCRBY', days, dName, 1)
+    -- The day hash's lifetime moves with each day it is written on; within the base day it was
+    -- set by the day's first event.
+    if not baseMinute or day ~= baseDay then redis.call('EXPIRE', days, bucketsTtl) end
+  end
   if not baseMinute or minute > baseMinute then
     -- A new latest minute is the base now; the windows above are its totals. Once per new
-    -- minute, drop minute buckets older than 1 h, hour buckets older than 24 h and day
-    -- buckets older than SPAN days.
+    -- minute, drop minute buckets older than 1 h and hour buckets older than 24 h; once per
+    -- new day, day buckets older than SPAN days.
     if baseMinute then
       local mFrom, mTo = math.max(baseMinute - 61, minute - 200), minute - 61
       local hFrom, hTo = math.max(baseHour - 25, hour - 60), hour - 25
-      local dFrom, dTo = math.max(baseDay - SPAN, day - SPAN - 40), day - SPAN - 1
       local old = {}
-      if (mTo - mFrom) + (hTo - hFrom) + (dTo - dFrom) < LONG then
+      if (mTo - mFrom) + (hTo - hFrom) < LONG then
         for m = mFrom, mTo do old[#old + 1] = 'm' .. m end
         for h = hFrom, hTo do old[#old + 1] = 'h' .. h end
-        for d = dFrom, dTo do old[#old + 1] = 'd' .. d end
       else
-        -- Every bucket behind the new windows, however old (a jump of more than 200 minutes,
-        -- 60 hours or SPAN + 40 days leaves some below mFrom / hFrom / dFrom).
-        for k in pairs(allFields()) do
+        -- Every bucket behind the new windows, however old (a jump of more than 200 minutes or
+        -- 60 hours leaves some below mFrom / hFrom).
+        for k in pairs(allFields(buckets)) do
           local p, n = string.sub(k, 1, 1), tonumber(string.sub(k, 2))
-          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo) or (p == 'd' and n <= dTo)) then old[#old + 1] = k end
+          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo)) then old[#old + 1] = k end
         end
       end
       if #old > 0 then redis.call('HDEL', buckets, unpack(old)) end
+      if day > baseDay then
+        local dFrom, dTo = math.max(baseDay - SPAN, day - SPAN - 40), day - SPAN - 1
+        local oldDays = {}
+        if dTo - dFrom < LONG then
+          for d = dFrom, dTo do oldDays[#oldDays + 1] = 'd' .. d end
+        else
+          for k in pairs(allFields(days)) do
+            local n = tonumber(string.sub(k, 2))
+            if n and n <= dTo then oldDays[#oldDays + 1] = k end
+          end
+        end
+        if #oldDays > 0 then redis.call('HDEL', days, unpack(oldDays)) end
+      end
     end
     set[#set + 1] = 'cm' set[#set + 1] = minuteName
     -- Only the totals whose unit moved on (or that the state lacked): a new minute in the same

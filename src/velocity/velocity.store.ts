@@ -102,7 +102,7 @@ export class VelocityStore {
     // Redis scripts cannot import: the shared function is prepended to the scripts that use it.
     const frauds = lua('frauds.lua');
     redis.defineCommand('fdCard', { numberOfKeys: 4, lua: `${frauds}\n${lua('card.lua')}\n${luaReturn(CARD_REPLY)}` });
-    redis.defineCommand('fdMerchant', { numberOfKeys: 3, lua: `${frauds}\n${lua('merchant.lua')}\n${luaReturn(MERCHANT_REPLY)}` });
+    redis.defineCommand('fdMerchant', { numberOfKeys: 4, lua: `${frauds}\n${lua('merchant.lua')}\n${luaReturn(MERCHANT_REPLY)}` });
     redis.defineCommand('fdLabel', { numberOfKeys: 1, lua: lua('label.lua') });
   }
 
@@ -132,7 +132,7 @@ export class VelocityStore {
         this.strings.retention, this.strings.cardTtl, this.strings.maxEvents, this.strings.maxSeen,
         day, `(${String(t - DAY_MS)}`, `(${String(t - retention)}`, this.strings.eventsTtl, this.strings.delay,
       ],
-      [`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, txh, this.strings.dedupeTtl, minute, String(Math.floor(t / HOUR_MS)), day, this.strings.delay, this.strings.merchantTtl],
+      [`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, `${merchant}:d`, txh, this.strings.dedupeTtl, minute, String(Math.floor(t / HOUR_MS)), day, this.strings.delay, this.strings.merchantTtl],
     ];
   }
 
