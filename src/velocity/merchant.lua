@@ -139,10 +139,11 @@ if added == 1 then
         for h = hFrom, hTo do old[#old + 1] = 'h' .. h end
       else
         -- Every bucket behind the new windows, however old (a jump of more than 200 minutes or
-        -- 60 hours leaves some below mFrom / hFrom).
+        -- 60 hours leaves some below mFrom / hFrom), and any day bucket: one here was written
+        -- before day buckets had their own hash, and would otherwise stay as long as the key.
         for k in pairs(allFields(buckets)) do
           local p, n = string.sub(k, 1, 1), tonumber(string.sub(k, 2))
-          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo)) then old[#old + 1] = k end
+          if n and ((p == 'm' and n <= mTo) or (p == 'h' and n <= hTo) or p == 'd') then old[#old + 1] = k end
         end
       end
       if #old > 0 then redis.call('HDEL', buckets, unpack(old)) end

@@ -154,6 +154,15 @@ describe('velocity and profile scripts on real Redis', () => {
     expect(features.merchant).toMatchObject({ count1h: 60, count24h: 1200 });
   });
 
+  it("drops day buckets left in a merchant's minute and hour hash by the earlier layout", async () => {
+    const merchant = aTransaction().merchantId;
+    await run(aTransaction({ merchantId: merchant, occurredAt: T }));
+    await redis.hset(`fd:m:{${merchant}}:b`, `d${String(Math.floor(Date.parse(T) / DAY) - 1)}`, 5);
+    await run(aTransaction({ merchantId: merchant, occurredAt: at(T, 2 * HOUR) }));
+    const fields = await redis.hkeys(`fd:m:{${merchant}}:b`);
+    expect(fields.filter((f) => f.startsWith('d'))).toEqual([]);
+  });
+
   it('expires a card that goes quiet, and trims events older than the retention', async () => {
     const shortLived = new VelocityStore({ ...DEFAULT_VELOCITY_LIMITS, cardEventRetentionMs: 10 * MINUTE, cardTtlSeconds: 1, merchantTtlSeconds: 1 });
     const card = aTransaction().cardId;
