@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { replayHistory } from '../models/replay/replay';
 import { startPrivateRedis } from '../scripts/stack/redis';
+import { redisCommandMark, redisCpuSeconds } from './lib/cpu';
 
 interface Stats {
   readonly cpuSeconds: number;
@@ -24,10 +25,8 @@ interface Stats {
 }
 
 async function stats(redis: Redis): Promise<Stats> {
-  const info = `${await redis.info('cpu')}\n${await redis.info('commandstats')}`;
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  const evalsha = /^cmdstat_evalsha:calls=(\d+),usec=(\d+)/m.exec(info);
-  return { cpuSeconds: field('used_cpu_user') + field('used_cpu_sys'), evalshaCalls: Number(evalsha?.[1] ?? 0), evalshaUsec: Number(evalsha?.[2] ?? 0) };
+  const evalsha = (await redisCommandMark(redis)).get('evalsha');
+  return { cpuSeconds: await redisCpuSeconds(redis), evalshaCalls: evalsha?.calls ?? 0, evalshaUsec: evalsha?.usec ?? 0 };
 }
 
 /** The first `limit` lines of `from`, in a temporary file. */

@@ -31,7 +31,7 @@ const configRows = Object.entries(ENV_VARS)
 let text = readFileSync(README, 'utf8');
 text = replaceTable(text, CONFIG_HEADER, configRows);
 text = replaceTable(text, FEATURE_TABLE_HEADER, featureTable());
-for (const { header, rows } of detectionTables()) text = replaceTable(text, header, rows);
+for (const { header, rows } of Object.values(detectionTables())) text = replaceTable(text, header, rows);
 writeFileSync(README, text);
 writeFileSync(MODEL_CARD, withModelCardSection(readFileSync(MODEL_CARD, 'utf8'), modelCardSection()));
 writeFileSync(MEANINGS, `${JSON.stringify(featureMeanings(), null, 2)}\n`);

@@ -89,15 +89,22 @@ export function baselineTable(dir = EVALUATION_DIR): string {
     .join('\n');
 }
 
-/** The three generated tables, each with its header, as the README holds them. */
-export function detectionTables(dir = EVALUATION_DIR): { header: string; rows: string }[] {
-  const all = evaluations(dir);
-  return [
-    { header: MODEL_TABLE_HEADER, rows: modelTable(all, evaluations(join(dir, 'previous')), evaluations(join(dir, 'transfer'))) },
-    { header: RULE_TABLE_HEADER, rows: ruleTable(all) },
-    { header: BASELINE_TABLE_HEADER, rows: baselineTable(dir) },
-  ];
+interface Table {
+  readonly header: string;
+  readonly rows: string;
 }
+
+/** The three generated tables, each with its header, as the README holds them. */
+export function detectionTables(dir = EVALUATION_DIR): { readonly models: Table; readonly rules: Table; readonly baselines: Table } {
+  const all = evaluations(dir);
+  return {
+    models: { header: MODEL_TABLE_HEADER, rows: modelTable(all, evaluations(join(dir, 'previous')), evaluations(join(dir, 'transfer'))) },
+    rules: { header: RULE_TABLE_HEADER, rows: ruleTable(all) },
+    baselines: { header: BASELINE_TABLE_HEADER, rows: baselineTable(dir) },
+  };
+}
+
+const tableText = (t: Table) => `${t.header}${t.rows}`;
 
 export const MODEL_CARD_SECTION = '## Evaluated by `npm run evaluate`';
 
@@ -108,21 +115,21 @@ export const MODEL_CARD_SECTION = '## Evaluated by `npm run evaluate`';
  * beside it. Written by `npm run docs:config` from the same results as the README's tables.
  */
 export function modelCardSection(dir = EVALUATION_DIR): string {
-  const [models, rules, baselines] = detectionTables(dir);
+  const { models, rules, baselines } = detectionTables(dir);
   return [
     MODEL_CARD_SECTION,
     '',
     'Each history replayed in event time through the velocity scripts, the default rules and this model, labels fed back only once reported (README, Detection quality, for the definitions). `(committed model, not retrained)` is this model on a history it was not trained on; the unmarked second-history row is a model trained by `npm run train` on that history\'s own earlier days, as a user would, and `(previous model)` the model before this one, re-scored the same way.',
     '',
-    `${models?.header ?? ''}${models?.rows ?? ''}`,
+    tableText(models),
     '',
     'On the second history, `npm run train` against the standardised logistic regression train.py fits on the same rows (train.py\'s card precision: known cards not removed):',
     '',
-    `${baselines?.header ?? ''}${baselines?.rows ?? ''}`,
+    tableText(baselines),
     '',
     'The default rules on the same windows:',
     '',
-    `${rules?.header ?? ''}${rules?.rows ?? ''}`,
+    tableText(rules),
     '',
   ].join('\n');
 }
