@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionOutcome } from '../../src/transactions/transaction.schema';
 import type { CardDay, OutcomeCounts, PrPoint, RuleFigures, ThresholdRow, WindowMetrics } from './metrics';
+import { onlineMarkdown, type OnlineReport } from './online-report';
 
 export interface ReportData {
   readonly files: { readonly transactions: string; readonly labels: string };
@@ -38,11 +39,13 @@ export interface EvaluationReport {
   readonly thresholds: readonly ThresholdRow[];
   readonly per_day: readonly CardDay[];
   readonly pr_curve: readonly PrPoint[];
+  /** With --online: the online learner, prequentially, against the base model on the same window. */
+  readonly online?: OnlineReport;
 }
 
 export const cardPrecisionKey = (k: number): string => `card_precision_at_${String(k)}`;
 
-export function buildReport(data: ReportData, metrics: WindowMetrics): EvaluationReport {
+export function buildReport(data: ReportData, metrics: WindowMetrics, online?: OnlineReport): EvaluationReport {
   const key = cardPrecisionKey(data.k);
   return {
     data,
@@ -59,6 +62,7 @@ export function buildReport(data: ReportData, metrics: WindowMetrics): Evaluatio
     thresholds: metrics.thresholds,
     per_day: metrics.per_day,
     pr_curve: metrics.pr_curve,
+    ...(online === undefined ? {} : { online }),
   };
 }
 
@@ -150,6 +154,7 @@ export function toMarkdown(report: EvaluationReport): string {
     '|---|---|---|---|---|---|',
     ...report.per_day.map((d) => `| ${d.day} | ${n(d.cards)} | ${n(d.known_cards_removed)} | ${n(d.fraud_cards)} | ${num(d.card_precision_at_k)} | ${num(d.ceiling)} |`),
     '',
+    ...(report.online === undefined ? [] : onlineMarkdown(report.online, data.k)),
     ...DEFINITIONS(data.k, data.policy),
     '',
   ].join('\n');

@@ -1,12 +1,15 @@
 /**
  * `npm run evaluate -- --transactions FILE --labels FILE --out DIR [--from ISO] [--to ISO]
- *  [--model FILE|none] [--rules FILE] [--k 100] [--label-delay-days 7] [--max-bad-rows N] [--no-charts]`
+ *  [--model FILE|none] [--rules FILE] [--k 100] [--label-delay-days 7] [--max-bad-rows N] [--no-charts]
+ *  [--online] [--online-settings JSON]`
  *
  * Replays a labelled history through the service's own decision path (velocity scripts on a
  * private redis-server, the rules, the model, the policy) and reports detection quality on a
  * window of it, by default its last 7 days: ROC AUC, average precision, card precision@k per
  * day, decisions by ground truth, per-rule precision and cost, a threshold table. Writes
- * report.json, summary.md, pr_curve.png and card_precision.png to --out.
+ * report.json, summary.md, pr_curve.png and card_precision.png to --out. With --online the
+ * online learner runs prequentially over the whole history beside the model (prequential.ts),
+ * and the report compares the base model, the online learner and their combinations.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -26,7 +29,11 @@ import type { RulesUnderTest, Scorer } from '../backtest/backtest';
 import { configuredRulesPath, loadModel } from '../backtest/run';
 import { DEFAULT_MAX_BAD_ROWS, parseLabelDelayDays, parseMaxBadRows } from '../replay/features';
 import { BadRows, replayHistory, type ReplayedTransaction } from '../replay/replay';
+import { featureVector } from '../../src/model/feature-catalogue';
 import { windowMetrics, type DecidedTransaction } from './metrics';
+import { ONLINE_VARIANTS, onlineReport, type OnlineVariant, type VariantDecided } from './online-report';
+import { DEFAULT_ONLINE_SETTINGS, Prequential, type OnlineSettings } from './prequential';
+import { ftrlParamsSchema } from '../../src/online/ftrl';
 import { buildReport, headline, writeReport, type EvaluationReport } from './report';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -34,7 +41,8 @@ const DAY_MS = 86_400_000;
 export const DEFAULT_WINDOW_DAYS = 7;
 export const DEFAULT_K = 100;
 const USAGE = 'usage: npm run evaluate -- --transactions FILE --labels FILE --out DIR [--from ISO] [--to ISO] [--model FILE|none] [--rules FILE] '
-  + `[--k ${String(DEFAULT_K)}] [--label-delay-days D (default 7, the LABEL_DELAY_DAYS the model serves with)] [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--no-charts]`;
+  + `[--k ${String(DEFAULT_K)}] [--label-delay-days D (default 7, the LABEL_DELAY_DAYS the model serves with)] [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--no-charts] `
+  + '[--online] [--online-settings \'{"sampleRate": 0.1, "maturityDays": 30, ...}\' (changes to the defaults in models/evaluate/prequential.ts)]';
 
 export interface EvaluateOptions {
   readonly transactionsPath: string;
@@ -53,6 +61,8 @@ export interface EvaluateOptions {
   readonly labelDelayDays?: number;
   /** Bad rows skipped before the run stops; default 0, the first stops it. */
   readonly maxBadRows?: number;
+  /** Runs the online learner prequentially beside the model and reports it too; off when absent. */
+  readonly online?: OnlineSettings | undefined;
   readonly onProgress?: (done: number) => void;
 }
 
@@ -96,6 +106,11 @@ export async function resolveWindow(transactionsPath: string, from: number | und
   return { from: start, to: end };
 }
 
+const checkedScore = (model: Scorer, tx: { transactionId: string }, score: number | undefined): number => {
+  if (score === undefined || !(score >= 0 && score <= 1)) throw new Error(`model ${model.version} scored ${tx.transactionId} ${String(score)}, not a probability`);
+  return score;
+};
+
 /** The window's transactions of one replayed batch, decided as the service would: one model call, then the rules and the policy. */
 async function decideInWindow(
   batch: readonly ReplayedTransaction[],
@@ -110,8 +125,7 @@ async function decideInWindow(
   if (inWindow.length === 0) return [];
   const scores = model === null ? null : await model.score(inWindow.map(({ tx, features }) => model.rowOf(tx, features)));
   return inWindow.map(({ tx, features, label }, i) => {
-    const score = scores === null ? null : (scores[i] ?? Number.NaN);
-    if (score !== null && !(score >= 0 && score <= 1)) throw new Error(`model ${model?.version ?? ''} scored ${tx.transactionId} ${String(score)}, not a probability`);
+    const score = model === null || scores === null ? null : checkedScore(model, tx, scores[i]);
     const result = evaluateRules(rules.ruleSet, tx, features);
     return {
       cardId: tx.cardId,
@@ -121,6 +135,39 @@ async function decideInWindow(
       outcome: decide({ rules: result, score, failures: [] }, policy).decision,
       ruleHits: hits(result).map((hit) => hit.ruleId),
     };
+  });
+}
+
+/**
+ * Every transaction of a replayed batch through the online learner as the service would run it:
+ * scored with what was learnt before it, decided by the live combination, its row kept by the
+ * row policy. The window's transactions are decided under each variant; the base variant's
+ * decisions are what the non-online report measures.
+ */
+async function decideOnline(
+  batch: readonly ReplayedTransaction[],
+  window: { readonly from: number; readonly to: number },
+  options: Pick<EvaluateOptions, 'model' | 'rules' | 'policy'>,
+  learner: Prequential,
+  out: Record<OnlineVariant, VariantDecided[]>,
+): Promise<void> {
+  const first = batch[0];
+  if (first === undefined) return;
+  const { model, rules, policy } = options;
+  learner.mature(Date.parse(first.tx.occurredAt));
+  const scores = model === null ? null : await model.score(batch.map(({ tx, features }) => model.rowOf(tx, features)));
+  batch.forEach(({ tx, features, label }, i) => {
+    const base = model === null || scores === null ? null : checkedScore(model, tx, scores[i]);
+    const scored = learner.score(featureVector(tx, features), base);
+    const result = evaluateRules(rules.ruleSet, tx, features);
+    const outcomeOf = (score: number | null) => decide({ rules: result, score, failures: [] }, policy).decision;
+    const live = learner.settings.live === 'residual' ? scored.residual : scored.blend;
+    const at = Date.parse(tx.occurredAt);
+    learner.keep(tx.transactionId, scored, at, outcomeOf(live) !== 'approve');
+    if (at < window.from || at >= window.to) return;
+    const common = { cardId: tx.cardId, occurredAtMs: at, fraud: label?.fraud === true, ruleHits: hits(result).map((hit) => hit.ruleId), scenario: label?.fraud === true ? (label.scenario ?? null) : null };
+    const byVariant: Record<OnlineVariant, number | null> = { base, online: scored.online, blend: scored.blend, residual: scored.residual };
+    for (const variant of ONLINE_VARIANTS) out[variant].push({ ...common, score: byVariant[variant], outcome: outcomeOf(byVariant[variant]) });
   });
 }
 
@@ -138,6 +185,8 @@ export async function evaluateHistory(options: EvaluateOptions): Promise<Evaluat
   // When each card first became known compromised: its earliest fraud label's report.
   const knownSince = new Map<string, number>();
   let done = 0;
+  const learner = options.online === undefined ? null : new Prequential(options.online);
+  const byVariant: Record<OnlineVariant, VariantDecided[]> = { base: [], online: [], blend: [], residual: [] };
 
   const replay = await replayHistory({
     transactionsPath: options.transactionsPath,
@@ -151,16 +200,21 @@ export async function evaluateHistory(options: EvaluateOptions): Promise<Evaluat
         const reported = Date.parse(label.reportedAt);
         if (reported < (knownSince.get(tx.cardId) ?? Infinity)) knownSince.set(tx.cardId, reported);
       }
-      // Only the window is decided: the rest of the history is there for its features.
-      decided.push(...(await decideInWindow(batch, window, options)));
+      // Only the window is decided: the rest of the history is there for its features (and,
+      // with the online learner, for what it learns before the window).
+      if (learner === null) decided.push(...(await decideInWindow(batch, window, options)));
+      else await decideOnline(batch, window, options, learner, byVariant);
       done += batch.length;
       options.onProgress?.(done);
     },
+    onLabels: (labels, atMs) => learner?.release(labels, atMs),
   });
+  if (learner !== null) decided.push(...byVariant.base);
 
   const liveRules = rules.ruleSet.rules.filter((rule) => rule.enabled && rule.mode === 'live').map((rule) => ({ id: rule.id, action: rule.action }));
   const metrics = windowMetrics(decided, { rules: liveRules, knownSince, k });
   const skipped = badRows.summary();
+  const online = learner === null ? undefined : onlineReport(byVariant, learner.settings, learner.stats, { rules: liveRules, knownSince, k });
   return buildReport({
     files: { transactions: options.transactionsPath, labels: options.labelsPath },
     transactions: replay.transactions,
@@ -178,7 +232,7 @@ export async function evaluateHistory(options: EvaluateOptions): Promise<Evaluat
     k,
     labelDelayDays,
     policy: { reviewThreshold: policy.reviewThreshold, denyThreshold: policy.denyThreshold },
-  }, metrics);
+  }, metrics, online);
 }
 
 /** pr_curve.png and card_precision.png from report.json, drawn with the training venv's matplotlib. */
@@ -198,6 +252,32 @@ function parseK(text: string | undefined): number {
   if (text === undefined) return DEFAULT_K;
   if (!/^[1-9]\d*$/.test(text)) throw new Error(`--k wants a positive whole number of cards a day, got "${text}"`);
   return Number(text);
+}
+
+const onlineOverridesSchema = z.strictObject({
+  params: ftrlParamsSchema.optional(),
+  maxStep: z.number().nonnegative().optional(),
+  sampleRate: z.number().min(0).max(1).optional(),
+  maturityDays: z.number().positive().optional(),
+  rowTtlDays: z.number().positive().optional(),
+  warmupLabels: z.number().int().nonnegative().optional(),
+  blendWeight: z.number().min(0).max(1).optional(),
+  live: z.enum(['blend', 'residual']).optional(),
+});
+
+/** DEFAULT_ONLINE_SETTINGS with what --online-settings '{"sampleRate": 0.1, ...}' changes. */
+export function parseOnlineSettings(text: string | undefined): OnlineSettings {
+  if (text === undefined) return DEFAULT_ONLINE_SETTINGS;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`--online-settings wants a JSON object such as '{"sampleRate": 0.1}', got ${text}`);
+  }
+  const parsed = onlineOverridesSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`--online-settings: ${z.prettifyError(parsed.error)}`);
+  // JSON has no undefined: every key present is a change.
+  return { ...DEFAULT_ONLINE_SETTINGS, ...parsed.data };
 }
 
 function progress(): { update: (done: number) => void; end: () => void } {
@@ -231,6 +311,8 @@ export async function main(args: readonly string[], env: Readonly<Record<string,
       'label-delay-days': { type: 'string' },
       'max-bad-rows': { type: 'string' },
       'no-charts': { type: 'boolean', default: false },
+      online: { type: 'boolean', default: false },
+      'online-settings': { type: 'string' },
     },
   });
   if (values.transactions === undefined || values.labels === undefined || values.out === undefined) throw new Error(USAGE);
@@ -243,6 +325,7 @@ export async function main(args: readonly string[], env: Readonly<Record<string,
   const rulesPath = values.rules !== undefined ? resolve(values.rules) : configuredRulesPath(config);
   const rules: RulesUnderTest = { source: rulesPath, ruleSet: loadRuleSetFile(rulesPath) };
   const model = await loadModel(values.model, config);
+  const online = values.online || values['online-settings'] !== undefined ? parseOnlineSettings(values['online-settings']) : undefined;
 
   const started = Date.now();
   const bar = progress();
@@ -262,6 +345,7 @@ export async function main(args: readonly string[], env: Readonly<Record<string,
       k,
       labelDelayDays,
       maxBadRows,
+      online,
       onProgress: bar.update,
     });
   } finally {

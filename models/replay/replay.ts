@@ -189,6 +189,12 @@ export interface HistoryOptions {
   readonly badRows?: BadRows;
   /** Called per batch, in file order, before the next batch (or label) touches Redis. */
   readonly onBatch: (batch: readonly ReplayedTransaction[]) => Promise<void> | void;
+  /**
+   * Called with the labels released at `atMs` (every label reported at or before it, in report
+   * order, those with no known transaction too), after the transactions before `atMs` were
+   * handed to onBatch and before any later one is.
+   */
+  readonly onLabels?: (labels: readonly LabelLine[], atMs: number) => void;
 }
 
 /**
@@ -235,10 +241,12 @@ export async function replayHistory(options: HistoryOptions): Promise<ReplaySumm
     await flush();
     const pipeline = redis.pipeline();
     let queued = 0;
+    const released: LabelLine[] = [];
     while (nextLabel < labels.length) {
       const label = labels[nextLabel];
       if (label === undefined || Date.parse(label.reportedAt) > until) break;
       nextLabel += 1;
+      released.push(label);
       const subject = label.cardId !== undefined && label.merchantId !== undefined && label.occurredAt !== undefined
         ? { cardId: label.cardId, merchantId: label.merchantId, occurredAt: label.occurredAt }
         : subjects.get(label.transactionId);
@@ -255,6 +263,7 @@ export async function replayHistory(options: HistoryOptions): Promise<ReplaySumm
       const failed = replies.find(([err]) => err !== null);
       if (failed?.[0]) throw failed[0];
     }
+    options.onLabels?.(released, until);
   };
 
   for await (const tx of validLines(transactionSchema, options.transactionsPath, 'transactions', badRows)) {

@@ -13,6 +13,15 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
+/**
+ * A fraud pattern that starts late in the run, for evaluating a learner on fraud its training
+ * window never held. Not in SCENARIOS: the planner draws from its stream for every entry there,
+ * so listing it would change every run, drift or not.
+ */
+export const DRIFT_SCENARIO = 'charity_ring';
+export type DriftScenario = typeof DRIFT_SCENARIO;
+export type FraudScenario = Scenario | DriftScenario;
+
 /** A transaction before it gets its id and its place in the output order. */
 export interface SimEvent {
   /** Epoch milliseconds; legitimate events may be pushed later to keep travel speeds plausible. */
@@ -24,7 +33,7 @@ export interface SimEvent {
   readonly merchant: Merchant;
   readonly amount: number;
   readonly deviceId: string | null;
-  fraud: { readonly scenario: Scenario; readonly reportAt: number } | null;
+  fraud: { readonly scenario: FraudScenario; readonly reportAt: number } | null;
 }
 
 /** The service's transaction contract, with the fields this simulator always fills. */
@@ -50,7 +59,7 @@ export interface SimLabel {
   readonly cardId: string;
   readonly merchantId: string;
   readonly occurredAt: string;
-  readonly scenario: Scenario;
+  readonly scenario: FraudScenario;
 }
 
 export function toTransaction(event: SimEvent, transactionId: string): SimTransaction {

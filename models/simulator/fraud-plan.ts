@@ -103,6 +103,11 @@ export class FraudPlanner {
     }
   }
 
+  /** Whether a planned incident has the card, or will have it once a skimmed card is cashed out. */
+  isTaken(card: string): boolean {
+    return this.reserved.has(card) || this.skimmedCards.has(card);
+  }
+
   /** Today's fraudulent transactions, each marked with its scenario and when its label arrives. */
   run(day: DayContext, today: (customer: Customer) => readonly SimEvent[], legitToday: number): SimEvent[] {
     const ctx: FraudContext = { ...day, rng: this.rng, today, cardTesters: this.world.cardTesters };

@@ -1,10 +1,12 @@
-import { SCENARIOS } from './events';
+import { DRIFT_SCENARIO, SCENARIOS, type FraudScenario } from './events';
 import { labelDelayMs } from './labels';
 import { Rng } from './rng';
 import { DAY } from './time';
 
+const ALL: readonly FraudScenario[] = [...SCENARIOS, DRIFT_SCENARIO];
+
 describe('labelDelayMs', () => {
-  it.each(SCENARIOS)('confirms %s fraud within hours, by chargeback within a month, or late within 60 days', (scenario) => {
+  it.each(ALL)('confirms %s fraud within hours, by chargeback within a month, or late within 60 days', (scenario) => {
     const rng = new Rng(11, scenario);
     const days = Array.from({ length: 5_000 }, () => labelDelayMs(rng, scenario) / DAY);
     const share = (keep: (d: number) => boolean) => days.filter(keep).length / days.length;

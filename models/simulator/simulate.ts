@@ -1,49 +1,35 @@
 /**
- * `npm run simulate -- --out DIR [--days 120] [--customers 10000] [--seed 42] [--start 2026-01-01]`
+ * `npm run simulate -- --out DIR [--days 120] [--customers 10000] [--seed 42] [--start 2026-01-01]
+ *   [--drift [--drift-from YYYY-MM-DD]]`
  *
  * Writes DIR/transactions.jsonl (occurredAt order) and DIR/labels.jsonl (reportedAt order) of a
  * seeded, labelled card-transaction history, for training and evaluating the fraud model.
+ * `--drift` adds a fraud pattern the planned scenarios do not have (a charity ring, drift.ts)
+ * from `--drift-from` on, by default the first of the last 30 days, which the committed model
+ * holds out of training; every other transaction and label is the same as without it.
  */
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { Simulation } from './generate';
+import { parseOptions } from './options';
 import { formatSummary } from './summary';
-
-const optionsSchema = z.object({
-  out: z.string().min(1, '--out DIR is required'),
-  days: z.coerce.number().int().min(1).max(3650),
-  customers: z.coerce.number().int().min(1).max(1_000_000),
-  seed: z.coerce.number().int().min(0).max(0xffffffff),
-  start: z.iso.date(),
-});
 
 const LINES_PER_WRITE = 2_000;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string', default: '' },
-      days: { type: 'string', default: '120' },
-      customers: { type: 'string', default: '10000' },
-      seed: { type: 'string', default: '42' },
-      start: { type: 'string', default: '2026-01-01' },
-    },
-  });
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) {
-    console.error(z.prettifyError(parsed.error));
+  const parsed = parseOptions(process.argv.slice(2));
+  if (!parsed.ok) {
+    console.error(parsed.error);
     process.exitCode = 2;
     return;
   }
-  const options = parsed.data;
+  const { options } = parsed;
   const began = performance.now();
   const elapsed = () => `${((performance.now() - began) / 1000).toFixed(1)} s`;
 
-  const sim = new Simulation({ seed: options.seed, customers: options.customers, days: options.days, start: Date.parse(`${options.start}T00:00:00Z`) });
+  const sim = new Simulation(options);
   console.error(`world: ${sim.world.customers.length.toLocaleString('en')} customers, ${sim.world.merchants.all.length.toLocaleString('en')} merchants (${elapsed()})`);
   mkdirSync(options.out, { recursive: true });
   const transactionsPath = join(options.out, 'transactions.jsonl');
@@ -63,7 +49,7 @@ async function main(): Promise<void> {
   await writeLines(labelsOut, labels);
   await close(labelsOut);
 
-  console.log(formatSummary({ transactions: sim.transactionCount, byScenario: sim.scenarioCounts(), labels }));
+  console.log(formatSummary({ transactions: sim.transactionCount, byScenario: sim.scenarioCounts(), labels, driftFrom: options.driftFrom }));
   console.log('');
   console.log(`${transactionsPath}  ${mb(statSync(transactionsPath).size)}`);
   console.log(`${labelsPath}  ${mb(statSync(labelsPath).size)}`);

@@ -1,11 +1,13 @@
-import { SCENARIOS, type SimLabel } from './events';
+import { DRIFT_SCENARIO, type SimLabel } from './events';
 import type { ScenarioCount } from './generate';
 import { DAY, HOUR } from './time';
 
 export interface SummaryInput {
   readonly transactions: number;
-  readonly byScenario: Record<(typeof SCENARIOS)[number], ScenarioCount>;
+  readonly byScenario: readonly ScenarioCount[];
   readonly labels: readonly SimLabel[];
+  /** When the drift scenario starts, in a run that has one. */
+  readonly driftFrom?: number;
 }
 
 export interface LabelDelays {
@@ -34,15 +36,16 @@ export function labelDelays(labels: readonly SimLabel[]): LabelDelays | null {
   };
 }
 
-export function formatSummary({ transactions, byScenario, labels }: SummaryInput): string {
-  const fraud = SCENARIOS.reduce((n, s) => n + byScenario[s].transactions, 0);
+export function formatSummary({ transactions, byScenario, labels, driftFrom }: SummaryInput): string {
+  const fraud = byScenario.reduce((n, s) => n + s.transactions, 0);
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const lines = [
     `transactions  ${transactions.toLocaleString('en')}`,
     `fraudulent    ${fraud.toLocaleString('en')} (${transactions > 0 ? ((100 * fraud) / transactions).toFixed(3) : '0'}%)`,
+    ...(driftFrom === undefined ? [] : [`drift         ${DRIFT_SCENARIO} from ${new Date(driftFrom).toISOString().slice(0, 10)}`]),
     '',
     `${'scenario'.padEnd(22)}${'transactions'.padStart(13)}${'incidents'.padStart(11)}`,
-    ...SCENARIOS.map((s) => `${s.padEnd(22)}${byScenario[s].transactions.toLocaleString('en').padStart(13)}${byScenario[s].incidents.toLocaleString('en').padStart(11)}`),
+    ...byScenario.map((s) => `${s.scenario.padEnd(22)}${s.transactions.toLocaleString('en').padStart(13)}${s.incidents.toLocaleString('en').padStart(11)}`),
     '',
   ];
   const delays = labelDelays(labels);

@@ -136,6 +136,23 @@ describe('FTRL-Proximal logistic regression', () => {
     expect(Array.from(corrected.n).every((n, i) => n >= wrong.n[i]!)).toBe(true);
   });
 
+  it('learns residuals on an offset: starting from the offset\'s own probability, it learns only what the offset gets wrong', () => {
+    // The offset knows x0 (3 x0 of the true logit -3 + 3 x0 - 3 x1) and nothing of x1.
+    const offsetOf = (x: ArrayLike<number>) => -3 + 3 * (x[0] ?? 0);
+    const fresh = emptyState(INPUTS);
+    const { x } = heldOut[0]!;
+    expect(predict(weights(fresh, DEFAULT_FTRL), x, offsetOf(x))).toBeCloseTo(1 / (1 + Math.exp(-offsetOf(x))), 12);
+
+    const residual = updateBatch(fresh, DEFAULT_FTRL, train.map((e) => ({ ...e, offset: offsetOf(e.x) })), Infinity).state;
+    const w = weights(residual, DEFAULT_FTRL);
+    // x1's weight carries what the offset lacks; x0's stays small, the offset already has it.
+    expect(w[2]!).toBeLessThan(-1.5);
+    expect(Math.abs(w[1]!)).toBeLessThan(0.5 * Math.abs(w[2]!));
+    const aucWith = aucRoc(heldOut.map((e) => ({ score: predict(w, e.x, offsetOf(e.x)), fraud: e.y === 1 })));
+    const aucOffset = aucRoc(heldOut.map((e) => ({ score: offsetOf(e.x), fraud: e.y === 1 })));
+    expect(aucWith).toBeGreaterThan((aucOffset ?? 1) + 0.05);
+  });
+
   it('moves the weights by at most maxStep under a batch of 10,000 wrong labels, and the model still ranks frauds first', () => {
     const flood: Example[] = Array.from({ length: 10_000 }, (_, i) => {
       const e = train[i % train.length]!;

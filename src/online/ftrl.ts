@@ -91,12 +91,14 @@ export const sigmoid = (logit: number): number => 1 / (1 + Math.exp(-logit));
 
 /**
  * The fraud probability for inputs x under weights w (bias first): strictly between 0 and 1.
+ * `offset` is a logit added before the sigmoid, for a learner of corrections on top of another
+ * model's score (a residual model: with all weights 0 it predicts the offset's own probability).
  * A NaN logit (only a NaN or +Inf - Inf in x can make one; `toOnlineInput` never does) scores
  * 0.5, the uninformed score, rather than a NaN that every threshold comparison would call false.
  */
-export function predict(w: ArrayLike<number>, x: ArrayLike<number>): number {
+export function predict(w: ArrayLike<number>, x: ArrayLike<number>, offset = 0): number {
   if (w.length !== x.length + 1) throw new RangeError(`${x.length} inputs for ${w.length - 1} weights (plus bias)`);
-  let logit = w[0] ?? 0;
+  let logit = offset + (w[0] ?? 0);
   for (let i = 0; i < x.length; i++) {
     const wi = w[i + 1] ?? 0;
     // A zero weight adds nothing, also for an infinite input (where 0 * Infinity would be NaN).
@@ -134,20 +136,21 @@ export function logLoss(p: number, y: 0 | 1): number {
  * seen two examples; (3) the proximal terms the first update added to z stay. To correct a
  * label, undo it (weight -1, the old label) and learn the new one (weight 1, the new label).
  */
-export function update(state: FtrlState, params: FtrlParams, x: ArrayLike<number>, y: 0 | 1, weight = 1): FtrlState {
+export function update(state: FtrlState, params: FtrlParams, x: ArrayLike<number>, y: 0 | 1, weight = 1, offset = 0): FtrlState {
   const next = { z: Float64Array.from(state.z), n: Float64Array.from(state.n) };
-  learn(next, params, x, y, weight);
+  learn(next, params, x, y, weight, offset);
   return next;
 }
 
 /** Algorithm 1's inner loop on `state`'s own arrays; callers pass copies. */
-function learn(state: FtrlState, params: FtrlParams, x: ArrayLike<number>, y: 0 | 1, weight: number): void {
+function learn(state: FtrlState, params: FtrlParams, x: ArrayLike<number>, y: 0 | 1, weight: number, offset: number): void {
   if (x.length !== inputCount(state)) throw new RangeError(`${x.length} inputs for a learner of ${inputCount(state)}`);
   // A NaN or an infinity here would be in z and n for good, and in every later prediction.
   if (!Number.isFinite(weight)) throw new RangeError(`an importance weight must be finite, not ${weight}`);
+  if (!Number.isFinite(offset)) throw new RangeError(`an offset must be a finite logit, not ${offset}`);
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new RangeError(`input ${i} is ${x[i]}, not a finite number`);
   const w = weights(state, params);
-  const residual = predict(w, x) - y;
+  const residual = predict(w, x, offset) - y;
   for (let i = 0; i < w.length; i++) {
     const xi = i === 0 ? 1 : (x[i - 1] ?? 0);
     if (xi === 0) continue;
@@ -165,6 +168,8 @@ export interface Example {
   readonly y: 0 | 1;
   /** Importance weight, 1 if absent; see `update`. */
   readonly weight?: number;
+  /** Logit added before the sigmoid, 0 if absent; see `predict`. */
+  readonly offset?: number;
 }
 
 export interface BatchResult {
@@ -193,7 +198,7 @@ const BISECTIONS = 40;
 export function updateBatch(state: FtrlState, params: FtrlParams, examples: readonly Example[], maxStep: number): BatchResult {
   if (!(maxStep >= 0)) throw new RangeError(`maxStep must be a number >= 0, not ${maxStep}`);
   const after = { z: Float64Array.from(state.z), n: Float64Array.from(state.n) };
-  for (const example of examples) learn(after, params, example.x, example.y, example.weight ?? 1);
+  for (const example of examples) learn(after, params, example.x, example.y, example.weight ?? 1, example.offset ?? 0);
   const before = weights(state, params);
   const full = distance(weights(after, params), before);
   if (full <= maxStep) return { state: after, step: full, clipped: false };
