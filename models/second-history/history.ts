@@ -3,12 +3,14 @@
  * and own spending. Transactions land in per-UTC-day buckets; a day is written once the next
  * day has been generated (a customer's local day reaches into the neighbouring UTC days), with
  * what happens on a card after its block dropped, sorted by time and numbered. Labels wait
- * until the end, since a label can come long after its transaction.
+ * until the end, since a label can come long after its transaction. The opt-in drift scenario
+ * (drift.ts) adds its payments to a day once the day's customers are done.
  */
 import { accountTakeover } from './account-takeover';
 import { calendarDay, DAY_MS, PaydayTable, type CalendarDay } from './calendar';
 import { cardTesting } from './card-testing';
 import { dataBreach } from './data-breach';
+import { NewMerchantRing, type DriftOptions } from './drift';
 import { firstParty } from './first-party';
 import type { FraudContext, Typology } from './fraud-kit';
 import { analystMistake, LabelBook } from './labels';
@@ -25,6 +27,21 @@ import { buildWorld, type World, type WorldOptions } from './world';
 
 // Bound once: jest runs this code in a VM context, where each global lookup costs more than the arithmetic (rng.ts).
 const { floor } = Math;
+
+export interface HistoryOptions extends WorldOptions {
+  /** The opt-in drift scenario (drift.ts); without it, no draw and no id depends on the scenario. */
+  readonly drift?: DriftOptions;
+}
+
+/** What the drift scenario added, for the summary. */
+export interface DriftReport {
+  readonly from: number;
+  readonly merchants: readonly string[];
+  /** Honest purchases at the new merchants. */
+  readonly honest: number;
+  /** Every transaction written from the drift's start on, the drift's included. */
+  readonly since: number;
+}
 
 export interface DayBatch {
   readonly day: number;
@@ -46,10 +63,12 @@ export class SecondHistory {
   private readonly noise: Rng;
   private readonly households: Rng;
   private readonly writtenFrauds: Txn[] = [];
+  private readonly drift: NewMerchantRing | undefined;
   private flushedThrough = -1;
   private written = 0;
+  private writtenSinceDrift = 0;
 
-  constructor(readonly options: WorldOptions) {
+  constructor(readonly options: HistoryOptions) {
     this.world = buildWorld(options);
     this.days = Array.from({ length: options.days }, (_, i) => calendarDay(options.start, i));
     this.noise = Rng.fork(options.seed, 'label-noise');
@@ -67,18 +86,28 @@ export class SecondHistory {
       lostStolen(fraud, options.seed),
       firstParty(fraud, options.seed),
     ];
+    this.drift = options.drift ? new NewMerchantRing(fraud, options.drift, options.seed) : undefined;
   }
 
   /** Transactions day by day, in time order within and across days. */
   *run(): Generator<DayBatch> {
     for (let day = 0; day <= this.options.days; day += 1) {
+      // Before the next day is generated, so the drift sees phones and home addresses as they were on its day.
+      if (day >= 1) this.drift?.plan(day - 1, this.trafficOn(day - 1));
       if (day < this.options.days) this.generate(day);
       if (day >= 1) yield this.flush(day - 1);
     }
   }
 
   get transactionCount(): number {
-    return this.written;
+    return this.written + (this.drift?.written ?? 0);
+  }
+
+  /** What the drift scenario added (undefined without it); complete once run() is exhausted. */
+  driftReport(): DriftReport | undefined {
+    const drift = this.drift;
+    if (!drift) return undefined;
+    return { from: this.options.start + drift.fromDay * DAY_MS, merchants: drift.merchants.map((m) => m.id), honest: drift.honest, since: this.writtenSinceDrift };
   }
 
   /** Every label of a written transaction, by reportedAt (call after run() is exhausted). */
@@ -148,17 +177,30 @@ export class SecondHistory {
     bucket.push(txn);
   }
 
+  /** The day's transactions so far, the drift's aside (what its volume follows). */
+  private trafficOn(day: number): number {
+    let count = 0;
+    for (const t of this.buckets.get(day) ?? []) if (t.at < t.card.blockedAt && this.drift?.owns(t) !== true) count += 1;
+    return count;
+  }
+
   private flush(day: number): DayBatch {
     const bucket = this.buckets.get(day) ?? [];
     this.buckets.delete(day);
     this.flushedThrough = day;
     const kept = bucket.filter((t) => t.at < t.card.blockedAt);
+    // A stable sort: the drift's transactions slot in without reordering the others.
     kept.sort((a, b) => a.at - b.at);
+    const drift = this.drift;
     for (const txn of kept) {
-      this.written += 1;
-      txn.id = `t2-${String(this.written).padStart(8, '0')}`;
+      if (drift?.owns(txn) === true) drift.name(txn);
+      else {
+        this.written += 1;
+        txn.id = `t2-${String(this.written).padStart(8, '0')}`;
+      }
       if (txn.truth !== undefined) this.writtenFrauds.push(txn);
     }
+    if (drift && day >= drift.fromDay) this.writtenSinceDrift += kept.length;
     return { day, transactions: kept };
   }
 }

@@ -63,6 +63,22 @@ describe('settle', () => {
     expect(book.labelled).toHaveLength(0);
     expect(txns[0]!.card.blockedAt).toBe(Infinity);
   });
+
+  it('with labelsOnly labels and drops the same transactions but leaves the card working', () => {
+    const catches = profile({ reported: 1, issuerCatches: (t) => (t.amount === 300_00 ? 1 : 0) });
+    const outcome = (labelsOnly: boolean) => {
+      const txns = incident([50_00, 300_00, 400_00, 500_00]);
+      const settlement = settle(txns, 'breach_cnp', catches, new Rng(5), new LabelBook(), { labelsOnly });
+      return { settlement, labels: txns.map((t) => t.labels), card: txns[0]!.card };
+    };
+    const blocking = outcome(false);
+    const only = outcome(true);
+    expect(only.labels).toEqual(blocking.labels);
+    expect(only.settlement.survivors.map((t) => t.at)).toEqual(blocking.settlement.survivors.map((t) => t.at));
+    expect(only.settlement.blockedAt).toBeUndefined();
+    expect(only.card.blockedAt).toBe(Infinity);
+    expect(only.card.successor).toBeUndefined();
+  });
 });
 
 describe('analystMistake', () => {

@@ -66,12 +66,23 @@ export interface Settlement {
   readonly blockedAt: number | undefined;
 }
 
+export interface SettleOptions {
+  /** Where the cardholder's clock starts (the theft); default the first transaction. */
+  readonly reportFrom?: number;
+  /**
+   * Label only: no block, no own purchase swept into the dispute. For the drift scenario, which
+   * must leave the rest of the history as it was (a block changes what the cardholder and every
+   * typology can do with the card afterwards). The fraudster's later uses are still dropped.
+   */
+  readonly labelsOnly?: boolean;
+}
+
 /**
  * Decides how one incident (one card's fraudulent transactions, planned in full) becomes known:
  * labels the transactions, blocks the card, and drops what comes after the block.
- * `reportFrom` is where the cardholder's clock starts (the theft; default the first transaction).
  */
-export function settle(txns: readonly Txn[], scenario: Scenario, profile: DetectionProfile, rng: Rng, book: LabelBook, reportFrom?: number): Settlement {
+export function settle(txns: readonly Txn[], scenario: Scenario, profile: DetectionProfile, rng: Rng, book: LabelBook, options: SettleOptions = {}): Settlement {
+  const { reportFrom, labelsOnly = false } = options;
   const ordered = [...txns].sort((a, b) => a.at - b.at);
   const first = ordered[0];
   if (!first) return { survivors: [], route: 'unnoticed', blockedAt: undefined };
@@ -82,8 +93,8 @@ export function settle(txns: readonly Txn[], scenario: Scenario, profile: Detect
     const caught = txn.at + issuerDelay(rng);
     const survivors = ordered.filter((t) => t.at <= caught);
     for (const t of survivors) book.add(t, { fraud: true, reportedAt: caught + rng.int(MINUTE_MS, 40 * MINUTE_MS), scenario });
-    blockCard(card, caught, profile.reissueDays(rng));
-    return { survivors, route: 'issuer', blockedAt: caught };
+    if (!labelsOnly) blockCard(card, caught, profile.reissueDays(rng));
+    return { survivors, route: 'issuer', blockedAt: labelsOnly ? undefined : caught };
   }
 
   if (rng.chance(profile.reported)) {
@@ -92,9 +103,11 @@ export function settle(txns: readonly Txn[], scenario: Scenario, profile: Detect
     for (const t of survivors) {
       if (rng.chance(profile.disputed(t))) book.add(t, { fraud: true, reportedAt: max(reportedAt + profile.filingDelay(rng), t.at + MINUTE_MS), scenario });
     }
-    blockCard(card, reportedAt, profile.reissueDays(rng));
-    sweepInOwnPurchase(first, reportedAt, rng, book);
-    return { survivors, route: 'cardholder', blockedAt: reportedAt };
+    if (!labelsOnly) {
+      blockCard(card, reportedAt, profile.reissueDays(rng));
+      sweepInOwnPurchase(first, reportedAt, rng, book);
+    }
+    return { survivors, route: 'cardholder', blockedAt: labelsOnly ? undefined : reportedAt };
   }
   return { survivors: ordered, route: 'unnoticed', blockedAt: undefined };
 }

@@ -112,7 +112,7 @@ function steal(ctx: FraudContext, c: Customer, dayIndex: number, place: City, rn
 }
 
 function settleAndEmit(ctx: FraudContext, txns: Txn[], theft: number, rng: Rng): { blockedAt: number | undefined } {
-  const settlement = settle(txns, SCENARIO, DETECTION, rng, ctx.labels, theft);
+  const settlement = settle(txns, SCENARIO, DETECTION, rng, ctx.labels, { reportFrom: theft });
   for (const t of settlement.survivors) ctx.emit(t);
   return settlement;
 }

@@ -3,8 +3,9 @@
  * labelled and how late, the label counts and the label noise. Computed from what was written.
  */
 import { DAY_MS, HOUR_MS } from './calendar';
+import type { DriftReport } from './history';
 import type { LabelRecord } from './output';
-import { FALSE_POSITIVE, SCENARIOS, type Scenario, type Txn } from './txn';
+import { DRIFT_SCENARIO, FALSE_POSITIVE, SCENARIOS, type Scenario, type Txn } from './txn';
 
 export interface TypologySummary {
   readonly scenario: Scenario;
@@ -29,9 +30,19 @@ export interface Summary {
   readonly falsePositives: number;
   readonly falsePositivesCorrected: number;
   readonly labelsAfterEnd: number;
+  /** Only when the drift scenario ran (its frauds are also a row of `typologies`). */
+  readonly drift?: DriftSummary;
 }
 
-export function summarise(transactions: number, zeroAmount: number, frauds: readonly Txn[], labels: readonly LabelRecord[], historyEnd: number): Summary {
+export interface DriftSummary extends DriftReport {
+  /** Cards the ring's written payments were made with. */
+  readonly cards: number;
+  readonly frauds: number;
+  /** The ring's payments as a share of every transaction from the drift's start on. */
+  readonly shareSince: number;
+}
+
+export function summarise(transactions: number, zeroAmount: number, frauds: readonly Txn[], labels: readonly LabelRecord[], historyEnd: number, drift?: DriftReport): Summary {
   const firstFraudLabel = new Map<string, number>();
   const fpTrue = new Set<string>();
   const fpFalse = new Set<string>();
@@ -43,7 +54,8 @@ export function summarise(transactions: number, zeroAmount: number, frauds: read
     }
     if (l.scenario === FALSE_POSITIVE) (l.fraud ? fpTrue : fpFalse).add(l.transactionId);
   }
-  const typologies = SCENARIOS.map((scenario): TypologySummary => {
+  const scenarios: readonly Scenario[] = drift ? [...SCENARIOS, DRIFT_SCENARIO] : SCENARIOS;
+  const typologies = scenarios.map((scenario): TypologySummary => {
     const own = frauds.filter((t) => t.truth === scenario);
     const delays = own.map((t) => (t.id === undefined ? undefined : firstFraudLabel.get(t.id))).filter((d): d is number => d !== undefined);
     return { scenario, frauds: own.length, labelled: delays.length, neverLabelled: own.length - delays.length, medianDelayMs: median(delays) };
@@ -62,7 +74,13 @@ export function summarise(transactions: number, zeroAmount: number, frauds: read
     falsePositives: fpTrue.size,
     falsePositivesCorrected: [...fpTrue].filter((id) => fpFalse.has(id)).length,
     labelsAfterEnd: labels.filter((l) => l.reportedAt >= historyEnd).length,
+    ...(drift ? { drift: summariseDrift(drift, frauds) } : {}),
   };
+}
+
+function summariseDrift(drift: DriftReport, frauds: readonly Txn[]): DriftSummary {
+  const ring = frauds.filter((t) => t.truth === DRIFT_SCENARIO);
+  return { ...drift, cards: new Set(ring.map((t) => t.card)).size, frauds: ring.length, shareSince: drift.since > 0 ? ring.length / drift.since : 0 };
 }
 
 function median(values: number[]): number | undefined {
@@ -95,5 +113,11 @@ export function formatSummary(s: Summary): string {
     `labels: ${n(s.labels)} (${n(s.fraudLabels)} fraud: true, ${n(s.notFraudLabels)} fraud: false), ${n(s.labelsAfterEnd)} reported after the last day`,
     `false positives: ${n(s.falsePositives)} legitimate transactions labelled fraud, ${n(s.falsePositivesCorrected)} later corrected with fraud: false`,
   );
+  const d = s.drift;
+  if (d) {
+    lines.push(
+      `drift ${DRIFT_SCENARIO} from ${new Date(d.from).toISOString().slice(0, 10)}: ${n(d.frauds)} payments with ${n(d.cards)} cards at ${n(d.merchants.length)} new merchants (${d.merchants[0] ?? ''} to ${d.merchants[d.merchants.length - 1] ?? ''}), ${pct(d.shareSince, 3)} of the ${n(d.since)} transactions since; ${n(d.honest)} honest purchases there`,
+    );
+  }
   return lines.join('\n');
 }

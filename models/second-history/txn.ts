@@ -8,7 +8,9 @@ import type { Customer } from './customers';
 import type { Merchant } from './merchants';
 
 export const SCENARIOS = ['card_testing', 'skimming_cashout', 'breach_cnp', 'account_takeover', 'lost_stolen', 'first_party'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+/** The opt-in drift scenario (drift.ts): not among SCENARIOS, which every run has. */
+export const DRIFT_SCENARIO = 'new_merchant_ring';
+export type Scenario = (typeof SCENARIOS)[number] | typeof DRIFT_SCENARIO;
 
 /** The scenario name a label carries when a legitimate transaction was labelled fraud. */
 export const FALSE_POSITIVE = 'false_positive';

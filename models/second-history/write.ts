@@ -7,14 +7,13 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { DAY_MS } from './calendar';
-import { SecondHistory } from './history';
+import { SecondHistory, type HistoryOptions } from './history';
 import { labelLine, transactionLine } from './output';
 import { summarise, type Summary } from './summary';
-import type { WorldOptions } from './world';
 
 const LINES_PER_WRITE = 4_000;
 
-export async function writeHistory(options: WorldOptions, dir: string, progress: (line: string) => void): Promise<Summary> {
+export async function writeHistory(options: HistoryOptions, dir: string, progress: (line: string) => void): Promise<Summary> {
   const history = new SecondHistory(options);
   progress(`world: ${history.world.customers.length.toLocaleString('en')} customers, ${history.world.merchants.all.length.toLocaleString('en')} merchants`);
   mkdirSync(dir, { recursive: true });
@@ -38,7 +37,7 @@ export async function writeHistory(options: WorldOptions, dir: string, progress:
   const labelsOut = createWriteStream(join(dir, 'labels.jsonl'));
   await writeLines(labelsOut, labels.map(labelLine));
   await close(labelsOut);
-  return summarise(history.transactionCount, zeroAmount, history.frauds(), labels, options.start + options.days * DAY_MS);
+  return summarise(history.transactionCount, zeroAmount, history.frauds(), labels, options.start + options.days * DAY_MS, history.driftReport());
 }
 
 async function writeLines(stream: WriteStream, lines: readonly string[]): Promise<void> {
