@@ -37,7 +37,7 @@ export interface OnlineSettings {
 // (45 days: the simulator's labels are 94 % within 30 days) and correct it.
 export const DEFAULT_ONLINE_SETTINGS: OnlineSettings = Object.freeze({
   params: DEFAULT_FTRL,
-  maxStep: 1,
+  maxStep: 3,
   sampleRate: 0.05,
   maturityDays: 7,
   rowTtlDays: 45,

@@ -209,7 +209,8 @@ export async function evaluateHistory(options: EvaluateOptions): Promise<Evaluat
     },
     onLabels: (labels, atMs) => learner?.release(labels, atMs),
   });
-  if (learner !== null) decided.push(...byVariant.base);
+  // A loop, not push(...): a spread of a month's transactions overflows the call stack.
+  if (learner !== null) for (const tx of byVariant.base) decided.push(tx);
 
   const liveRules = rules.ruleSet.rules.filter((rule) => rule.enabled && rule.mode === 'live').map((rule) => ({ id: rule.id, action: rule.action }));
   const metrics = windowMetrics(decided, { rules: liveRules, knownSince, k });

@@ -53,6 +53,20 @@ function toNested(raw: Raw) {
       maxRowsPerRun: raw.MODEL_MAX_ROWS_PER_RUN,
       intraOpThreads: raw.MODEL_INTRA_OP_THREADS,
     },
+    online: {
+      mode: raw.ONLINE_MODEL,
+      combination: raw.ONLINE_COMBINATION,
+      weight: raw.ONLINE_MODEL_WEIGHT,
+      sampleRate: raw.ONLINE_ROW_SAMPLE_RATE,
+      rowTtlDays: raw.ONLINE_ROW_TTL_DAYS,
+      maturityDays: raw.ONLINE_MATURITY_DAYS,
+      warmupLabels: raw.ONLINE_WARMUP_LABELS,
+      maxStep: raw.ONLINE_MAX_STEP,
+      pollIntervalMs: raw.ONLINE_POLL_INTERVAL_MS,
+      matureIntervalMs: raw.ONLINE_MATURE_INTERVAL_MS,
+      snapshotEvery: raw.ONLINE_SNAPSHOT_EVERY,
+      snapshotsKept: raw.ONLINE_SNAPSHOTS_KEPT,
+    },
     rules: { path: raw.RULES_PATH, keyPrefix: raw.RULES_KEY_PREFIX, pollIntervalMs: raw.RULES_POLL_INTERVAL_MS },
     auth: { adminKeys: raw.ADMIN_API_KEYS, scoringKeys: raw.SCORING_API_KEYS },
     budget: {
@@ -95,6 +109,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (raw.IDEMPOTENCY_LEASE_MS !== undefined && raw.BUDGET_TOTAL_MS !== undefined && Number(raw.IDEMPOTENCY_LEASE_MS) < Number(raw.BUDGET_TOTAL_MS)) {
     // A claim that expires before its holder's answer is due would let a retry decide again.
     problems.push('IDEMPOTENCY_LEASE_MS must not be below BUDGET_TOTAL_MS');
+  }
+  if (raw.ONLINE_MATURITY_DAYS !== undefined && raw.ONLINE_ROW_TTL_DAYS !== undefined && Number(raw.ONLINE_MATURITY_DAYS) >= Number(raw.ONLINE_ROW_TTL_DAYS)) {
+    // A row gone before it matures is never learnt as legitimate: the model would learn frauds alone.
+    problems.push('ONLINE_MATURITY_DAYS must be below ONLINE_ROW_TTL_DAYS');
   }
   if (Array.isArray(raw.ADMIN_API_KEYS) && Array.isArray(raw.SCORING_API_KEYS) && raw.ADMIN_API_KEYS.some((key) => (raw.SCORING_API_KEYS as unknown[]).includes(key))) {
     // A key in both lists has no single scope; refusing it keeps "which key may do what" obvious.

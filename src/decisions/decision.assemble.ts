@@ -15,7 +15,11 @@ export interface Checked {
   readonly rulesVersion: string;
   readonly failures: readonly CheckFailure[];
   readonly overrides: readonly Override[];
+  /** With the online model on: the parts `score` came from, and the online version that scored. */
+  readonly online?: { readonly base: number | null; readonly online: number | null; readonly version: number } | undefined;
 }
+
+const rounded = (p: number | null): number | null => (p === null ? null : Math.round(p * 1e6) / 1e6);
 
 export interface Assembled {
   readonly decision: Decision;
@@ -32,7 +36,7 @@ export function assembleDecision(checked: Checked, policy: PolicyConfig, clock: 
     decision: {
       transactionId: checked.tx.transactionId,
       decision: outcome.decision,
-      score: score === null ? null : Math.round(score * 1e6) / 1e6,
+      score: rounded(score),
       reasons: outcome.reasons,
       ruleHits: outcome.ruleHits,
       modelVersion: score === null ? null : checked.modelVersion,
@@ -40,6 +44,7 @@ export function assembleDecision(checked: Checked, policy: PolicyConfig, clock: 
       degraded: outcome.degraded,
       latencyMs: Math.max(0, Math.round((clock.monotonicMs - checked.receivedAt) * 1000) / 1000),
       decidedAt: clock.wall.toISOString(),
+      ...(checked.online === undefined ? {} : { scoreParts: { base: rounded(checked.online.base), online: rounded(checked.online.online) }, onlineModelVersion: checked.online.version }),
     },
   };
 }

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
+import { featureVector } from '../model/feature-catalogue';
 import { ModelService } from '../model/model.service';
+import { rowWeight } from '../online/combine';
+import { OnlineModel, type OnlineScore } from '../online/online-model.service';
+import { OnlineStore } from '../online/online.store';
 import { ShadowPublisher, type ShadowItem } from '../model/shadow.publisher';
 import { RedisBatch } from '../redis/redis-batch';
 import { RedisClient } from '../redis/redis.client';
@@ -12,6 +16,7 @@ import type { Override } from '../rules/overrides';
 import { evaluateRules, type RulesResult } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
 import { DeadlineExceeded, withDeadline } from '../shared/deadline';
+import type { ChainableCommander } from 'ioredis';
 import { LogThrottle } from '../shared/throttled-log';
 import type { Decision, Transaction } from '../transactions/transaction.schema';
 import { VelocityStore, type VelocityResult } from '../velocity/velocity.store';
@@ -73,10 +78,13 @@ const claimedIn = (items: readonly BatchItem[], claims: readonly ClaimResult<Sto
   items.flatMap((item, index) => (claims === null || claims[index]?.kind === 'claimed' ? [{ index, item }] : []));
 
 interface Scored {
-  readonly version: string;
+  /** The base model's version; null without one (MODEL_PATH=none, the online model alone). */
+  readonly version: string | null;
   /** Per item: the model input row and its score; null where the features were unavailable. */
   readonly rows: (number[] | null)[];
   readonly scores: (number | null)[];
+  /** With the online model on: per item its catalogue row and online score, and the version that scored. */
+  readonly online: { readonly version: number; readonly rows: (number[] | null)[]; readonly scores: (OnlineScore | null)[] } | null;
 }
 
 interface Fresh {
@@ -86,6 +94,12 @@ interface Fresh {
   readonly policyInput: PolicyInput;
   readonly looked: Looked | null;
   readonly row: number[] | null;
+  /** The catalogue row the online model would learn from; null without the online model or features. */
+  readonly onlineRow: number[] | null;
+  /** The base model's score (the policy's score in shadow mode), kept with the row as the residual's offset. */
+  readonly base: number | null;
+  /** The online model's scores and version; null without them. */
+  readonly online: (OnlineScore & { readonly version: number }) | null;
 }
 
 const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
@@ -119,6 +133,8 @@ export class DecisionService {
     private readonly shadow: ShadowPublisher,
     private readonly metrics: Metrics,
     private readonly epoch: StateEpoch,
+    private readonly online: OnlineModel,
+    private readonly onlineStore: OnlineStore,
   ) {
     VelocityStore.install(redis.redis);
   }
@@ -189,7 +205,7 @@ export class DecisionService {
     // The model is the third check: it starts as soon as the features arrive, beside the rules.
     // A model failure degrades the decision in both modes: unlike a Redis blip, retrying a
     // broken model would only stall the stream.
-    const modelCheck = this.models.enabled
+    const modelCheck = this.models.enabled || this.online.enabled
       ? withDeadline(lookup.then((found) => this.score(mineItems, found)), msUntil(at.model)).catch((err: unknown) => {
           if (!lookupFailed) fail('model', err);
           return null;
@@ -207,12 +223,20 @@ export class DecisionService {
       const looked = found?.[j] ?? null;
       const itemFailed = looked !== null && lookupFailedFor(looked);
       const rulesResult: RulesResult | null = ruleResults?.[j] ?? null;
-      const score = scored?.scores[j] ?? null;
+      const base = scored?.scores[j] ?? null;
+      const onlineScored = scored?.online ?? null;
+      const online = onlineScored?.scores[j] ?? null;
+      // Shadow: the online part is reported, never used; live: its combination decides.
+      const score = online !== null && this.online.live ? online.combined : base;
       const { decision, policyInput } = assembleDecision({
         tx: item.tx, receivedAt: item.receivedAt, rules: rulesResult, score, modelVersion: scored?.version ?? null, rulesVersion: ruleSet.version,
         failures: itemFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures, overrides: looked?.overrides ?? [],
+        online: online === null || onlineScored === null ? undefined : { base, online: online.online, version: onlineScored.version },
       }, this.config.policy, clock);
-      return { index, item, decision, policyInput, looked, row: scored?.rows[j] ?? null };
+      return {
+        index, item, decision, policyInput, looked, row: scored?.rows[j] ?? null, onlineRow: onlineScored?.rows[j] ?? null, base,
+        online: online === null || onlineScored === null ? null : { ...online, version: onlineScored.version },
+      };
     });
     this.metrics.stageSeconds.observe({ stage: 'decide' }, seconds(t0));
 
@@ -296,21 +320,36 @@ export class DecisionService {
     return looked;
   }
 
-  /** One model call for the batch (split into runs by the scorer), on the model current at its start. */
+  /**
+   * One model call for the batch (split into runs by the scorer), on the model current at its
+   * start, and the online model's dot products on the snapshot current at its start.
+   */
   private async score(items: readonly BatchItem[], found: Looked[] | null): Promise<Scored> {
     const model = this.models.current();
-    if (model === null) throw new Error('no model is loaded');
+    if (model === null && this.models.enabled) throw new Error('no model is loaded');
+    const online = this.online.enabled ? this.online.snapshot() : null;
     const t0 = performance.now();
+    const features = items.map((_, i) => found?.[i]?.velocity?.features ?? null);
     const rows = items.map((item, i) => {
-      const features = found?.[i]?.velocity?.features;
-      return features ? model.rowOf(item.tx, features) : null;
+      const f = features[i];
+      return model !== null && f ? model.rowOf(item.tx, f) : null;
     });
     const present = rows.filter((row): row is number[] => row !== null);
-    const scores = await model.score(present);
+    const scores = model === null ? [] : await model.score(present);
     let next = 0;
     const byItem = rows.map((row) => (row === null ? null : (scores[next++] ?? null)));
+    let onlineScored: Scored['online'] = null;
+    if (online !== null) {
+      const catalogue = items.map((item, i) => {
+        const f = features[i];
+        return f ? featureVector(item.tx, f) : null;
+      });
+      const parts = catalogue.map((row, i) => (row === null ? null : this.online.score(online, row, byItem[i] ?? null)));
+      for (const part of parts) if (part !== null) this.metrics.modelScores.observe({ role: 'online' }, part.online);
+      onlineScored = { version: online.version, rows: catalogue, scores: parts };
+    }
     this.metrics.stageSeconds.observe({ stage: 'model' }, seconds(t0));
-    return { version: model.version, rows, scores: byItem };
+    return { version: model?.version ?? null, rows, scores: byItem, online: onlineScored };
   }
 
   /**
@@ -328,7 +367,10 @@ export class DecisionService {
       { decision, origin: item.origin, fingerprint: item.fingerprint, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } }
     ));
     const t0 = performance.now();
-    const saving = this.store.saveAll(records);
+    const saving = this.store.saveAll(records, (pipeline) => { this.queueOnlineRows(pipeline, fresh); }).then(({ stored, extraFailed }) => {
+      if (extraFailed[0] !== undefined) this.warn('online-rows', `keeping ${String(extraFailed.length)} online model rows failed: ${extraFailed[0].message}`);
+      return stored;
+    });
     const earlier = stream
       ? await saving
       : await withDeadline(saving, msUntil(answerAt)).catch((err: unknown) => {
@@ -348,10 +390,27 @@ export class DecisionService {
     return kept;
   }
 
+  /**
+   * The rows the online model will learn from when their labels come, on the decisions' own
+   * round trip: every flagged decision's, and a sample of the approved (combine.ts `rowWeight`).
+   */
+  private queueOnlineRows(pipeline: ChainableCommander, fresh: readonly Fresh[]): void {
+    if (!this.online.enabled) return;
+    const { sampleRate, rowTtlDays } = this.config.online;
+    const decidedAtMs = Date.now();
+    for (const f of fresh) {
+      if (f.onlineRow === null) continue;
+      const weight = rowWeight(f.decision.transactionId, f.decision.decision !== 'approve', sampleRate);
+      if (weight === null) continue;
+      this.onlineStore.queueRow(pipeline, f.decision.transactionId, { row: Float32Array.from(f.onlineRow), base: f.base, decidedAtMs, weight }, rowTtlDays * 86_400);
+    }
+  }
+
   /** Metrics and the shadow evaluation of the decisions this batch made and kept. */
   private record(source: DecisionSource, fresh: readonly Fresh[], kept: ReadonlyMap<number, Decision | 'conflict'>, rules: ReturnType<RulesService['snapshot']>): void {
     // Only collected while a shadow model or shadow rules exist: the hot path pays nothing for it otherwise.
-    const shadowItems: ShadowItem[] | null = this.shadow.active || rules.shadowing ? [] : null;
+    const onlineShadow = this.online.enabled && !this.online.live;
+    const shadowItems: ShadowItem[] | null = this.shadow.active || rules.shadowing || onlineShadow ? [] : null;
     for (const f of fresh) {
       if (kept.get(f.index) !== f.decision) continue;
       const { decision, policyInput } = f;
@@ -367,7 +426,8 @@ export class DecisionService {
       }
       this.metrics.decisions.inc({ outcome: decision.decision, source, degraded: String(decision.degraded) });
       this.metrics.decisionSeconds.observe({ source }, decision.latencyMs / 1000);
-      shadowItems?.push({ decision, tx: f.item.tx, features: f.looked?.velocity?.features ?? null, row: f.row, policyInput });
+      const online = onlineShadow && f.online !== null ? { combined: f.online.combined, version: f.online.version } : undefined;
+      shadowItems?.push({ decision, tx: f.item.tx, features: f.looked?.velocity?.features ?? null, row: f.row, policyInput, online });
     }
     if (shadowItems !== null) this.shadow.observe(shadowItems, rules);
   }

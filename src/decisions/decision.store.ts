@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis, Result } from 'ioredis';
+import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { RedisClient } from '../redis/redis.client';
@@ -111,19 +111,23 @@ export class DecisionStore {
   }
 
   /**
-   * Stores each record under its claim, in one round trip. Per record: null when it was
-   * stored, or the decision already stored for that id (the first stored wins), which is
-   * then the answer.
+   * Stores each record under its claim, in one round trip, with whatever `extra` queues after
+   * them on the same pipeline (the online model's rows). Per record: null when it was stored,
+   * or the decision already stored for that id (the first stored wins), which is then the
+   * answer. `extraFailed`: extra commands that failed (they never fail a record).
    */
-  async saveAll(records: readonly StoredDecision[]): Promise<(StoredDecision | null)[]> {
-    if (records.length === 0) return [];
+  async saveAll(records: readonly StoredDecision[], extra?: (pipeline: ChainableCommander) => void): Promise<{ stored: (StoredDecision | null)[]; extraFailed: Error[] }> {
+    if (records.length === 0) return { stored: [], extraFailed: [] };
     const pipeline = this.client.redis.pipeline();
     for (const r of records) pipeline.fdDecisionSave(decisionKey(r.decision.transactionId), JSON.stringify(r), this.ttlSeconds);
+    extra?.(pipeline);
     const results = (await pipeline.exec()) ?? [];
-    return records.map((_, i) => {
+    const stored = records.map((_, i) => {
       const [err, raw] = results[i] ?? [new Error('the pipeline returned no reply'), null];
       if (err) throw err;
       return this.parse(raw);
     });
+    const extraFailed = results.slice(records.length).flatMap(([err]) => (err ? [err] : []));
+    return { stored, extraFailed };
   }
 }

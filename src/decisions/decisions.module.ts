@@ -6,13 +6,16 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { VELOCITY_LIMITS, velocityLimits, VelocityStore } from '../velocity/velocity.store';
 import { DecisionService } from './decision.service';
 import { DecisionStore } from './decision.store';
+import { OnlineLearner } from '../online/online-learner.service';
+import { OnlineModel } from '../online/online-model.service';
+import { OnlineStore } from '../online/online.store';
 
 @Module({
   imports: [RulesModule],
   providers: [
-    DecisionService, DecisionStore, VelocityStore, ModelService, ShadowPublisher,
+    DecisionService, DecisionStore, VelocityStore, ModelService, ShadowPublisher, OnlineModel, OnlineStore, OnlineLearner,
     { provide: VELOCITY_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => velocityLimits(config.features.labelDelayDays) },
   ],
-  exports: [DecisionService, DecisionStore, VelocityStore, ModelService],
+  exports: [DecisionService, DecisionStore, VelocityStore, ModelService, OnlineModel, OnlineLearner, OnlineStore],
 })
 export class DecisionsModule {}

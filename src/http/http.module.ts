@@ -6,12 +6,13 @@ import { AdminGuard, ApiKeyRegistry, ScoringGuard } from './auth.guard';
 import { DecisionsController } from './decisions.controller';
 import { HttpDecider } from './http-decider';
 import { HttpExceptionFilter } from './http-exception.filter';
+import { OnlineController } from './online.controller';
 import { OverridesController } from './overrides.controller';
 import { RulesController } from './rules.controller';
 
 @Module({
   imports: [DecisionsModule, RulesModule],
-  controllers: [DecisionsController, RulesController, OverridesController],
+  controllers: [DecisionsController, RulesController, OverridesController, OnlineController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpDecider, ApiKeyRegistry, AdminGuard, ScoringGuard],
 })
 export class HttpModule {}

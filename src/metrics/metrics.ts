@@ -91,7 +91,7 @@ export class Metrics {
 
   readonly modelScores = new Histogram({
     name: 'fraud_model_score',
-    help: 'Fraud probabilities given by the live (primary) and challenger (shadow) models.',
+    help: 'Fraud probabilities given by the live (primary) and challenger (shadow) models, and by the online model (role="online": its part, scoreParts.online, in shadow and live mode alike).',
     labelNames: ['role'] as const,
     buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99],
     registers: [this.registry],
@@ -113,7 +113,7 @@ export class Metrics {
 
   readonly shadowDisagreements = new Counter({
     name: 'fraud_shadow_outcomes_total',
-    help: 'Shadow evaluations by kind and whether the shadow outcome matched the live decision.',
+    help: 'Shadow evaluations by kind (model: the shadow model; rules: shadow rules; online: the online model in shadow mode) and whether the shadow outcome matched the live decision.',
     labelNames: ['kind', 'agrees'] as const,
     registers: [this.registry],
   });
@@ -143,6 +143,45 @@ export class Metrics {
     name: 'fraud_override_hits_total',
     help: 'Decisions settled by a per-entity override, by entity (card, merchant, device) and action (allow, block).',
     labelNames: ['entity', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly onlineUpdates = new Counter({
+    name: 'fraud_online_updates_total',
+    help: 'Changes written to the online model, by source (label: a fraud-labels batch; matured: decisions learnt as legitimate at maturity; admin: a rollback or reset) and whether the maxStep bound scaled the batch down (clipped).',
+    labelNames: ['source', 'clipped'] as const,
+    registers: [this.registry],
+  });
+
+  readonly onlineExamples = new Counter({
+    name: 'fraud_online_examples_total',
+    help: 'Transactions the online model was taught about, by result: learnt (a first verdict or a correction), unchanged (a redelivery, or maturity after a label), no_row (its decision\'s row was not kept, or expired: skipped).',
+    labelNames: ['source', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly onlineVersion = new Gauge({
+    name: 'fraud_online_model_version',
+    help: 'The online model version this instance scores with (0: nothing learnt yet).',
+    registers: [this.registry],
+  });
+
+  readonly onlineUpdatedAt = new Gauge({
+    name: 'fraud_online_model_updated_timestamp_seconds',
+    help: 'When the online model this instance scores with last changed (Unix seconds; 0 before the first change): its age is time() minus this.',
+    registers: [this.registry],
+  });
+
+  readonly onlineWarm = new Gauge({
+    name: 'fraud_online_model_warm',
+    help: '1 once the online model has learnt ONLINE_WARMUP_LABELS examples of each class and its part counts in scores.',
+    registers: [this.registry],
+  });
+
+  readonly labelDelaySeconds = new Histogram({
+    name: 'fraud_label_delay_seconds',
+    help: 'Time from a decision to its label, for labels whose decision row the online model kept.',
+    buckets: [3600, 6 * 3600, 86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 45 * 86_400, 60 * 86_400, 90 * 86_400],
     registers: [this.registry],
   });
 

@@ -22,6 +22,8 @@ export interface ShadowItem {
   readonly row: readonly number[] | null;
   /** What the live policy saw, so the shadow outcome differs only by the shadow's score. */
   readonly policyInput: PolicyInput;
+  /** With ONLINE_MODEL=shadow: the score the online combination would have decided with, and its version. */
+  readonly online?: { readonly combined: number | null; readonly version: number } | undefined;
 }
 
 /**
@@ -60,6 +62,12 @@ export class ShadowPublisher implements OnApplicationShutdown {
           this.warn('shadow-rules', `shadow rules failed: ${err instanceof Error ? err.message : String(err)}`);
         });
       }
+      const online = this.evaluateOnline(items);
+      if (online.length > 0) {
+        this.send(online).catch((err: unknown) => {
+          this.warn('shadow-online', `online shadow results failed: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
       if (shadow !== null) {
         this.evaluate(shadow, items)
           .then((messages) => this.send(messages))
@@ -86,6 +94,27 @@ export class ShadowPublisher implements OnApplicationShutdown {
       }
     }
     return messages;
+  }
+
+  /** What the online combination would have decided, beside what was decided (kind `online`). */
+  private evaluateOnline(items: readonly ShadowItem[]): Message[] {
+    const evaluatedAt = new Date().toISOString();
+    return items.flatMap((item) => {
+      if (item.online === undefined) return [];
+      const outcome = decide({ ...item.policyInput, score: item.online.combined }, this.config.policy);
+      this.metrics.shadowDisagreements.inc({ kind: 'online', agrees: String(outcome.decision === item.decision.decision) });
+      const record = {
+        kind: 'online',
+        transactionId: item.decision.transactionId,
+        onlineModelVersion: item.online.version,
+        onlineScore: item.online.combined,
+        onlineDecision: outcome.decision,
+        liveScore: item.decision.score,
+        liveDecision: item.decision.decision,
+        evaluatedAt,
+      };
+      return [{ key: item.decision.transactionId, value: JSON.stringify(record) }];
+    });
   }
 
   private async send(messages: Message[]): Promise<void> {

@@ -3,6 +3,7 @@ import { type Consumer, type EachBatchPayload, type Message, type Producer } fro
 import { KeyPartitioner } from './partitioner';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LabelsService } from '../labels/labels.service';
+import { OnlineLearner } from '../online/online-learner.service';
 import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import { parseLabel } from '../transactions/transaction.parse';
@@ -13,7 +14,7 @@ import { DEAD_LETTER_BYTES_PER_REQUEST, deadLetterRuns, decodeMessage, dlqMessag
 
 /**
  * Consumes `fraud-labels` into the per-card and per-merchant fraud counts that rules and the
- * model read. At least once: the label scripts are idempotent per transaction, so a batch
+ * model read, and into the online model (online-learner.service.ts). At least once: the label scripts are idempotent per transaction, so a batch
  * redone after a crash changes nothing twice, and no transaction is needed. Invalid labels go
  * to the DLQ (same record shape as transactions; `source.topic` tells them apart).
  */
@@ -27,6 +28,7 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly labels: LabelsService,
+    private readonly learner: OnlineLearner,
     private readonly metrics: Metrics,
   ) {
     const kafka = kafkaClient(config.kafka);
@@ -71,6 +73,9 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
     const results = await retryUntilDone('labels', retry, () => this.labels.apply(labels));
     if (results === null) return;
     for (const result of results) this.metrics.labels.inc({ result });
+    // The online model learns from the same batch, after the counts: both are idempotent per
+    // transaction, so a batch redone after a failure here changes nothing twice.
+    if ((await retryUntilDone('online-labels', retry, () => this.learner.learnLabels(labels))) === null) return;
     const unresolved = results.filter((r) => r === 'unresolved').length;
     if (unresolved > 0) {
       const message = this.throttle.admit('unresolved', `${String(unresolved)} labels name transactions with no stored decision and carry no cardId/merchantId/occurredAt; not counted`);

@@ -57,6 +57,10 @@ export const decisionSchema = z.object({
   degraded: z.boolean(),
   latencyMs: z.number().nonnegative(),
   decidedAt: rfc3339,
+  // Optional, with the online model on (ONLINE_MODEL shadow or live): the base model's score and
+  // the online model's, whichever of them `score` is (or combines), and the online version.
+  scoreParts: z.object({ base: z.number().min(0).max(1).nullable(), online: z.number().min(0).max(1).nullable() }).optional(),
+  onlineModelVersion: z.number().int().nonnegative().optional(),
 });
 export type Decision = z.infer<typeof decisionSchema>;
 

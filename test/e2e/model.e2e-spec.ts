@@ -91,8 +91,9 @@ describe('the model check', () => {
     const decisions = [await decide(), await decide(), await decide()];
     expect(decisions.every((d) => d.modelVersion === 'live-test')).toBe(true);
 
-    const shadow = await collect(config, topics.TOPIC_SHADOW ?? '', (all) => all.length >= 3, 30_000);
-    const records = shadow.map((m) => JSON.parse(m.value) as Record<string, unknown>);
+    // The shadow model's records; the online model (ONLINE_MODEL=shadow by default) writes its own kind beside them.
+    const ofModel = (all: readonly { value: string }[]) => all.map((m) => JSON.parse(m.value) as Record<string, unknown>).filter((r) => r.kind === 'model');
+    const records = ofModel(await collect(config, topics.TOPIC_SHADOW ?? '', (all) => ofModel(all).length >= 3, 30_000));
     expect(records.map((r) => r.transactionId).sort()).toEqual(decisions.map((d) => d.transactionId).sort());
     for (const record of records) {
       const live = decisions.find((d) => d.transactionId === record.transactionId);

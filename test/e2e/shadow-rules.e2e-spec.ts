@@ -32,9 +32,12 @@ describe('shadow rules', () => {
     expect(res.statusCode).toBe(200);
     return decisionSchema.parse(res.json());
   };
+  // The rules' records only: the online model (ONLINE_MODEL=shadow by default) writes its own kind there too.
+  const rulesRecordsIn = (all: readonly { key: string | null; value: string }[], transactionId: string) =>
+    all.filter((m) => m.key === transactionId).map((m) => JSON.parse(m.value) as Record<string, unknown>).filter((r) => r.kind === 'rules');
   const shadowRecordsOf = async (transactionId: string, count: number) => {
-    await shadowTail.waitFor(`shadow records of ${transactionId}`, (all) => all.filter((m) => m.key === transactionId).length >= count, 30_000);
-    return shadowTail.all.filter((m) => m.key === transactionId).map((m) => JSON.parse(m.value) as Record<string, unknown>);
+    await shadowTail.waitFor(`shadow records of ${transactionId}`, (all) => rulesRecordsIn(all, transactionId).length >= count, 30_000);
+    return rulesRecordsIn(shadowTail.all, transactionId);
   };
 
   it('counts a shadow-mode rule\'s hits and publishes them, while the live decision stays what the live rules say', async () => {
