@@ -22,8 +22,12 @@ export interface VariantFigures {
   /** Frauds reviewed or denied over all frauds of the window. */
   readonly recall: number | null;
   readonly decisions: OutcomeCounts;
-  /** Per fraud scenario: frauds of the window, and how many were reviewed or denied. */
-  readonly scenarios: Record<string, { readonly frauds: number; readonly caught: number }>;
+  /**
+   * Per fraud scenario: frauds of the window, how many were reviewed or denied, and the average
+   * precision of the scenario's frauds against every legitimate transaction (how well the score
+   * ranks that pattern, the others left out).
+   */
+  readonly scenarios: Record<string, { readonly frauds: number; readonly caught: number; readonly average_precision: number | null }>;
 }
 
 export interface OnlineReport {
@@ -39,15 +43,20 @@ const share = (part: number, whole: number): number | null => (whole === 0 ? nul
 function figures(decided: readonly VariantDecided[], options: { rules: readonly RuleInfo[]; knownSince: ReadonlyMap<string, number>; k: number }): VariantFigures {
   const m = windowMetrics(decided, options);
   const { decisions } = m;
-  const scenarios: Record<string, { frauds: number; caught: number }> = {};
+  const counts = new Map<string, { frauds: number; caught: number }>();
   for (const tx of decided) {
     if (!tx.fraud) continue;
     const name = tx.scenario ?? 'unnamed';
-    const entry = scenarios[name] ?? { frauds: 0, caught: 0 };
+    const entry = counts.get(name) ?? { frauds: 0, caught: 0 };
     entry.frauds += 1;
     if (tx.outcome !== 'approve') entry.caught += 1;
-    scenarios[name] = entry;
+    counts.set(name, entry);
   }
+  const legit = decided.filter((tx) => !tx.fraud).map((tx) => ({ score: tx.score ?? 0, fraud: false }));
+  const scenarios = Object.fromEntries([...counts.entries()].map(([name, c]) => {
+    const frauds = decided.filter((tx) => tx.fraud && (tx.scenario ?? 'unnamed') === name).map((tx) => ({ score: tx.score ?? 0, fraud: true }));
+    return [name, { ...c, average_precision: averagePrecision([...legit, ...frauds]) }];
+  }));
   const frauds = decisions.approve.fraud + decisions.review.fraud + decisions.deny.fraud;
   return {
     auc_roc: m.model.auc_roc,
