@@ -1,8 +1,7 @@
-import { FEATURE_NAMES } from '../../src/model/feature-catalogue';
 import { blend, residualOffset, rowWeight, type Combination } from '../../src/online/combine';
-import { DEFAULT_FTRL, emptyState, predict, updateBatch, weights, type Example, type FtrlParams, type FtrlState } from '../../src/online/ftrl';
-import { onlineInputBuilder, onlineInputNames } from '../../src/online/online-input';
-import { verdictChange, type Verdict } from '../../src/online/verdicts';
+import { DEFAULT_FTRL, predict, weights, type FtrlParams } from '../../src/online/ftrl';
+import { emptyOnlineState, onlineInputOf, teach, type KeptRow, type OnlineState, type Teaching } from '../../src/online/online-state';
+import type { Verdict } from '../../src/online/verdicts';
 
 const DAY_MS = 86_400_000;
 
@@ -57,16 +56,13 @@ export interface OnlineScored {
 }
 
 interface Kept {
-  readonly x: Float64Array;
-  readonly offset: number;
-  readonly at: number;
-  readonly weight: number;
+  readonly row: KeptRow;
   verdict: Verdict | null;
 }
 
 interface Scoring extends OnlineScored {
-  readonly x: Float64Array;
-  readonly offset: number;
+  readonly row: readonly number[];
+  readonly base: number | null;
 }
 
 export interface OnlineStats {
@@ -97,8 +93,9 @@ export interface OnlineStats {
  * on the base model's log-odds.
  */
 export class Prequential {
-  private alone: FtrlState;
-  private residual: FtrlState;
+  /** The learner of its own (offset 0) and the learner of residuals on the base log-odds. */
+  private alone: OnlineState = emptyOnlineState();
+  private residual: OnlineState = emptyOnlineState();
   private aloneWeights: Float64Array;
   private residualWeights: Float64Array;
   private readonly kept = new Map<string, Kept>();
@@ -106,34 +103,29 @@ export class Prequential {
   private readonly queue: { readonly id: string; readonly at: number }[] = [];
   private nextToMature = 0;
   private nextToExpire = 0;
-  private readonly learntByClass = [0, 0];
-  private readonly toInput = onlineInputBuilder(FEATURE_NAMES);
   readonly stats: OnlineStats = { labels: 0, learnt: 0, unchanged: 0, noRow: 0, matured: 0, batches: 0, clipped: 0, rowsKept: 0, peakRows: 0 };
 
   constructor(readonly settings: OnlineSettings) {
-    const inputs = onlineInputNames().length;
-    this.alone = emptyState(inputs);
-    this.residual = emptyState(inputs);
-    this.aloneWeights = weights(this.alone, settings.params);
-    this.residualWeights = weights(this.residual, settings.params);
+    this.aloneWeights = weights(this.alone.ftrl, settings.params);
+    this.residualWeights = weights(this.residual.ftrl, settings.params);
   }
 
+  /** As the service's OnlineModel: enough of each class learnt (both learners see the same examples). */
   get warm(): boolean {
-    return Math.min(this.learntByClass[0] ?? 0, this.learntByClass[1] ?? 0) >= this.settings.warmupLabels;
+    return Math.min(this.residual.positives, this.residual.negatives) >= this.settings.warmupLabels;
   }
 
   /** Scores a transaction from its catalogue row (`featureVector`) and its base score (null without a base model). */
   score(row: readonly number[], base: number | null): Scoring {
-    const x = this.toInput(row);
-    const offset = residualOffset(base);
+    const x = onlineInputOf(row);
     const online = predict(this.aloneWeights, x);
     const before = base ?? online;
     return {
-      x,
-      offset,
+      row,
+      base,
       online,
       blend: this.warm && base !== null ? blend(base, online, this.settings.blendWeight) : before,
-      residual: this.warm ? predict(this.residualWeights, x, offset) : before,
+      residual: this.warm ? predict(this.residualWeights, x, residualOffset(base)) : before,
     };
   }
 
@@ -141,7 +133,7 @@ export class Prequential {
   keep(transactionId: string, scored: Scoring, atMs: number, flagged: boolean): void {
     const weight = rowWeight(transactionId, flagged, this.settings.sampleRate);
     if (weight === null || this.kept.has(transactionId)) return;
-    this.kept.set(transactionId, { x: scored.x, offset: scored.offset, at: atMs, weight, verdict: null });
+    this.kept.set(transactionId, { row: { row: Float32Array.from(scored.row), base: scored.base, decidedAtMs: atMs, weight }, verdict: null });
     this.queue.push({ id: transactionId, at: atMs });
     this.stats.rowsKept += 1;
     this.stats.peakRows = Math.max(this.stats.peakRows, this.kept.size);
@@ -150,60 +142,65 @@ export class Prequential {
   /** Learns the labels reported up to `nowMs`, in report order, as one batch. */
   release(labels: readonly { readonly transactionId: string; readonly fraud: boolean }[], nowMs: number): void {
     this.expire(nowMs);
-    const steps: Taught[] = [];
+    const teachings: { kept: Kept; next: Verdict }[] = [];
     for (const label of labels) {
       this.stats.labels += 1;
-      const row = this.kept.get(label.transactionId);
-      if (row === undefined) {
-        this.stats.noRow += 1;
-        continue;
-      }
-      const taught = this.teach(row, label.fraud ? 'fraud' : 'legit');
-      if (taught.length === 0) {
-        this.stats.unchanged += 1;
-        continue;
-      }
-      this.stats.learnt += 1;
-      steps.push(...taught);
+      const kept = this.kept.get(label.transactionId);
+      if (kept === undefined) this.stats.noRow += 1;
+      else teachings.push({ kept, next: label.fraud ? 'fraud' : 'legit' });
     }
-    this.learn(steps);
+    const learnt = this.learn(teachings, nowMs);
+    this.stats.learnt += learnt;
+    this.stats.unchanged += teachings.length - learnt;
   }
 
   /** Learns as legitimate every kept row decided `maturityDays` before `nowMs` with no label yet. */
   mature(nowMs: number): void {
     this.expire(nowMs);
     const due = nowMs - this.settings.maturityDays * DAY_MS;
-    const steps: Taught[] = [];
+    const teachings: { kept: Kept; next: Verdict }[] = [];
     for (; this.nextToMature < this.queue.length; this.nextToMature++) {
       const entry = this.queue[this.nextToMature];
       if (entry === undefined || entry.at > due) break;
-      const row = this.kept.get(entry.id);
-      if (row === undefined) continue;
-      const taught = this.teach(row, 'matured');
-      if (taught.length > 0) this.stats.matured += 1;
-      steps.push(...taught);
+      const kept = this.kept.get(entry.id);
+      if (kept !== undefined) teachings.push({ kept, next: 'matured' });
     }
-    this.learn(steps);
+    this.stats.matured += this.learn(teachings, nowMs);
   }
 
-  private teach(row: Kept, verdict: Verdict): Taught[] {
-    const change = verdictChange(row.verdict, verdict);
-    row.verdict = change.verdict;
-    for (const step of change.steps) this.learntByClass[step.y] = (this.learntByClass[step.y] ?? 0) + step.sign;
-    return change.steps.map((step) => ({ x: row.x, y: step.y, weight: step.sign * row.weight, offset: row.offset }));
-  }
-
-  private learn(steps: readonly Taught[]): void {
-    if (steps.length === 0) return;
+  /**
+   * One batch through the service's own `teach` (online-state.ts), once per learner; labels in
+   * one batch on one transaction apply in order, as a batch of the labels consumer (which keeps
+   * the latest) would. Returns how many transactions it changed.
+   */
+  private learn(teachings: readonly { kept: Kept; next: Verdict }[], nowMs: number): number {
+    if (teachings.length === 0) return 0;
     const { params, maxStep } = this.settings;
-    const alone = updateBatch(this.alone, params, steps.map(({ x, y, weight }): Example => ({ x, y, weight })), maxStep);
-    const residual = updateBatch(this.residual, params, steps, maxStep);
+    // The latest verdict per transaction, as the labels consumer keeps it.
+    const latest = new Map<Kept, Verdict>();
+    for (const t of teachings) {
+      latest.delete(t.kept);
+      latest.set(t.kept, t.next);
+    }
+    const batch = [...latest.entries()].map(([kept, next]): Teaching => ({ row: kept.row, previous: kept.verdict, next }));
+    const now = new Date(nowMs);
+    const alone = teach(this.alone, params, maxStep, false, batch, now);
+    const residual = teach(this.residual, params, maxStep, true, batch, now);
+    let changed = 0;
+    [...latest.keys()].forEach((kept, i) => {
+      const verdict = residual.verdicts[i];
+      if (verdict === null || verdict === undefined) return;
+      kept.verdict = verdict;
+      changed += 1;
+    });
+    if (!residual.changed) return changed;
     this.alone = alone.state;
     this.residual = residual.state;
-    this.aloneWeights = weights(this.alone, params);
-    this.residualWeights = weights(this.residual, params);
+    this.aloneWeights = weights(this.alone.ftrl, params);
+    this.residualWeights = weights(this.residual.ftrl, params);
     this.stats.batches += 1;
     if (alone.clipped || residual.clipped) this.stats.clipped += 1;
+    return changed;
   }
 
   private expire(nowMs: number): void {
@@ -221,11 +218,4 @@ export class Prequential {
       this.nextToExpire -= spent;
     }
   }
-}
-
-interface Taught extends Example {
-  readonly x: Float64Array;
-  readonly y: 0 | 1;
-  readonly weight: number;
-  readonly offset: number;
 }

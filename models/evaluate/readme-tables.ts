@@ -95,12 +95,13 @@ interface Table {
 }
 
 /** The three generated tables, each with its header, as the README holds them. */
-export function detectionTables(dir = EVALUATION_DIR): { readonly models: Table; readonly rules: Table; readonly baselines: Table } {
+export function detectionTables(dir = EVALUATION_DIR): { readonly models: Table; readonly rules: Table; readonly baselines: Table; readonly online: Table } {
   const all = evaluations(dir);
   return {
     models: { header: MODEL_TABLE_HEADER, rows: modelTable(all, evaluations(join(dir, 'previous')), evaluations(join(dir, 'transfer'))) },
     rules: { header: RULE_TABLE_HEADER, rows: ruleTable(all) },
     baselines: { header: BASELINE_TABLE_HEADER, rows: baselineTable(dir) },
+    online: { header: ONLINE_TABLE_HEADER, rows: onlineTable(join(dir, 'online')) },
   };
 }
 
@@ -139,4 +140,40 @@ export function withModelCardSection(card: string, section: string): string {
   const at = card.indexOf(MODEL_CARD_SECTION);
   const head = at < 0 ? `${card.trimEnd()}\n\n` : card.slice(0, at);
   return `${head}${section}`;
+}
+
+export const ONLINE_EVALUATION_DIR = join(EVALUATION_DIR, 'online');
+export const ONLINE_TABLE_HEADER = '| History | Seeds | Window | Base AP | Online alone AP | Blend AP | Residual AP | Residual - base (3x seed spread) | Blend - base (3x seed spread) | Review / deny rate: base | residual | blend |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const spread = (xs: readonly number[]) => (xs.length === 0 ? 0 : Math.max(...xs) - Math.min(...xs));
+const rates = (v: { review_rate: number | null; deny_rate: number | null }) => `${pct(v.review_rate)} / ${pct(v.deny_rate)}`;
+
+/**
+ * The online model's prequential results, one row per history (models/evaluation/online/<history>-<seed>/
+ * report.json, from `npm run evaluate -- --online`), averaged over its seeds. A gain counts when
+ * it is above three times the seed spread: the spread (max - min over the seeds) of the gain
+ * itself, so a gain that one seed shows and another does not is not counted.
+ */
+export function onlineTable(dir = ONLINE_EVALUATION_DIR): string {
+  const groups = new Map<string, { seed: string; report: EvaluationReport }[]>();
+  for (const { name, report } of evaluations(dir)) {
+    const match = /^(.*)-(\d+)$/.exec(name);
+    if (match === null || report.online === undefined) continue;
+    const [, history = name, seed = ''] = match;
+    groups.set(history, [...(groups.get(history) ?? []), { seed, report }]);
+  }
+  return [...groups.entries()].map(([history, runs]) => {
+    const ap = (variant: 'base' | 'online' | 'blend' | 'residual') => runs.map((r) => r.report.online?.variants[variant].average_precision ?? 0);
+    const gain = (variant: 'blend' | 'residual') => {
+      const d = ap(variant).map((x, i) => x - (ap('base')[i] ?? 0));
+      return `${mean(d) >= 0 ? '+' : ''}${num(mean(d))} (${num(3 * spread(d))})`;
+    };
+    const avg = (variant: 'base' | 'residual' | 'blend', key: 'review_rate' | 'deny_rate') => mean(runs.map((r) => r.report.online?.variants[variant][key] ?? 0));
+    const first = runs[0]?.report;
+    const window = first === undefined ? '' : `${day(first.data.window.from)} to ${day(first.data.window.to)}`;
+    const meanAp = (variant: 'base' | 'online' | 'blend' | 'residual') => `${num(mean(ap(variant)))} ± ${num(spread(ap(variant)) / 2)}`;
+    return `| ${history} | ${runs.map((r) => r.seed).join(', ')} | ${window} | ${meanAp('base')} | ${meanAp('online')} | ${meanAp('blend')} | ${meanAp('residual')} | ${gain('residual')} | ${gain('blend')} | `
+      + `${rates({ review_rate: avg('base', 'review_rate'), deny_rate: avg('base', 'deny_rate') })} | ${rates({ review_rate: avg('residual', 'review_rate'), deny_rate: avg('residual', 'deny_rate') })} | ${rates({ review_rate: avg('blend', 'review_rate'), deny_rate: avg('blend', 'deny_rate') })} |`;
+  }).join('\n');
 }
