@@ -1,4 +1,6 @@
+import { parseConfig } from '../../src/config/config';
 import { FEATURE_NAMES } from '../../src/model/feature-catalogue';
+import { DEFAULT_FTRL } from '../../src/online/ftrl';
 import { DEFAULT_ONLINE_SETTINGS, Prequential, type OnlineSettings } from './prequential';
 
 const DAY = 86_400_000;
@@ -36,6 +38,14 @@ function run(learner: Prequential): { ringAfter: number; plainAfter: number } {
 }
 
 describe('the prequential online learner', () => {
+  it('runs with the service\'s defaults, so an evaluation without --online-settings measures what the service would do', () => {
+    const online = parseConfig({}).online;
+    expect(DEFAULT_ONLINE_SETTINGS).toEqual({
+      params: DEFAULT_FTRL, maxStep: online.maxStep, sampleRate: online.sampleRate, maturityDays: online.maturityDays, rowTtlDays: online.rowTtlDays,
+      warmupLabels: online.warmupLabels, blendWeight: online.weight, live: online.combination,
+    });
+  });
+
   it('scores exactly the base model until it has learnt enough of both classes', () => {
     const learner = new Prequential(settings());
     const first = learner.score(row(true), 0.01);
