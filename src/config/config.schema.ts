@@ -72,7 +72,7 @@ export const ENV_VARS = {
   ONLINE_ROW_TTL_DAYS: v(int(1, 90), '45', 'Days a kept row lives: the longest label delay the online model learns from.'),
   ONLINE_MATURITY_DAYS: v(int(1, 90), '7', 'Days after which a kept decision with no fraud label is learnt as legitimate (a later chargeback takes that back and learns the fraud). Below ONLINE_ROW_TTL_DAYS.'),
   ONLINE_WARMUP_LABELS: v(int(0, 1_000_000), '50', 'The online part counts in a score only once this many examples of each class (fraud; legitimate or matured) were learnt.'),
-  ONLINE_MAX_STEP: v(z.coerce.number().min(0).max(1000), '3', 'Largest move (L2 norm) of the online weights one label batch may make: a flood of wrong labels moves them this far per batch at most.'),
+  ONLINE_MAX_STEP: v(z.coerce.number().min(0).max(1000), '0.5', 'Largest move (L2 norm) of the online weights one label batch may make: a flood of wrong labels moves them this far per batch at most.'),
   ONLINE_POLL_INTERVAL_MS: v(int(100, 600_000), '5000', 'How often each instance checks the online model\'s version in Redis, behind the pub/sub message that normally brings a new version at once.'),
   ONLINE_MATURE_INTERVAL_MS: v(int(100, 3_600_000), '10000', 'How often an instance takes the decisions due for maturity off the queue and learns them.'),
   ONLINE_SNAPSHOT_EVERY: v(int(1, 1_000_000), '100', 'A snapshot of the online model is kept every this many versions (and on `POST /v1/online/snapshots`), to roll back to.'),
