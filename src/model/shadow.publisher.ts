@@ -37,6 +37,8 @@ export class ShadowPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(ShadowPublisher.name);
   private readonly throttle = new LogThrottle();
   private producer: Promise<Producer> | null = null;
+  /** Set at shutdown: work queued by the last batches must not open a producer nobody closes. */
+  private closed = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,7 +56,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
    * `rules` is the snapshot the batch was decided with, so its shadow matches its live version.
    */
   observe(items: readonly ShadowItem[], rules: RulesSnapshot): void {
-    if (items.length === 0) return;
+    if (items.length === 0 || this.closed) return;
     const shadow = this.models.current('shadow');
     setImmediate(() => {
       if (rules.shadowing) {
@@ -118,7 +120,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
   }
 
   private async send(messages: Message[]): Promise<void> {
-    if (messages.length === 0) return;
+    if (messages.length === 0 || this.closed) return;
     const producer = await this.connect();
     await producer.send({ topic: this.config.kafka.topics.shadow, messages });
   }
@@ -162,6 +164,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     const producer = await this.producer?.catch(() => null);
     await producer?.disconnect();
   }
