@@ -14,12 +14,21 @@ export async function scrape(baseUrl: string): Promise<Sums> {
     const m = SERIES.exec(line);
     if (m === null) continue;
     const [, metric, kind, labels, value] = m;
-    const key = metric === 'fraud_batch_size' ? `batch size (${labels ?? ''})` : (/stage="([^"]+)"/.exec(labels ?? '')?.[1] ?? '?');
+    const key = metric === 'fraud_batch_size' ? `batch size (${labels ?? ''})` : stageKey(labels ?? '');
     const entry = sums.get(key) ?? { sum: 0, count: 0 };
     entry[kind === 'sum' ? 'sum' : 'count'] = Number(value);
     sums.set(key, entry);
   }
   return sums;
+}
+
+/**
+ * A stage's name; parse, the one stage timed per request on HTTP and per fetched batch in the
+ * Kafka consumer, keeps the two units apart, since their means are not comparable.
+ */
+function stageKey(labels: string): string {
+  const stage = /stage="([^"]+)"/.exec(labels)?.[1] ?? '?';
+  return labels.includes('unit="kafka_batch"') ? `${stage} (kafka batch)` : stage;
 }
 
 /** Mean per observation between two scrapes: ms for stages, transactions for batch sizes. */

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CheckName } from '../decisions/decision.policy';
+import type { DecisionSource } from '../decisions/decision.service';
+import type { LabelResult } from '../labels/labels.service';
+import type { ModelRole } from '../model/model.service';
+import { DLQ_CODES } from '../stream/transaction-message';
+import { decisionOutcomeSchema } from '../transactions/transaction.schema';
 
 /**
  * Every metric the service exports, defined once. Labels are low-cardinality by rule:
@@ -7,17 +13,49 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1];
 
+/**
+ * What one observation of a stage times. Every stage but parse has one unit wherever it runs;
+ * parse times one request's body on HTTP and a fetched Kafka batch's messages in the consumer,
+ * which says so.
+ */
+const STAGE_UNITS = {
+  parse: 'transaction',
+  claim: 'micro_batch',
+  velocity: 'micro_batch',
+  model: 'micro_batch',
+  rules: 'micro_batch',
+  decide: 'micro_batch',
+  store: 'micro_batch',
+  batch: 'micro_batch',
+  commit: 'kafka_commit',
+} as const;
+export type Stage = keyof typeof STAGE_UNITS;
+export type StageUnit = (typeof STAGE_UNITS)[Stage] | 'kafka_batch';
+
+/** fraud_stage_duration_seconds with its unit label filled in from the stage, unless given. */
+class StageSeconds {
+  constructor(readonly histogram: Histogram<'stage' | 'unit'>) {}
+
+  observe(labels: { readonly stage: Stage; readonly unit?: StageUnit }, seconds: number): void {
+    this.histogram.observe({ stage: labels.stage, unit: labels.unit ?? STAGE_UNITS[labels.stage] }, seconds);
+  }
+}
+
+const CHECKS = Object.keys({ velocity: true, rules: true, model: true } satisfies Record<CheckName, true>);
+const CHECK_REASONS = ['timeout', 'error', 'state_lost'] as const;
+const LABEL_RESULTS = Object.keys({ applied: true, unchanged: true, unresolved: true } satisfies Record<LabelResult, true>);
+
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly stageSeconds = new Histogram({
+  readonly stageSeconds = new StageSeconds(new Histogram({
     name: 'fraud_stage_duration_seconds',
-    help: 'Time spent in each pipeline stage: per transaction for parse/decide, per micro-batch for claim/velocity/model/rules/store/batch (claim: the id claims; store: writing the decisions under their claims), per Kafka batch for commit (the exactly-once transaction: decisions, offsets, commit).',
-    labelNames: ['stage'] as const,
+    help: 'Time spent in each pipeline stage, by stage and unit (what one observation times). unit="micro_batch" (the transactions sent to Redis and the model together, on HTTP and Kafka alike): claim (the id claims), velocity, model, rules, decide (assembling the decisions), store (writing the decisions under their claims), batch (the whole micro-batch). parse: unit="transaction" on HTTP (one request body), unit="kafka_batch" in the consumer (one partition\'s fetched messages still to decide, poison and redeliveries included). commit: unit="kafka_commit" (one exactly-once transaction: decisions, dead letters, offsets, commit; it may carry several batches of a partition merged).',
+    labelNames: ['stage', 'unit'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
-  });
+  }));
 
   readonly decisionSeconds = new Histogram({
     name: 'fraud_decision_duration_seconds',
@@ -104,14 +142,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly modelReloads = new Counter({
+  readonly modelLoads = new Counter({
     name: 'fraud_model_loads_total',
     help: 'Model loads at start-up and hot reloads, by role and result (loaded, refused).',
     labelNames: ['role', 'result'] as const,
     registers: [this.registry],
   });
 
-  readonly shadowDisagreements = new Counter({
+  readonly shadowOutcomes = new Counter({
     name: 'fraud_shadow_outcomes_total',
     help: 'Shadow evaluations by kind (model: the shadow model; rules: shadow rules; online: the online model in shadow mode) and whether the shadow outcome matched the live decision.',
     labelNames: ['kind', 'agrees'] as const,
@@ -194,5 +232,35 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Zero series for every label value a path can produce, written when the path starts: a
+    // rate or ratio over them then reads 0 instead of nothing before the first event, so the
+    // alerts in ops/prometheus compare and divide without `or vector(0)` and cannot tell
+    // "none yet" from "not scraped". The HTTP path and the checks run in every instance.
+    this.zeroDecisions('http');
+    this.rejected.inc({ source: 'http', code: 'OVERLOADED' }, 0);
+    for (const check of CHECKS) for (const reason of CHECK_REASONS) this.checkFailures.inc({ check, reason }, 0);
+  }
+
+  /** The transactions consumer's series, once it runs. */
+  zeroKafkaTransactions(): void {
+    this.zeroDecisions('kafka');
+    for (const code of DLQ_CODES) this.rejected.inc({ source: 'kafka', code }, 0);
+  }
+
+  /** The labels consumer's series, once it runs (a label id is never claimed, so never reused). */
+  zeroLabels(): void {
+    for (const result of LABEL_RESULTS) this.labels.inc({ result }, 0);
+    for (const code of DLQ_CODES) if (code !== 'IDEMPOTENCY_CONFLICT') this.rejected.inc({ source: 'labels', code }, 0);
+  }
+
+  /** A configured model slot's loads, before its first attempt. */
+  zeroModelLoads(role: ModelRole): void {
+    for (const result of ['loaded', 'refused']) this.modelLoads.inc({ role, result }, 0);
+  }
+
+  private zeroDecisions(source: DecisionSource): void {
+    for (const outcome of decisionOutcomeSchema.options) {
+      for (const degraded of ['false', 'true']) this.decisions.inc({ outcome, source, degraded }, 0);
+    }
   }
 }

@@ -40,6 +40,7 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
       ...(path === 'none' ? [] : [{ role: 'primary' as const, path, scorer: null, stamp: '' }]),
       ...(shadowPath === '' ? [] : [{ role: 'shadow' as const, path: shadowPath, scorer: null, stamp: '' }]),
     ];
+    for (const slot of this.slots) metrics.zeroModelLoads(slot.role);
   }
 
   async onModuleInit(): Promise<void> {
@@ -98,11 +99,11 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
       slot.scorer = next;
       if (previous !== null) this.metrics.modelInfo.remove({ role: slot.role, version: previous.version });
       this.metrics.modelInfo.set({ role: slot.role, version: next.version }, 1);
-      this.metrics.modelReloads.inc({ role: slot.role, result: 'loaded' });
+      this.metrics.modelLoads.inc({ role: slot.role, result: 'loaded' });
       this.logger.log(`${slot.role} model ${next.version} loaded from ${slot.path}${previous ? ` (replacing ${previous.version})` : ''}`);
       await previous?.retire();
     } catch (err) {
-      this.metrics.modelReloads.inc({ role: slot.role, result: 'refused' });
+      this.metrics.modelLoads.inc({ role: slot.role, result: 'refused' });
       this.logger.error(`${slot.role} model at ${slot.path} refused${slot.scorer ? `; keeping ${slot.scorer.version}` : ''}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

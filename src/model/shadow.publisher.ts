@@ -91,7 +91,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
     for (const item of items) {
       for (const { record, hits } of evaluateShadowRules(rules, item, this.config.policy)) {
         for (const hit of hits) this.metrics.shadowRuleHits.inc({ rule: hit.ruleId, version: record.shadowRulesVersion });
-        this.metrics.shadowDisagreements.inc({ kind: 'rules', agrees: String(record.shadowDecision === record.liveDecision) });
+        this.metrics.shadowOutcomes.inc({ kind: 'rules', agrees: String(record.shadowDecision === record.liveDecision) });
         messages.push({ key: record.transactionId, value: JSON.stringify({ ...record, evaluatedAt }) });
       }
     }
@@ -104,7 +104,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
     return items.flatMap((item) => {
       if (item.online === undefined) return [];
       const outcome = decide({ ...item.policyInput, score: item.online.combined }, this.config.policy);
-      this.metrics.shadowDisagreements.inc({ kind: 'online', agrees: String(outcome.decision === item.decision.decision) });
+      this.metrics.shadowOutcomes.inc({ kind: 'online', agrees: String(outcome.decision === item.decision.decision) });
       const record = {
         kind: 'online',
         transactionId: item.decision.transactionId,
@@ -135,7 +135,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
       const outcome = decide({ ...item.policyInput, score: shadowScore }, this.config.policy);
       const agrees = outcome.decision === item.decision.decision;
       if (shadowScore !== null) this.metrics.modelScores.observe({ role: 'shadow' }, shadowScore);
-      this.metrics.shadowDisagreements.inc({ kind: 'model', agrees: String(agrees) });
+      this.metrics.shadowOutcomes.inc({ kind: 'model', agrees: String(agrees) });
       const record = {
         kind: 'model',
         transactionId: item.decision.transactionId,

@@ -38,6 +38,7 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.kafka.consumerEnabled) return;
+    this.metrics.zeroLabels();
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.config.kafka.topics.labels], fromBeginning: true });

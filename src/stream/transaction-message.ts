@@ -4,7 +4,8 @@ import { parseTransaction, type FieldError, type Parsed } from '../transactions/
 import type { Transaction } from '../transactions/transaction.schema';
 
 /** Stable codes of dead-lettered messages; consumers of transactions.dlq may switch on them. */
-export type DlqCode = 'EMPTY_VALUE' | 'MESSAGE_TOO_LARGE' | 'INVALID_ENCODING' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'CARD_NUMBER_DETECTED' | 'IDEMPOTENCY_CONFLICT';
+export const DLQ_CODES = ['EMPTY_VALUE', 'MESSAGE_TOO_LARGE', 'INVALID_ENCODING', 'INVALID_JSON', 'VALIDATION_FAILED', 'CARD_NUMBER_DETECTED', 'IDEMPOTENCY_CONFLICT'] as const;
+export type DlqCode = (typeof DLQ_CODES)[number];
 
 export type ClassifiedMessage =
   | { readonly kind: 'transaction'; readonly tx: Transaction }

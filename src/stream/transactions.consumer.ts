@@ -112,6 +112,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.kafka.consumerEnabled) return;
+    this.metrics.zeroKafkaTransactions();
     await this.offsets.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.config.kafka.topics.transactions], fromBeginning: true });
@@ -251,7 +252,7 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         deadLetter(message, classified);
       }
     }
-    this.metrics.stageSeconds.observe({ stage: 'parse' }, (performance.now() - t0) / 1000);
+    this.metrics.stageSeconds.observe({ stage: 'parse', unit: 'kafka_batch' }, (performance.now() - t0) / 1000);
 
     // A stored decision from before this batch is committed, or is in a commit queued ahead of
     // this batch's: if that one fails, this one is refused with it (see PartitionCommitter).

@@ -125,11 +125,11 @@ describe('POST /v1/decisions', () => {
     expect(res.json()).toMatchObject({ error: { code: 'DECISION_NOT_FOUND' } });
   });
 
-  it('exports per-stage latency histograms for parse, velocity, rules and decide', async () => {
+  it('exports per-stage latency histograms for parse (per request), velocity, rules and decide (per micro-batch)', async () => {
     await decideOk(aTransaction());
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    for (const stage of ['parse', 'velocity', 'rules', 'decide']) {
-      expect(metrics).toMatch(new RegExp(`fraud_stage_duration_seconds_count\\{stage="${stage}"\\} [1-9]`));
+    for (const [stage, unit] of [['parse', 'transaction'], ['velocity', 'micro_batch'], ['rules', 'micro_batch'], ['decide', 'micro_batch']]) {
+      expect(metrics).toMatch(new RegExp(`fraud_stage_duration_seconds_count\\{stage="${stage}",unit="${unit}"\\} [1-9]`));
     }
   });
 });

@@ -42,7 +42,7 @@ describe('the model check', () => {
     expect(decision.score).toBeLessThanOrEqual(1);
     expect(decision.degraded).toBe(false);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/fraud_stage_duration_seconds_count\{stage="model"\} [1-9]/);
+    expect(metrics).toMatch(/fraud_stage_duration_seconds_count\{stage="model",unit="micro_batch"\} [1-9]/);
     expect(metrics).toContain(`fraud_model_info{role="primary",version="${committedMetadata().modelVersion}"} 1`);
   });
 
