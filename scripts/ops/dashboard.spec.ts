@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Histogram } from 'prom-client';
 import { Metrics } from '../../src/metrics/metrics';
 import { RULES_FILE } from '../stack/prometheus';
-import { dashboardProblems, dashboardSchema, loadDashboard, panelQueries, substitute, type Dashboard } from './dashboard';
+import { dashboardProblems, dashboardSchema, loadDashboard, panelQueries, substitute, variableQueries, type Dashboard } from './dashboard';
 
 const METRIC = /\b(?:fraud|nodejs|process)[_:][A-Za-z0-9_:]*/g;
 
@@ -26,6 +26,13 @@ describe('the Grafana dashboard (ops/grafana/fraud-service.json)', () => {
       const names = expr.match(METRIC) ?? [];
       expect({ panel, refId, names: names.length > 0 ? names : ['(none)'] }).toEqual({ panel, refId, names: names.filter((n) => known.has(n)) });
     }
+  });
+
+  it('lists jobs, then the instances of the chosen job, from fraud_decisions_total', () => {
+    expect(variableQueries(dashboard)).toEqual([
+      { variable: 'job', label: 'job', match: 'fraud_decisions_total' },
+      { variable: 'instance', label: 'instance', match: 'fraud_decisions_total{job="$job"}' },
+    ]);
   });
 
   it('shows decisions, latency, stages, lag, degraded share, rejections, rules, model and the Node runtime', () => {

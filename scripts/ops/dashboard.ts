@@ -84,6 +84,25 @@ export function panelQueries(dashboard: Dashboard): PanelQuery[] {
   return dashboard.panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, refId: t.refId, expr: t.expr })));
 }
 
+export interface LabelValuesQuery {
+  readonly variable: string;
+  readonly label: string;
+  readonly match: string;
+}
+
+const LABEL_VALUES = /^label_values\((.+),\s*(\w+)\)$/;
+const variableQuerySchema = z.object({ query: z.string() });
+
+/** The dashboard's query variables, each a `label_values(selector, label)` Grafana asks Prometheus. */
+export function variableQueries(dashboard: Dashboard): LabelValuesQuery[] {
+  return dashboard.templating.list.filter((v) => v.type === 'query').map((v) => {
+    const { query } = variableQuerySchema.parse(v.query);
+    const m = LABEL_VALUES.exec(query);
+    if (m === null) throw new Error(`variable ${v.name}: ${query} is not label_values(selector, label)`);
+    return { variable: v.name, match: m[1] ?? '', label: m[2] ?? '' };
+  });
+}
+
 /** The query as Grafana would send it with these variable values; an unknown variable throws. */
 export function substitute(expr: string, values: Readonly<Record<string, string>>): string {
   return expr.replace(VARIABLE, (match, braced: string | undefined, bare: string | undefined) => {
