@@ -10,9 +10,11 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BODY_TOO_LARGE',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+  FST_ERR_BAD_URL: 'INVALID_URL',
 };
 
-function toApiError(exception: unknown): ApiError {
+export function toApiError(exception: unknown): ApiError {
   if (exception instanceof ApiError) return exception;
   const code = exception instanceof Error && 'code' in exception && typeof exception.code === 'string' ? FASTIFY_CODES[exception.code] : undefined;
   if (code) return new ApiError(code);

@@ -36,8 +36,9 @@ export function overrideRequestSchema(now: number) {
     entity: overrideEntitySchema,
     id: z.string().min(1).max(128),
     action: overrideActionSchema,
-    reason: z.string().trim().min(1).max(500),
-    author: z.string().trim().min(1).max(128),
+    // The pattern says in the schema what trim().min(1) checks: not blank.
+    reason: z.string().regex(/\S/, 'must not be blank').trim().min(1).max(500),
+    author: z.string().regex(/\S/, 'must not be blank').trim().min(1).max(128),
     expiresAt: rfc3339
       .refine((at) => Date.parse(at) > now, 'must be in the future')
       .refine((at) => Date.parse(at) <= now + MAX_EXPIRY_MS, 'must be at most 366 days ahead'),

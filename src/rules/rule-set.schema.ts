@@ -21,7 +21,8 @@ const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase slug 
 
 // Not z.int(): its fraction error aborts the parse (continue: false), which would skip the
 // duplicate-id check below and hide those errors until the next attempt.
-const integer = (min: number) => z.number().min(min).refine(Number.isSafeInteger, 'expected an integer');
+// The meta tells the generated JSON Schema (the OpenAPI document) what the refinement checks.
+const integer = (min: number) => z.number().min(min).refine(Number.isSafeInteger, 'expected an integer').meta({ type: 'integer' });
 
 const scoringAction = z.enum(['deny', 'review', 'flag']);
 
