@@ -7,12 +7,13 @@ import { DecisionsController } from './decisions.controller';
 import { HttpDecider } from './http-decider';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { OnlineController } from './online.controller';
+import { OpenApiController } from './openapi.controller';
 import { OverridesController } from './overrides.controller';
 import { RulesController } from './rules.controller';
 
 @Module({
   imports: [DecisionsModule, RulesModule],
-  controllers: [DecisionsController, RulesController, OverridesController, OnlineController],
+  controllers: [DecisionsController, RulesController, OverridesController, OnlineController, OpenApiController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpDecider, ApiKeyRegistry, AdminGuard, ScoringGuard],
 })
 export class HttpModule {}

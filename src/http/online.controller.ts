@@ -4,23 +4,11 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { OnlineLearner } from '../online/online-learner.service';
 import { OnlineModel } from '../online/online-model.service';
 import { OnlineStore } from '../online/online.store';
+import type { OnlineOverview, onlineResetSchema, onlineRollbackSchema, onlineSnapshotSchema } from './api-schemas';
 import { AdminGuard } from './auth.guard';
 import { ApiError } from './errors';
 
 const versionParam = z.string().regex(/^[1-9]\d{0,9}$/).transform(Number);
-
-interface OnlineOverview {
-  readonly mode: AppConfig['online']['mode'];
-  readonly combination: AppConfig['online']['combination'];
-  /** The version in Redis, and the one this instance scores with (null before it first read one). */
-  readonly version: number;
-  readonly serving: number | null;
-  readonly warm: boolean;
-  readonly positives: number;
-  readonly negatives: number;
-  readonly updatedAt: string | null;
-  readonly snapshots: { version: number; updatedAt: string | null }[];
-}
 
 /**
  * The online model's state, snapshots and the two ways back: roll back to a snapshot, or reset
@@ -57,14 +45,14 @@ export class OnlineController {
 
   @Post('snapshots')
   @HttpCode(201)
-  async snapshot(): Promise<{ version: number | null }> {
+  async snapshot(): Promise<z.infer<typeof onlineSnapshotSchema>> {
     this.requireOn();
     return { version: await this.store.snapshot(this.config.online.snapshotsKept) };
   }
 
   @Post('rollback/:version')
   @HttpCode(200)
-  async rollback(@Param('version') raw: string): Promise<{ version: number; from: number }> {
+  async rollback(@Param('version') raw: string): Promise<z.infer<typeof onlineRollbackSchema>> {
     this.requireOn();
     const parsed = versionParam.safeParse(raw);
     if (!parsed.success) throw new ApiError('INVALID_ONLINE_VERSION');
@@ -76,7 +64,7 @@ export class OnlineController {
 
   @Post('reset')
   @HttpCode(200)
-  async reset(): Promise<{ version: number }> {
+  async reset(): Promise<z.infer<typeof onlineResetSchema>> {
     this.requireOn();
     const version = await this.learner.reset();
     await this.model.refresh();

@@ -1,19 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import { RuleVersionStore, type Activation, type VersionRecord } from '../rules/rule-version.store';
+import { RuleVersionStore, type VersionRecord } from '../rules/rule-version.store';
 import { parseRuleSet } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
+import type { activatedSchema, rulesOverviewSchema, shadowSetSchema, versionDetailSchema, VersionSummary } from './api-schemas';
 import { AdminGuard } from './auth.guard';
 import { ApiError } from './errors';
 
-type Status = 'active' | 'shadow' | 'inactive';
-interface VersionSummary {
-  readonly v: number;
-  readonly version: string;
-  readonly description: string | null;
-  readonly status: Status;
-  readonly createdAt: string;
-}
+type Status = VersionSummary['status'];
 
 // Stored documents were validated on the way in; this reads the two fields a listing shows.
 const headline = z.object({ version: z.string(), description: z.string().optional() });
@@ -39,7 +33,7 @@ export class RulesController {
   ) {}
 
   @Get()
-  async overview(): Promise<{ active: VersionSummary | null; shadow: VersionSummary | null; versions: VersionSummary[]; activations: Activation[] }> {
+  async overview(): Promise<z.infer<typeof rulesOverviewSchema>> {
     const [pointers, records, activations] = await Promise.all([this.store.pointers(), this.store.list(), this.store.activations()]);
     const versions = records.map((record) => summary(record, pointers));
     return {
@@ -51,7 +45,7 @@ export class RulesController {
   }
 
   @Get('versions/:v')
-  async version(@Param('v') raw: string): Promise<VersionSummary & { document: unknown }> {
+  async version(@Param('v') raw: string): Promise<z.infer<typeof versionDetailSchema>> {
     const v = parseV(raw);
     const [record, pointers] = await Promise.all([this.store.get(v), this.store.pointers()]);
     if (record === null) throw new ApiError('RULES_VERSION_NOT_FOUND');
@@ -60,7 +54,7 @@ export class RulesController {
 
   @Post('versions')
   @HttpCode(201)
-  async create(@Body() document: unknown): Promise<VersionSummary & { document: unknown }> {
+  async create(@Body() document: unknown): Promise<z.infer<typeof versionDetailSchema>> {
     const parsed = parseRuleSet(document);
     if (!parsed.ok) throw new ApiError('INVALID_RULE_SET', parsed.errors);
     const result = await this.store.create(parsed.ruleSet.version, document);
@@ -73,7 +67,7 @@ export class RulesController {
   /** Activating an older version is the rollback. Activating the active version changes nothing. */
   @Post('versions/:v/activate')
   @HttpCode(200)
-  async activate(@Param('v') raw: string): Promise<{ active: VersionSummary; changed: boolean }> {
+  async activate(@Param('v') raw: string): Promise<z.infer<typeof activatedSchema>> {
     const v = parseV(raw);
     const result = await this.store.activate(v);
     if (result === 'not_found') throw new ApiError('RULES_VERSION_NOT_FOUND');
@@ -83,7 +77,7 @@ export class RulesController {
 
   @Post('versions/:v/shadow')
   @HttpCode(200)
-  async shadow(@Param('v') raw: string): Promise<{ shadow: VersionSummary }> {
+  async shadow(@Param('v') raw: string): Promise<z.infer<typeof shadowSetSchema>> {
     const v = parseV(raw);
     const result = await this.store.setShadow(v);
     if (result === 'not_found') throw new ApiError('RULES_VERSION_NOT_FOUND');

@@ -82,7 +82,7 @@ export interface VersionRecord {
   readonly createdAt: string;
 }
 
-const activationSchema = z.object({ v: z.number().int().positive(), previous: z.number().int().positive().nullable(), at: z.string() });
+export const activationSchema = z.object({ v: z.number().int().positive(), previous: z.number().int().positive().nullable(), at: z.string() });
 export type Activation = z.infer<typeof activationSchema>;
 
 const pointer = z

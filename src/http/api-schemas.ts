@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { activationSchema } from '../rules/rule-version.store';
+import { ERROR_CODES, type ErrorCode } from './errors';
+
+/**
+ * The response shapes of the admin and health endpoints, as zod schemas: the controllers'
+ * return types are inferred from them and the OpenAPI document is generated from them, so the
+ * document cannot drift from what the code returns. Request bodies and the decision itself
+ * already have their schemas next to the code that parses them.
+ */
+const timestamp = z.iso.datetime({ offset: true });
+
+export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+
+/** The error body, with `code` narrowed to the codes an operation can return at that status. */
+export const errorBodySchema = (codes: readonly ErrorCode[]) =>
+  z.object({
+    error: z.object({
+      code: z.enum(codes as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      details: z.array(fieldErrorSchema).optional(),
+    }),
+  });
+
+export const allErrorCodes = Object.keys(ERROR_CODES) as ErrorCode[];
+
+export const versionSummarySchema = z.object({
+  v: z.number().int().positive().meta({ description: 'The store number of the version: what activate and shadow take.' }),
+  version: z.string().meta({ description: 'The document\'s own "version".' }),
+  description: z.string().nullable(),
+  status: z.enum(['active', 'shadow', 'inactive']),
+  createdAt: timestamp,
+});
+export type VersionSummary = z.infer<typeof versionSummarySchema>;
+
+export const rulesOverviewSchema = z.object({
+  active: versionSummarySchema.nullable(),
+  shadow: versionSummarySchema.nullable(),
+  versions: z.array(versionSummarySchema),
+  activations: z.array(activationSchema).meta({ description: 'The last 20 activations, newest first.' }),
+});
+
+export const versionDetailSchema = versionSummarySchema.extend({
+  document: z.unknown().meta({ description: 'The rule-set document as it was submitted.' }),
+});
+export const activatedSchema = z.object({ active: versionSummarySchema, changed: z.boolean().meta({ description: 'false when the version was already active.' }) });
+export const shadowSetSchema = z.object({ shadow: versionSummarySchema });
+export const shadowClearedSchema = z.object({ shadow: z.null() });
+
+export const onlineOverviewSchema = z.object({
+  mode: z.enum(['off', 'shadow', 'live']),
+  combination: z.enum(['blend', 'residual']),
+  version: z.number().int().nonnegative().meta({ description: 'The version in Redis (0: nothing learnt).' }),
+  serving: z.number().int().nonnegative().nullable().meta({ description: 'The version this instance scores with; null before it first read one.' }),
+  warm: z.boolean(),
+  positives: z.number().nonnegative(),
+  negatives: z.number().nonnegative(),
+  updatedAt: z.string().nullable(),
+  snapshots: z.array(z.object({ version: z.number().int().positive(), updatedAt: z.string().nullable() })),
+});
+export type OnlineOverview = z.infer<typeof onlineOverviewSchema>;
+
+export const onlineSnapshotSchema = z.object({ version: z.number().int().positive().nullable().meta({ description: 'The version snapshotted; null while nothing has been learnt.' }) });
+export const onlineRollbackSchema = z.object({ version: z.number().int().positive(), from: z.number().int().positive() });
+export const onlineResetSchema = z.object({ version: z.number().int().positive() });
