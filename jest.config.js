@@ -10,7 +10,12 @@ const transform = {
     module: { type: 'commonjs' },
   }],
 };
-const common = { transform, testEnvironment: '<rootDir>/test/support/node-environment.cjs', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform,
+  testEnvironment: '<rootDir>/test/support/node-environment.cjs',
+  setupFilesAfterEnv: ['<rootDir>/test/support/service-log.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {

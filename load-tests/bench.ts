@@ -101,11 +101,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   });
 }
 
+/** Where the bench reports its progress: stderr, or the test's log in the smoke test. */
+export interface BenchOutput {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+// Set by runBench for the run; the scenarios below report through it.
+let output: BenchOutput = process.stderr;
 const progress = (line: string) => {
-  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}${process.stderr.isTTY ? '' : '\n'}`);
+  output.write(`${output.isTTY ? '\r\x1b[K' : ''}${line}${output.isTTY ? '' : '\n'}`);
 };
 const done = (line: string) => {
-  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
+  output.write(`${output.isTTY ? '\r\x1b[K' : ''}${line}\n`);
 };
 
 function rssMb(pid: number): number {
@@ -482,7 +489,8 @@ function versions(): Record<string, string> {
   return { node: process.version, redis: redisVersion, kafka: KAFKA_VERSION, ...pkg.dependencies };
 }
 
-export async function runBench(options: BenchOptions): Promise<{ json: string; md: string; result: BenchResult }> {
+export async function runBench(options: BenchOptions, out: BenchOutput = process.stderr): Promise<{ json: string; md: string; result: BenchResult }> {
+  output = out;
   if (!existsSync(join(options.dist, 'main.js'))) throw new Error(`${options.dist}/main.js is missing: npm run build`);
   const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const logDir = join(tmpdir(), `fraud-bench-${runId}`);

@@ -1,4 +1,3 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,16 +8,11 @@ import type { ErrorCode } from './http/errors';
 import { toApiError } from './http/http-exception.filter';
 import { guardRoutes } from './http/routes';
 import { Metrics } from './metrics/metrics';
+import { JsonLogger, type LogSink } from './shared/json-logger';
 
-const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Builds the application the same way for main.ts and the e2e tests. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const logger = new ConsoleLogger({
-    json: true,
-    colors: false,
-    logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level) + 1),
-  });
+/** Builds the application the same way for main.ts and the e2e tests (which keep its log per test file). */
+export async function createApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<NestFastifyApplication> {
+  const logger = new JsonLogger(config.log.level, options.logSink);
   // Set once the metrics exist; the router can only refuse requests after that.
   let onRefused: (code: ErrorCode) => void = () => undefined;
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -36,7 +30,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         void reply.code(refusal.status).send(refusal.toBody());
       },
     }),
-    { logger, bufferLogs: true },
+    // Not bufferLogs: the logger exists before the app, and buffered lines were all stamped
+    // with the time they were flushed.
+    { logger },
   );
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(Metrics);

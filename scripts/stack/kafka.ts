@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { aptInstall, hasCommand, isAlive, run, spawnDetached, waitFor } from './process';
+import { aptInstall, hasCommand, isAlive, run, runQuiet, spawnDetached, waitFor } from './process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const POM = join(ROOT, 'scripts', 'kafka', 'pom.xml');
@@ -128,7 +128,7 @@ export async function startKafka(port: number, controllerPort: number, dir: stri
   const jvm = ['-cp', classpath, `-Dlog4j.configuration=file:${log4j}`];
   const formatted = readdirSync(dataDir).includes('meta.properties');
   if (!formatted) {
-    run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', 'fraud-local-cluster-01', '-c', props]);
+    runQuiet('java', [...jvm, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', 'fraud-local-cluster-01', '-c', props]);
   }
   const pid = spawnDetached(
     'java',

@@ -7,6 +7,16 @@ export function run(cmd: string, args: readonly string[], env?: NodeJS.ProcessEn
   execFileSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
 }
 
+/** Runs a command to completion with its output kept back, shown only in the error if it fails. */
+export function runQuiet(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): void {
+  try {
+    execFileSync(cmd, args, { stdio: 'pipe', env: { ...process.env, ...env } });
+  } catch (err) {
+    const output = (err as { stdout?: Buffer; stderr?: Buffer });
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${String(output.stdout ?? '')}${String(output.stderr ?? '')}`.trim(), { cause: err });
+  }
+}
+
 export function hasCommand(cmd: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });

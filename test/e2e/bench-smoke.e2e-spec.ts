@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseOptions, runBench } from '../../load-tests/bench';
 import type { BenchResult } from '../../load-tests/lib/report';
 import { buildService } from '../../scripts/build';
+import { testLogSink } from '../support/service-log';
 
 /**
  * The benchmark's smoke run: every scenario, a few seconds each, against the test stack. It
@@ -29,7 +30,7 @@ describe('npm run bench --smoke', () => {
   });
 
   it('runs every scenario and writes JSON, Markdown and PNG charts', async () => {
-    const { json, md } = await runBench(parseOptions(['--smoke', '--out', out, '--dist', dist]));
+    const { json, md } = await runBench(parseOptions(['--smoke', '--out', out, '--dist', dist]), { write: (text: string) => { testLogSink(text.trimEnd(), 'stderr'); } });
 
     const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
     expect(result.smoke).toBe(true);

@@ -271,7 +271,7 @@ const logLines: string[] = [];
 const madeUpPans = new Set<string>();
 const restoreWrites: (() => void)[] = [];
 
-/** Tees what is written to `stream` into logLines (the service's ConsoleLogger writes to stdout and stderr directly). */
+/** Tees what is written to `stream` into logLines. */
 function captureWrites(stream: NodeJS.WriteStream): void {
   const own = Object.getOwnPropertyDescriptor(stream, 'write');
   const original = stream.write.bind(stream);
@@ -286,9 +286,23 @@ function captureWrites(stream: NodeJS.WriteStream): void {
   });
 }
 
+/** Tees the test file's service log (where the service's logger writes in the tests, see test/support/service-log.ts) into logLines. */
+function captureServiceLog(): void {
+  const original = globalThis.__serviceLog;
+  globalThis.__serviceLog = (line, stream) => {
+    logLines.push(line);
+    original?.(line, stream);
+  };
+  restoreWrites.push(() => {
+    globalThis.__serviceLog = original;
+  });
+}
+
 beforeAll(() => {
+  // Anything written straight to the process's streams too, beside the logger's lines.
   captureWrites(process.stdout);
   captureWrites(process.stderr);
+  captureServiceLog();
 });
 afterAll(() => {
   for (const restore of restoreWrites) restore();

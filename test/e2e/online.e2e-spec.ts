@@ -8,6 +8,7 @@ import { aTransaction } from '../support/builders';
 import { testConfig, uniqueTopics } from '../support/config';
 import { collect, createTopics, produce } from '../support/kafka';
 import { rulesIsolation } from '../support/rules';
+import { testNote } from '../support/service-log';
 
 const MODEL = resolve(__dirname, '../../models/current/model.onnx');
 const ADMIN_KEY = 'online-e2e-admin-key-0123456789';
@@ -80,7 +81,7 @@ describe('the online model learns from fraud-labels and every instance scores wi
     }, 30_000);
     const learnt = await version();
     await waitUntil('the scoring instance to serve the new version', async () => (await serving(scorer)) === learnt, 10_000);
-    console.log(`[online e2e] labels produced to version ${String(learnt)} served by the other instance: ${(performance.now() - started).toFixed(0)} ms`);
+    testNote(`[online e2e] labels produced to version ${String(learnt)} served by the other instance: ${(performance.now() - started).toFixed(0)} ms`);
 
     const after = await onlineScore(scorer, { ...probe, transactionId: `${probe.transactionId}-after` });
     const onLearner = await onlineScore(learner, { ...probe, transactionId: `${probe.transactionId}-learner` });
@@ -137,7 +138,7 @@ describe('the online model learns from fraud-labels and every instance scores wi
       await redis.hset(ONLINE_KEYS.model, 'v', String(v + 1));
       const started = performance.now();
       await waitUntil('the poll to find the version', async () => (await serving(polled)) === v + 1, 10_000);
-      console.log(`[online e2e] version found by the poll alone (ONLINE_POLL_INTERVAL_MS=500): ${(performance.now() - started).toFixed(0)} ms`);
+      testNote(`[online e2e] version found by the poll alone (ONLINE_POLL_INTERVAL_MS=500): ${(performance.now() - started).toFixed(0)} ms`);
       expect(before).toBe(v);
       // The pub/sub-only instance did not hear of it.
       expect(await serving(scorer)).toBe(v);

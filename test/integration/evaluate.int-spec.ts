@@ -10,6 +10,7 @@ import { OnnxScorer } from '../../src/model/onnx-scorer';
 import { DEFAULT_RULES_PATH, loadRuleSetFile } from '../../src/rules/rules.service';
 import { DAY } from '../support/builders';
 import { testConfig } from '../support/config';
+import { testNote } from '../support/service-log';
 
 const START = Date.parse('2026-03-01T00:00:00Z');
 const DAYS = 30;
@@ -177,7 +178,7 @@ describe('the detection-quality evaluation', () => {
     expect(online.stats.noRow).toBeGreaterThan(0);
     const ring = (v: keyof typeof online.variants) => online.variants[v].scenarios.charity_ring;
     expect(ring('base')?.frauds).toBeGreaterThan(30);
-    console.log(JSON.stringify({ ring: { base: ring('base'), residual: ring('residual'), blend: ring('blend') }, ap: [online.variants.base.average_precision, online.variants.residual.average_precision], stats: online.stats }));
+    testNote(JSON.stringify({ ring: { base: ring('base'), residual: ring('residual'), blend: ring('blend') }, ap: [online.variants.base.average_precision, online.variants.residual.average_precision], stats: online.stats }));
     expect(ring('residual')?.average_precision).toBeGreaterThan(2 * (ring('base')?.average_precision ?? 1));
     expect(ring('blend')?.average_precision).toBeGreaterThan(2 * (ring('base')?.average_precision ?? 1));
   }, 180_000);

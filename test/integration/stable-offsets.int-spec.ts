@@ -2,6 +2,7 @@ import { kafkaClient } from '../../src/stream/kafka.client';
 import { StableOffsets } from '../../src/stream/stable-offsets';
 import { testConfig, uniqueTopics } from '../support/config';
 import { createTopics, kafkaFor } from '../support/kafka';
+import { testNote } from '../support/service-log';
 
 /**
  * A partition's next owner reads the group's committed offset right after fencing the last
@@ -43,6 +44,6 @@ describe('committed offsets read on the real broker', () => {
       if (plain?.partitions.find((p) => p.partition === 1)?.offset !== String(next)) plainLagged++;
     }
     // Not asserted (a race), but it is why the stable read exists.
-    console.log(`a plain OffsetFetch right after the commit returned the offset from before it ${String(plainLagged)} times in 60`);
+    testNote(`a plain OffsetFetch right after the commit returned the offset from before it ${String(plainLagged)} times in 60`);
   });
 });

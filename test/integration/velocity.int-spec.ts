@@ -4,6 +4,7 @@ import { NO_HISTORY } from '../../src/velocity/features';
 import { DEFAULT_VELOCITY_LIMITS, VelocityStore } from '../../src/velocity/velocity.store';
 import { aTransaction, at, DAY, HOUR, MINUTE, SECOND } from '../support/builders';
 import { testConfig } from '../support/config';
+import { testNote } from '../support/service-log';
 
 const T = '2026-11-20T12:00:00.000Z';
 
@@ -199,7 +200,7 @@ describe('velocity and profile scripts on real Redis', () => {
     await run(...txs);
     const keys = await redis.keys(`fd:c:{${card}}:*`);
     const bytes = (await Promise.all(keys.map((k) => redis.memory('USAGE', k)))).reduce<number>((sum, b) => sum + (b ?? 0), 0);
-    console.log(`one active card (90 transactions over 30 days): ${bytes} bytes in ${keys.length} keys`);
+    testNote(`one active card (90 transactions over 30 days): ${bytes} bytes in ${keys.length} keys`);
     expect(bytes).toBeLessThan(2048);
   });
 });
