@@ -1,14 +1,17 @@
 // One runner, three projects: unit specs live next to the code, integration and e2e
 // tests under test/ and talk to the real Redis and Kafka started by test/stack.global-setup.ts.
 const transform = {
-  '^.+\\.ts$': ['@swc/jest', {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2023',
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2023',
+      },
+      module: { type: 'commonjs' },
     },
-    module: { type: 'commonjs' },
-  }],
+  ],
 };
 const common = {
   transform,

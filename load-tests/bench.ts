@@ -40,12 +40,18 @@ const STALL_MS = 60_000;
 /** The event-loop delay the bench's second overload step sheds at (HTTP_SHED_LOOP_DELAY_MS). */
 const SHED_LOOP_DELAY_MS = 20;
 const list = (s: string) => s.split(',').filter((x) => x !== '');
-const numbers = z.string().transform((s) => list(s).map(Number)).pipe(z.array(z.number().int().min(1)));
+const numbers = z
+  .string()
+  .transform((s) => list(s).map(Number))
+  .pipe(z.array(z.number().int().min(1)));
 
 const optionsSchema = z.object({
   smoke: z.boolean(),
   cpuProf: z.boolean(),
-  scenarios: z.string().transform(list).pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages', 'soak'])).min(1)),
+  scenarios: z
+    .string()
+    .transform(list)
+    .pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages', 'soak'])).min(1)),
   replay: z.coerce.number().int().min(100),
   naive: z.coerce.number().int().min(100),
   rates: numbers.refine((xs) => xs.length > 0, 'at least one rate'),
@@ -70,9 +76,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       scenarios: { type: 'string' },
-      replay: { type: 'string' }, naive: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' },
-      'http-rates': { type: 'string' }, 'http-seconds': { type: 'string' },
-      'soak-minutes': { type: 'string' }, 'soak-rate': { type: 'string' }, 'soak-http-rate': { type: 'string' },
+      replay: { type: 'string' },
+      naive: { type: 'string' },
+      rates: { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'http-rates': { type: 'string' },
+      'http-seconds': { type: 'string' },
+      'soak-minutes': { type: 'string' },
+      'soak-rate': { type: 'string' },
+      'soak-http-rate': { type: 'string' },
       transactions: { type: 'string', default: join(ROOT, '.cache', 'bench', 'sim', 'transactions.jsonl') },
       model: { type: 'string', default: join(ROOT, 'models', 'current', 'model.onnx') },
       out: { type: 'string', default: join(ROOT, 'load-tests', 'results') },
@@ -184,11 +196,20 @@ function scenarioNames(env: Env, name: string) {
 type Program = 'service' | 'kafka-floor' | 'http-floor';
 
 /** One scenario's service: its own topics, consumer group and Redis database state. */
-async function startService(env: Env, name: string, extra: Record<string, string>, program: Program = 'service'): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
+async function startService(
+  env: Env,
+  name: string,
+  extra: Record<string, string>,
+  program: Program = 'service',
+): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
   const { prefix, topics, groupId } = scenarioNames(env, name);
   await ensureTopics(env.brokers, [
-    { topic: topics.transactions, numPartitions: 6 }, { topic: topics.decisions, numPartitions: 6 },
-    { topic: `${prefix}-review`, numPartitions: 2 }, { topic: `${prefix}-dlq`, numPartitions: 1 }, { topic: `${prefix}-shadow`, numPartitions: 1 }, { topic: `${prefix}-labels`, numPartitions: 1 },
+    { topic: topics.transactions, numPartitions: 6 },
+    { topic: topics.decisions, numPartitions: 6 },
+    { topic: `${prefix}-review`, numPartitions: 2 },
+    { topic: `${prefix}-dlq`, numPartitions: 1 },
+    { topic: `${prefix}-shadow`, numPartitions: 1 },
+    { topic: `${prefix}-labels`, numPartitions: 1 },
   ]);
   const redis = new Redis(env.redisUrl);
   await redis.flushdb();
@@ -202,12 +223,29 @@ async function startService(env: Env, name: string, extra: Record<string, string
     ...(program === 'kafka-floor' ? { ready: () => Promise.resolve(true) } : {}),
     logFile: join(env.logDir, `${name}.log`),
     env: {
-      NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(await freePort()), REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.brokers.join(','),
-      KAFKA_GROUP_ID: groupId, TOPIC_TRANSACTIONS: topics.transactions, TOPIC_DECISIONS: topics.decisions, TOPIC_REVIEW_QUEUE: `${prefix}-review`,
-      TOPIC_DLQ: `${prefix}-dlq`, TOPIC_SHADOW: `${prefix}-shadow`, TOPIC_LABELS: `${prefix}-labels`,
-      MODEL_PATH: env.options.model, MODEL_RELOAD_INTERVAL_MS: '0', ...extra,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(await freePort()),
+      REDIS_URL: env.redisUrl,
+      KAFKA_BROKERS: env.brokers.join(','),
+      KAFKA_GROUP_ID: groupId,
+      TOPIC_TRANSACTIONS: topics.transactions,
+      TOPIC_DECISIONS: topics.decisions,
+      TOPIC_REVIEW_QUEUE: `${prefix}-review`,
+      TOPIC_DLQ: `${prefix}-dlq`,
+      TOPIC_SHADOW: `${prefix}-shadow`,
+      TOPIC_LABELS: `${prefix}-labels`,
+      MODEL_PATH: env.options.model,
+      MODEL_RELOAD_INTERVAL_MS: '0',
+      ...extra,
       // V8 writes the profile when the process exits (the scenario stops it with SIGTERM).
-      NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', process.env.BENCH_SERVICE_NODE_OPTIONS ?? '', env.options.cpuProf ? `--cpu-prof --cpu-prof-dir=${profileDir(env, name)}` : ''].join(' ').trim(),
+      NODE_OPTIONS: [
+        process.env.NODE_OPTIONS ?? '',
+        process.env.BENCH_SERVICE_NODE_OPTIONS ?? '',
+        env.options.cpuProf ? `--cpu-prof --cpu-prof-dir=${profileDir(env, name)}` : '',
+      ]
+        .join(' ')
+        .trim(),
     },
   });
   leftovers.services.add(service);
@@ -216,13 +254,21 @@ async function startService(env: Env, name: string, extra: Record<string, string
 }
 
 /** Catch-up: the backlog is in the topic before the service starts; decisions/s until drained. */
-async function replay(env: Env, name: string, txs: readonly Transaction[], extra: Record<string, string> = {}, program: Program = 'service'): Promise<ReplayResult> {
+async function replay(
+  env: Env,
+  name: string,
+  txs: readonly Transaction[],
+  extra: Record<string, string> = {},
+  program: Program = 'service',
+): Promise<ReplayResult> {
   const kafka = kafkaOf(env.brokers);
   // The backlog goes in before the service (and startService's other topics) exists.
   const backlog = scenarioNames(env, name).topics.transactions;
   await ensureTopics(env.brokers, [{ topic: backlog, numPartitions: 6 }]);
   const t0 = Date.now();
-  await preload(kafka, backlog, txs, (n) => { progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`); });
+  await preload(kafka, backlog, txs, (n) => {
+    progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`);
+  });
   done(`[${name}] preloaded ${txs.length.toLocaleString('en')} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const { service, topics, groupId } = await startService(env, name, extra, program);
   const rss = new RssSampler(service.pid);
@@ -243,13 +289,19 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
       const now = await groupProgress(admin, groupId, topics.transactions);
       if (now.committed > last.committed) movedAt = Date.now();
       last = now;
-      if (cpuFrom === null && last.committed > 0) cpuFrom = { mark: await cpuMark(service.pid, redis, env.brokerPid), commands: await redisCommandMark(redis), committed: last.committed };
+      if (cpuFrom === null && last.committed > 0)
+        cpuFrom = { mark: await cpuMark(service.pid, redis, env.brokerPid), commands: await redisCommandMark(redis), committed: last.committed };
       // A crashed or wedged service would otherwise keep the bench waiting for ever.
-      if (Date.now() - movedAt > STALL_MS) throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`);
+      if (Date.now() - movedAt > STALL_MS)
+        throw new Error(
+          `[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`,
+        );
       const seconds = (Date.now() - started) / 1000;
       timeline.push([seconds, last.committed]);
       const rate = last.committed / seconds;
-      progress(`[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`);
+      progress(
+        `[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`,
+      );
       if (last.committed >= last.end) break;
     }
     cpuTo = await cpuMark(service.pid, redis, env.brokerPid);
@@ -261,14 +313,25 @@ async function replay(env: Env, name: string, txs: readonly Transaction[], extra
   }
   const seconds = (Date.now() - started) / 1000;
   const rssSamples = rss.stop();
-  const perSecond = timeline.map(([s, c], i) => [s, i === 0 ? c / s : (c - (timeline[i - 1]?.[1] ?? 0)) / (s - (timeline[i - 1]?.[0] ?? 0))] as [number, number]);
+  const perSecond = timeline.map(
+    ([s, c], i) => [s, i === 0 ? c / s : (c - (timeline[i - 1]?.[1] ?? 0)) / (s - (timeline[i - 1]?.[0] ?? 0))] as [number, number],
+  );
   // The rate once deciding began, without the service's start-up (model load, group join, fencing).
   const first = timeline.find(([, c]) => c > 0) ?? [0, 0];
   const afterStart = first[0] < seconds ? Math.round((txs.length - first[1]) / (seconds - first[0])) : Number.NaN;
-  const result: ReplayResult = { transactions: txs.length, seconds, decisionsPerSecond: Math.round(txs.length / seconds), decisionsPerSecondAfterStart: afterStart, rssMb: percentiles(rssSamples), perSecond,
+  const result: ReplayResult = {
+    transactions: txs.length,
+    seconds,
+    decisionsPerSecond: Math.round(txs.length / seconds),
+    decisionsPerSecondAfterStart: afterStart,
+    rssMb: percentiles(rssSamples),
+    perSecond,
     cpuPerDecision: cpuFrom !== null ? cpuPerDecision(cpuFrom.mark, cpuTo, txs.length - cpuFrom.committed) : null,
-    ...(cpuFrom !== null ? { redisCommands: redisCommandsPerDecision(cpuFrom.commands, commandsTo, txs.length - cpuFrom.committed) } : {}) };
-  done(`[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB, CPU per decision ${String(result.cpuPerDecision?.serviceUs ?? '-')} us service, ${String(result.cpuPerDecision?.redisUs ?? '-')} us Redis, ${String(result.cpuPerDecision?.brokerUs ?? '-')} us broker`);
+    ...(cpuFrom !== null ? { redisCommands: redisCommandsPerDecision(cpuFrom.commands, commandsTo, txs.length - cpuFrom.committed) } : {}),
+  };
+  done(
+    `[${name}] ${txs.length.toLocaleString('en')} decided in ${seconds.toFixed(1)} s: ${result.decisionsPerSecond.toLocaleString('en')}/s, RSS max ${String(result.rssMb.max)} MB, CPU per decision ${String(result.cpuPerDecision?.serviceUs ?? '-')} us service, ${String(result.cpuPerDecision?.redisUs ?? '-')} us Redis, ${String(result.cpuPerDecision?.brokerUs ?? '-')} us broker`,
+  );
   return result;
 }
 
@@ -309,11 +372,14 @@ async function steady(env: Env, source: readonly Transaction[], name = 'steady',
       const after = await stages();
       const stageMeanMs = before !== null && after !== null ? meansBetween(before, after) : {};
       steps.push({ ...step, stageMeanMs, cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis, env.brokerPid), step.decided) });
-      done(`[${name} ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`);
+      done(
+        `[${name} ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p50 ${String(step.endToEndMs.p50)} p99 ${String(step.endToEndMs.p99)} max ${String(step.endToEndMs.max)} ms, lag at end ${String(step.lagAtEnd)}, kept up: ${String(step.keptUp)}`,
+      );
       // A higher rate can only fall further behind, on top of this step's backlog.
       if (!step.keptUp) {
         notRun.push(...env.options.rates.filter((r) => r > rate));
-        if (notRun.length > 0) done(`[${name}] ${rate.toLocaleString('en')}/s did not keep up: ${notRun.map((r) => `${r.toLocaleString('en')}/s`).join(', ')} not run`);
+        if (notRun.length > 0)
+          done(`[${name}] ${rate.toLocaleString('en')}/s did not keep up: ${notRun.map((r) => `${r.toLocaleString('en')}/s`).join(', ')} not run`);
         break;
       }
     }
@@ -335,12 +401,32 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
   let max = 0;
   // Fixed rates are an open loop (lib/http-load.ts); the maximum is autocannon's closed loop,
   // 64 connections each sending as soon as its previous answer arrives.
-  const step = async (rate: number, seconds: number, connections = 64): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
+  const step = async (
+    rate: number,
+    seconds: number,
+    connections = 64,
+  ): Promise<Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number }> => {
     if (rate > 0) {
       return openLoopFigures(await openLoop({ url, rate, seconds, connections, body }));
     }
-    const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: 64, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }] });
-    return { requestsPerSecond: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.requests.total };
+    const r = await autocannon({
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      connections: 64,
+      duration: seconds,
+      requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+    });
+    return {
+      requestsPerSecond: Math.round(r.requests.average),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      total: r.requests.total,
+    };
   };
   try {
     // Warm-up, not recorded, as for the steady load: the first step otherwise carries the JIT
@@ -355,14 +441,17 @@ async function http(env: Env, source: readonly Transaction[], name = 'http', pro
       const { total, ...result } = await step(rate, env.options.httpSeconds, connections);
       const generator = process.cpuUsage(generatorBefore);
       const measured: HttpStep = {
-        target: label, ...result,
+        target: label,
+        ...result,
         cpuPerDecision: cpuPerDecision(cpuBefore, await cpuMark(service.pid, redis, null), total),
         // The load generator runs in this process, on the same cores: what the load itself costs.
         generatorUsPerRequest: Math.round((generator.user + generator.system) / Math.max(1, total)),
         ...(rss === null ? {} : { rssMb: rss.stop() }),
       };
       steps.push(measured);
-      done(`[${name} ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`);
+      done(
+        `[${name} ${label}] ${measured.requestsPerSecond.toLocaleString('en')} req/s, p50 ${String(measured.p50)} ms, p99 ${String(measured.p99)} ms, non-2xx ${String(measured.non2xx)}, errors ${String(measured.errors)}, CPU per request ${String(measured.cpuPerDecision.serviceUs)} us service, ${String(measured.cpuPerDecision.redisUs)} us Redis, ${String(measured.generatorUsPerRequest)} us load generator`,
+      );
       return measured;
     };
     for (const rate of [...env.options.httpRates, 0]) {
@@ -405,8 +494,16 @@ function httpBodies(source: readonly Transaction[], tag: string): () => string {
 /** An open-loop step's figures as an HttpStep holds them, and the requests it sent. */
 function openLoopFigures(r: OpenLoopResult): Omit<HttpStep, 'target' | 'cpuPerDecision' | 'generatorUsPerRequest'> & { total: number } {
   return {
-    requestsPerSecond: Math.round(r.achievedRate), p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.sent,
-    statuses: r.statuses, okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
+    requestsPerSecond: Math.round(r.achievedRate),
+    p50: r.latencyMs.p50,
+    p99: r.latencyMs.p99,
+    max: r.latencyMs.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    total: r.sent,
+    statuses: r.statuses,
+    okLatencyMs: { p50: r.okLatencyMs.p50, p99: r.okLatencyMs.p99, max: r.okLatencyMs.max },
   };
 }
 
@@ -424,10 +521,16 @@ async function shedOverload(env: Env, source: readonly Transaction[], name: stri
     const { total, ...figures } = openLoopFigures(await openLoop({ url, rate: offered, seconds: env.options.httpSeconds, connections: 1024, body }));
     const served = servedBetween(before, await scrapeHttpServed(service.baseUrl), 0.05);
     const step: HttpStep = {
-      target: `overload 2x max, shedding at ${String(SHED_LOOP_DELAY_MS)} ms loop delay (${String(offered)}/s offered)`, ...figures,
-      cpuPerDecision: { serviceUs: Number.NaN, redisUs: Number.NaN, brokerUs: null }, generatorUsPerRequest: Number.NaN, rssMb: rss.stop(), served,
+      target: `overload 2x max, shedding at ${String(SHED_LOOP_DELAY_MS)} ms loop delay (${String(offered)}/s offered)`,
+      ...figures,
+      cpuPerDecision: { serviceUs: Number.NaN, redisUs: Number.NaN, brokerUs: null },
+      generatorUsPerRequest: Number.NaN,
+      rssMb: rss.stop(),
+      served,
     };
-    done(`[${name}] ${String(offered)}/s offered (${String(total)} sent): ${step.requestsPerSecond.toLocaleString('en')} req/s answered, 2xx p99 ${String(step.okLatencyMs?.p99)} ms, statuses ${JSON.stringify(step.statuses)}; ${servedLine(served)}`);
+    done(
+      `[${name}] ${String(offered)}/s offered (${String(total)} sent): ${step.requestsPerSecond.toLocaleString('en')} req/s answered, 2xx p99 ${String(step.okLatencyMs?.p99)} ms, statuses ${JSON.stringify(step.statuses)}; ${servedLine(served)}`,
+    );
     return step;
   } finally {
     await service.stop();
@@ -462,12 +565,20 @@ async function soak(env: Env, source: readonly Transaction[]): Promise<SoakResul
       ]);
       const w: SoakWindow = {
         minute: Math.round(((Date.now() - started) / 60_000) * 100) / 100,
-        kafkaSent: kafka.sent, kafkaDecided: kafka.decided, kafkaP99Ms: kafka.endToEndMs.p99, lagAtEnd: kafka.lagAtEnd,
-        httpAnswered: http.sent - http.errors - http.timeouts, httpNon2xx: http.non2xx, httpP99Ms: http.latencyMs.p99,
-        rssMb: rssMb(service.pid), redisMb: Math.round((await usedMb()) - redisAtStart),
+        kafkaSent: kafka.sent,
+        kafkaDecided: kafka.decided,
+        kafkaP99Ms: kafka.endToEndMs.p99,
+        lagAtEnd: kafka.lagAtEnd,
+        httpAnswered: http.sent - http.errors - http.timeouts,
+        httpNon2xx: http.non2xx,
+        httpP99Ms: http.latencyMs.p99,
+        rssMb: rssMb(service.pid),
+        redisMb: Math.round((await usedMb()) - redisAtStart),
       };
       windows.push(w);
-      done(`[${name} ${String(w.minute)} min] Kafka ${w.kafkaDecided.toLocaleString('en')}/${w.kafkaSent.toLocaleString('en')} p99 ${String(w.kafkaP99Ms)} ms lag ${String(w.lagAtEnd)}; HTTP p99 ${String(w.httpP99Ms)} ms non-2xx ${String(w.httpNon2xx)}; RSS ${String(w.rssMb)} MB, Redis +${String(w.redisMb)} MB`);
+      done(
+        `[${name} ${String(w.minute)} min] Kafka ${w.kafkaDecided.toLocaleString('en')}/${w.kafkaSent.toLocaleString('en')} p99 ${String(w.kafkaP99Ms)} ms lag ${String(w.lagAtEnd)}; HTTP p99 ${String(w.httpP99Ms)} ms non-2xx ${String(w.httpNon2xx)}; RSS ${String(w.rssMb)} MB, Redis +${String(w.redisMb)} MB`,
+      );
     }
   } finally {
     redis.disconnect();
@@ -498,9 +609,26 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
   mkdirSync(options.out, { recursive: true });
   if (!options.smoke && !existsSync(options.transactions)) {
     done(`simulating the bench's history into ${options.transactions} (seeded, ~20 s)`);
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'models', 'simulator', 'simulate.ts'), '--out', resolve(options.transactions, '..'), '--days', '70', '--customers', '10000'], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(ROOT, 'models', 'simulator', 'simulate.ts'),
+        '--out',
+        resolve(options.transactions, '..'),
+        '--days',
+        '70',
+        '--customers',
+        '10000',
+      ],
+      { stdio: 'inherit' },
+    );
   }
-  const needed = Math.max(options.scenarios.includes('replay') || options.scenarios.includes('floor') ? options.replay : 0, options.scenarios.includes('naive') ? options.naive : 0, 20_000);
+  const needed = Math.max(
+    options.scenarios.includes('replay') || options.scenarios.includes('floor') ? options.replay : 0,
+    options.scenarios.includes('naive') ? options.naive : 0,
+    20_000,
+  );
   let txs = await loadTransactions(options.smoke ? null : options.transactions, options.smoke ? Math.max(options.replay, options.naive) : needed);
 
   let stack: TestStack | null = null;
@@ -519,12 +647,37 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
   const env: Env = { redisUrl: `${redisBase.replace(/\/\d*$/, '')}/7`, brokers, brokerPid, options, runId, logDir };
   const model = options.model === 'none' ? null : options.model;
   const result: BenchResult = {
-    startedAt: new Date().toISOString(), smoke: options.smoke,
+    startedAt: new Date().toISOString(),
+    smoke: options.smoke,
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: Math.round(totalmem() / 1024 ** 3) },
     versions: versions(),
-    config: { model: model === null ? 'none' : model.replace(`${ROOT}/`, ''), transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''), partitions: 6, microBatch: 200, concurrentPartitions: 6, exactlyOnce: true },
-    load: { replay: options.replay, naive: options.naive, rates: options.rates, stepSeconds: options.stepSeconds, httpRates: options.httpRates, httpSeconds: options.httpSeconds },
-    stages: null, replay: null, floor: null, naive: null, steady: null, http: null, redisBytesPerCard: null, rebuild: null, soak: null, profiles: null, errors: {},
+    config: {
+      model: model === null ? 'none' : model.replace(`${ROOT}/`, ''),
+      transactions: options.smoke ? 'generated' : options.transactions.replace(`${ROOT}/`, ''),
+      partitions: 6,
+      microBatch: 200,
+      concurrentPartitions: 6,
+      exactlyOnce: true,
+    },
+    load: {
+      replay: options.replay,
+      naive: options.naive,
+      rates: options.rates,
+      stepSeconds: options.stepSeconds,
+      httpRates: options.httpRates,
+      httpSeconds: options.httpSeconds,
+    },
+    stages: null,
+    replay: null,
+    floor: null,
+    naive: null,
+    steady: null,
+    http: null,
+    redisBytesPerCard: null,
+    rebuild: null,
+    soak: null,
+    profiles: null,
+    errors: {},
   };
   // A scenario that fails is recorded and the others still run: a long run is not lost to one.
   const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -555,7 +708,9 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
     const floor: NonNullable<BenchResult['floor']> = { replay: null, steady: null, http: null };
     if (options.scenarios.includes('floor')) {
       result.floor = floor;
-      await attempt('floor-replay', async () => { floor.replay = await replay(env, 'floor-replay', txs.slice(0, options.replay), {}, 'kafka-floor'); });
+      await attempt('floor-replay', async () => {
+        floor.replay = await replay(env, 'floor-replay', txs.slice(0, options.replay), {}, 'kafka-floor');
+      });
     }
     if (options.scenarios.includes('naive')) {
       await attempt('naive', async () => {
@@ -569,12 +724,25 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
     // Live traffic cycles over the first 20,000: let the replay's million go, so the load
     // generator's own garbage collection does not weigh on the latency it measures.
     txs = txs.slice(0, 20_000);
-    if (options.scenarios.includes('steady')) await attempt('steady', async () => { result.steady = await steady(env, txs); });
-    if (options.scenarios.includes('http')) await attempt('http', async () => { result.http = await http(env, txs); });
-    if (options.scenarios.includes('soak')) await attempt('soak', async () => { result.soak = await soak(env, txs); });
+    if (options.scenarios.includes('steady'))
+      await attempt('steady', async () => {
+        result.steady = await steady(env, txs);
+      });
+    if (options.scenarios.includes('http'))
+      await attempt('http', async () => {
+        result.http = await http(env, txs);
+      });
+    if (options.scenarios.includes('soak'))
+      await attempt('soak', async () => {
+        result.soak = await soak(env, txs);
+      });
     if (options.scenarios.includes('floor')) {
-      await attempt('floor-steady', async () => { floor.steady = await steady(env, txs, 'floor-steady', 'kafka-floor'); });
-      await attempt('floor-http', async () => { floor.http = await http(env, txs, 'floor-http', 'http-floor'); });
+      await attempt('floor-steady', async () => {
+        floor.steady = await steady(env, txs, 'floor-steady', 'kafka-floor');
+      });
+      await attempt('floor-http', async () => {
+        floor.http = await http(env, txs, 'floor-http', 'http-floor');
+      });
     }
   } finally {
     if (stack !== null) {
@@ -593,7 +761,10 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
   const base = join(options.out, `bench-${options.smoke ? 'smoke-' : ''}${runId}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const charts = writeCharts(base, result);
-  const md = markdown(result, charts.map((c) => c.replace(`${options.out}/`, '')));
+  const md = markdown(
+    result,
+    charts.map((c) => c.replace(`${options.out}/`, '')),
+  );
   writeFileSync(`${base}.md`, md);
   done(`results: ${base}.json, ${base}.md${charts.length > 0 ? `, ${charts.join(', ')}` : ''} (service logs in ${logDir})`);
   return { json: `${base}.json`, md: `${base}.md`, result };
@@ -607,12 +778,24 @@ async function rebuild(env: Env, name: string): Promise<NonNullable<BenchResult[
   await redis.flushdb();
   redis.disconnect();
   const config = parseConfig({
-    LOG_LEVEL: 'warn', REDIS_URL: redisUrl, KAFKA_BROKERS: env.brokers.join(','), KAFKA_GROUP_ID: groupId,
-    TOPIC_TRANSACTIONS: topics.transactions, TOPIC_DECISIONS: topics.decisions, TOPIC_LABELS: `${prefix}-labels`,
+    LOG_LEVEL: 'warn',
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: env.brokers.join(','),
+    KAFKA_GROUP_ID: groupId,
+    TOPIC_TRANSACTIONS: topics.transactions,
+    TOPIC_DECISIONS: topics.decisions,
+    TOPIC_LABELS: `${prefix}-labels`,
   });
   const summary = await rebuildState(config, 0);
-  const result = { transactions: summary.transactions, restoredDecisions: summary.restoredDecisions, seconds: summary.seconds, transactionsPerSecond: Math.round(summary.transactions / summary.seconds) };
-  done(`[rebuild] ${result.transactions.toLocaleString('en')} transactions and ${result.restoredDecisions.toLocaleString('en')} stored decisions rebuilt in ${result.seconds.toFixed(1)} s: ${result.transactionsPerSecond.toLocaleString('en')}/s`);
+  const result = {
+    transactions: summary.transactions,
+    restoredDecisions: summary.restoredDecisions,
+    seconds: summary.seconds,
+    transactionsPerSecond: Math.round(summary.transactions / summary.seconds),
+  };
+  done(
+    `[rebuild] ${result.transactions.toLocaleString('en')} transactions and ${result.restoredDecisions.toLocaleString('en')} stored decisions rebuilt in ${result.seconds.toFixed(1)} s: ${result.transactionsPerSecond.toLocaleString('en')}/s`,
+  );
   return result;
 }
 
@@ -661,7 +844,13 @@ function rerender(json: string): void {
   const base = resolve(json).replace(/\.json$/, '');
   const dir = resolve(json, '..');
   const charts = writeCharts(base, result);
-  writeFileSync(`${base}.md`, markdown(result, charts.map((c) => c.replace(`${dir}/`, ''))));
+  writeFileSync(
+    `${base}.md`,
+    markdown(
+      result,
+      charts.map((c) => c.replace(`${dir}/`, '')),
+    ),
+  );
   done(`rewrote ${base}.md${charts.length > 0 ? `, ${charts.join(', ')}` : ''}`);
 }
 
@@ -670,21 +859,37 @@ function writeCharts(base: string, result: BenchResult): string[] {
   if (result.steady !== null) {
     const steps = result.steady.steps;
     writePng(`${base}-steady-latency.png`, {
-      title: 'Kafka end-to-end latency per load step', xLabel: 'offered load (transactions/s)', yLabel: 'latency (ms)', markers: true,
+      title: 'Kafka end-to-end latency per load step',
+      xLabel: 'offered load (transactions/s)',
+      yLabel: 'latency (ms)',
+      markers: true,
       series: (['p50', 'p95', 'p99'] as const).map((q) => ({ name: q, points: steps.map((s) => [s.targetRate, s.endToEndMs[q]] as const) })),
     });
     written.push(`${base}-steady-latency.png`);
   }
-  const replays = [['replay', result.replay], ['Kafka floor', result.floor?.replay ?? null], ['batched', result.naive?.batched ?? null], ['per-message', result.naive?.perMessage ?? null]] as const;
+  const replays = [
+    ['replay', result.replay],
+    ['Kafka floor', result.floor?.replay ?? null],
+    ['batched', result.naive?.batched ?? null],
+    ['per-message', result.naive?.perMessage ?? null],
+  ] as const;
   const series = replays.filter(([, r]) => r !== null).map(([name, r]) => ({ name, points: movingRate(r?.perSecond ?? [], 5) }));
   if (series.length > 0) {
-    writePng(`${base}-throughput.png`, { title: 'Catch-up throughput over time (exactly-once on, 5 s moving average)', xLabel: 'seconds since the service started', yLabel: 'decisions/s', series });
+    writePng(`${base}-throughput.png`, {
+      title: 'Catch-up throughput over time (exactly-once on, 5 s moving average)',
+      xLabel: 'seconds since the service started',
+      yLabel: 'decisions/s',
+      series,
+    });
     written.push(`${base}-throughput.png`);
   }
   if (result.http !== null) {
     const fixed = result.http.filter((s) => s.target !== 'max' && !s.target.startsWith('overload'));
     writePng(`${base}-http-latency.png`, {
-      title: 'HTTP POST /v1/decisions latency per rate', xLabel: 'requests/s achieved', yLabel: 'latency (ms)', markers: true,
+      title: 'HTTP POST /v1/decisions latency per rate',
+      xLabel: 'requests/s achieved',
+      yLabel: 'latency (ms)',
+      markers: true,
       series: (['p50', 'p99'] as const).map((q) => ({ name: q, points: fixed.map((s) => [s.requestsPerSecond, s[q]] as const) })),
     });
     written.push(`${base}-http-latency.png`);
@@ -692,7 +897,10 @@ function writeCharts(base: string, result: BenchResult): string[] {
   if (result.soak) {
     const w = result.soak.windows;
     writePng(`${base}-soak.png`, {
-      title: `Soak: ${String(result.soak.kafkaRate)}/s on Kafka and ${String(result.soak.httpRate)}/s on HTTP`, xLabel: 'minutes', yLabel: 'MB / ms / messages', markers: w.length < 20,
+      title: `Soak: ${String(result.soak.kafkaRate)}/s on Kafka and ${String(result.soak.httpRate)}/s on HTTP`,
+      xLabel: 'minutes',
+      yLabel: 'MB / ms / messages',
+      markers: w.length < 20,
       series: [
         { name: 'service RSS (MB)', points: w.map((x) => [x.minute, x.rssMb] as const) },
         { name: 'Redis memory (+MB)', points: w.map((x) => [x.minute, x.redisMb] as const) },

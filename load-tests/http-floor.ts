@@ -46,7 +46,9 @@ class FloorModule {}
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const app = await NestFactory.create<NestFastifyApplication>(FloorModule, new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false }), { logger: ['error'] });
+  const app = await NestFactory.create<NestFastifyApplication>(FloorModule, new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, logger: false }), {
+    logger: ['error'],
+  });
   app.enableShutdownHooks();
   await app.listen(config.http.port, '127.0.0.1');
 }

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
     const txn = await producer.transaction();
     try {
       await txn.send({ topic: config.topics.decisions, messages });
-      await txn.sendOffsets({ consumerGroupId: config.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
+      await txn.sendOffsets({
+        consumerGroupId: config.groupId,
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }],
+      });
       await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => undefined);

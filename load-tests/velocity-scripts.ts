@@ -42,7 +42,14 @@ async function head(from: string, limit: number, to: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { transactions: { type: 'string' }, labels: { type: 'string' }, limit: { type: 'string', default: '300000' }, batch: { type: 'string', default: '500' } } });
+  const { values } = parseArgs({
+    options: {
+      transactions: { type: 'string' },
+      labels: { type: 'string' },
+      limit: { type: 'string', default: '300000' },
+      batch: { type: 'string', default: '500' },
+    },
+  });
   if (values.transactions === undefined || values.labels === undefined) throw new Error('usage: --transactions FILE --labels FILE [--limit N] [--batch N]');
   const dir = mkdtempSync(join(tmpdir(), 'velocity-scripts-'));
   const server = await startPrivateRedis('velocity-scripts');
@@ -52,13 +59,23 @@ async function main(): Promise<void> {
     await head(values.transactions, Number(values.limit), transactionsPath);
     const before = await stats(redis);
     const t0 = performance.now();
-    const summary = await replayHistory({ transactionsPath, labelsPath: values.labels, redis, batchSize: Number(values.batch), onBatch: () => Promise.resolve() });
+    const summary = await replayHistory({
+      transactionsPath,
+      labelsPath: values.labels,
+      redis,
+      batchSize: Number(values.batch),
+      onBatch: () => Promise.resolve(),
+    });
     const seconds = (performance.now() - t0) / 1000;
     const after = await stats(redis);
     const per = (x: number) => (x / summary.transactions).toFixed(1);
     const memory = /^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? '0';
-    console.log(`${summary.transactions.toLocaleString('en')} transactions, ${summary.labelsApplied.toLocaleString('en')} labels applied, ${(summary.transactions / seconds).toFixed(0)}/s`);
-    console.log(`Redis CPU ${per((after.cpuSeconds - before.cpuSeconds) * 1e6)} us a transaction; script time ${per(after.evalshaUsec - before.evalshaUsec)} us a transaction over ${per(after.evalshaCalls - before.evalshaCalls)} calls; memory ${(Number(memory) / summary.transactions).toFixed(0)} bytes a transaction`);
+    console.log(
+      `${summary.transactions.toLocaleString('en')} transactions, ${summary.labelsApplied.toLocaleString('en')} labels applied, ${(summary.transactions / seconds).toFixed(0)}/s`,
+    );
+    console.log(
+      `Redis CPU ${per((after.cpuSeconds - before.cpuSeconds) * 1e6)} us a transaction; script time ${per(after.evalshaUsec - before.evalshaUsec)} us a transaction over ${per(after.evalshaCalls - before.evalshaCalls)} calls; memory ${(Number(memory) / summary.transactions).toFixed(0)} bytes a transaction`,
+    );
   } finally {
     redis.disconnect();
     await server.stop();

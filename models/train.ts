@@ -17,8 +17,8 @@ import { buildFeatures, checkFeatureCsv, DEFAULT_MAX_BAD_ROWS, describeReplay, p
 
 const ROOT = resolve(__dirname, '..');
 const USAGE = [
-  'usage: npm run train -- --transactions FILE --labels FILE [--out DIR] [--features FILE.csv] '
-    + `[--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--label-delay-days D (default 7, the LABEL_DELAY_DAYS to serve with)] [-- extra train.py flags]`,
+  'usage: npm run train -- --transactions FILE --labels FILE [--out DIR] [--features FILE.csv] ' +
+    `[--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--label-delay-days D (default 7, the LABEL_DELAY_DAYS to serve with)] [-- extra train.py flags]`,
   '   or: npm run train -- --features-from FILE.csv [--out DIR] [-- extra train.py flags]',
 ].join('\n');
 
@@ -36,7 +36,10 @@ async function featuresToTrainOn(args: Args): Promise<string> {
   const from = args['features-from'];
   if (from !== undefined) {
     const replayOnly = (['transactions', 'labels', 'features', 'max-bad-rows', 'label-delay-days'] as const).filter((flag) => args[flag] !== undefined);
-    if (replayOnly.length > 0) throw new Error(`--features-from trains on an existing CSV without a replay; ${replayOnly.map((f) => `--${f}`).join(', ')} only apply to a replay\n${USAGE}`);
+    if (replayOnly.length > 0)
+      throw new Error(
+        `--features-from trains on an existing CSV without a replay; ${replayOnly.map((f) => `--${f}`).join(', ')} only apply to a replay\n${USAGE}`,
+      );
     const path = resolve(from);
     await checkFeatureCsv(path);
     console.log(`[train] training on ${from} (no replay)`);
@@ -48,7 +51,13 @@ async function featuresToTrainOn(args: Args): Promise<string> {
   const path = resolve(args.features ?? join(ROOT, '.cache', 'features.csv'));
   mkdirSync(join(path, '..'), { recursive: true });
   console.log(`[train] replaying ${args.transactions} with labels ${args.labels} -> ${path}`);
-  const summary = await buildFeatures({ transactionsPath: resolve(args.transactions), labelsPath: resolve(args.labels), outPath: path, maxBadRows, labelDelayDays });
+  const summary = await buildFeatures({
+    transactionsPath: resolve(args.transactions),
+    labelsPath: resolve(args.labels),
+    outPath: path,
+    maxBadRows,
+    labelDelayDays,
+  });
   for (const line of describeReplay(summary)) console.log(`[train] ${line}`);
   return path;
 }
@@ -69,7 +78,11 @@ async function main(): Promise<void> {
   const features = await featuresToTrainOn(values);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
-  const python = execFileSync('bash', [join(ROOT, 'models', 'train', 'setup_venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1) ?? 'python3';
+  const python =
+    execFileSync('bash', [join(ROOT, 'models', 'train', 'setup_venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .at(-1) ?? 'python3';
   execFileSync(python, [join(ROOT, 'models', 'train', 'train.py'), '--features', features, '--out', out, ...positionals], { stdio: 'inherit' });
   console.log(`[train] model, metadata and model card in ${out}`);
 }

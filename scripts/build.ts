@@ -11,7 +11,9 @@ const ROOT = resolve(__dirname, '..');
  */
 export function buildService(outDir = join(ROOT, 'dist')): string {
   rmSync(outDir, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], {
+    stdio: 'inherit',
+  });
   cpSync(join(ROOT, 'src'), outDir, { recursive: true, filter: (f) => !f.endsWith('.ts') });
   return outDir;
 }

@@ -92,13 +92,21 @@ async function rangeOf(kafka: Kafka, topic: string, fromMs: number, ends?: Map<n
 }
 
 /** Reads each partition's range in offset order, one batch at a time, and returns once every range is read. */
-async function readRange(kafka: Kafka, topic: string, range: Range, handle: (partition: number, messages: { offset: string; value: Buffer | null }[]) => Promise<void>): Promise<void> {
+async function readRange(
+  kafka: Kafka,
+  topic: string,
+  range: Range,
+  handle: (partition: number, messages: { offset: string; value: Buffer | null }[]) => Promise<void>,
+): Promise<void> {
   if (range.size === 0) return;
   const consumer = kafka.consumer({ groupId: `fraud-rebuild-${String(Date.now())}-${topic}`, readUncommitted: false, maxWaitTimeInMs: 500 });
   const left = new Set(range.keys());
   let done: () => void = () => undefined;
   let failed: (err: unknown) => void = () => undefined;
-  const finished = new Promise<void>((resolve, reject) => { done = resolve; failed = reject; });
+  const finished = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
   await consumer.connect();
   try {
     // From the end until the seeks below move each partition to its range: nothing is read twice.
@@ -155,7 +163,12 @@ export async function rebuildState(config: AppConfig, fromMs: number, log: (line
         const parsed = decisionSchema.safeParse(safeJson(raw));
         if (!parsed.success) continue;
         const expires = Math.floor(Date.parse(parsed.data.decidedAt) / 1000) + ttlSeconds;
-        replies.push(batch.add((p) => p.set(asideKey(parsed.data.transactionId), `${String(expires)}|${raw}`, 'EX', ASIDE_TTL_SECONDS), (r) => r));
+        replies.push(
+          batch.add(
+            (p) => p.set(asideKey(parsed.data.transactionId), `${String(expires)}|${raw}`, 'EX', ASIDE_TTL_SECONDS),
+            (r) => r,
+          ),
+        );
         counts.decisions++;
       }
       await run(batch, replies);
@@ -177,16 +190,26 @@ export async function rebuildState(config: AppConfig, fromMs: number, log: (line
         if (classified.kind !== 'transaction') continue;
         const tx = classified.tx;
         replies.push(velocity.queueOn(batch, tx));
-        joins.push(batch.add((p) => p.fdRebuildDecision(
-          asideKey(tx.transactionId), decisionKey(tx.transactionId),
-          JSON.stringify({ topic: topics.transactions, partition, offset: m.offset }),
-          JSON.stringify({ cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt }),
-          fingerprint(tx),
-        ), (r) => r === 1));
+        joins.push(
+          batch.add(
+            (p) =>
+              p.fdRebuildDecision(
+                asideKey(tx.transactionId),
+                decisionKey(tx.transactionId),
+                JSON.stringify({ topic: topics.transactions, partition, offset: m.offset }),
+                JSON.stringify({ cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt }),
+                fingerprint(tx),
+              ),
+            (r) => r === 1,
+          ),
+        );
         counts.transactions++;
       }
       await run(batch, [...replies, ...joins]);
-      counts.restoredDecisions += joins.filter((read) => { const r = read(); return r.ok && r.value; }).length;
+      counts.restoredDecisions += joins.filter((read) => {
+        const r = read();
+        return r.ok && r.value;
+      }).length;
     });
     log(`transactions replayed: ${String(counts.transactions)}, stored decisions restored: ${String(counts.restoredDecisions)}`);
 
@@ -230,7 +253,9 @@ async function main(): Promise<void> {
   if (Number.isNaN(fromMs)) throw new Error('usage: npm run rebuild-state -- --from <ISO 8601 time> (Kafka record time from which to rebuild)');
   const config = parseConfig({ LOG_LEVEL: 'warn', ...process.env });
   console.log(`[rebuild] from ${new Date(fromMs).toISOString()}: ${config.kafka.brokers.join(',')} -> ${new URL(config.redis.url).host}`);
-  const summary = await rebuildState(config, fromMs, (line) => { console.log(`[rebuild] ${line}`); });
+  const summary = await rebuildState(config, fromMs, (line) => {
+    console.log(`[rebuild] ${line}`);
+  });
   const rate = Math.round(summary.transactions / Math.max(summary.seconds, 0.001));
   console.log(`[rebuild] done in ${summary.seconds.toFixed(1)} s (${rate.toLocaleString('en')} transactions/s); the state is marked restored`);
 }

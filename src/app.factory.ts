@@ -36,11 +36,15 @@ export async function createApp(config: AppConfig, options: { logSink?: LogSink 
   );
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(Metrics);
-  onRefused = (code) => { metrics.rejected.inc({ source: 'http', code }); };
+  onRefused = (code) => {
+    metrics.rejected.inc({ source: 'http', code });
+  };
   guardRoutes(fastify, onRefused);
   stampArrivals(fastify, {
     shedLoopDelayMs: config.http.shedLoopDelayMs,
-    onShed: () => { metrics.rejected.inc({ source: 'http', code: 'OVERLOADED' }); },
+    onShed: () => {
+      metrics.rejected.inc({ source: 'http', code: 'OVERLOADED' });
+    },
   });
   app.enableShutdownHooks();
   return app;

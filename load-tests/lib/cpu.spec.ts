@@ -14,7 +14,11 @@ describe('listeningPid', () => {
     port = address.port;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   });
 
   it('names the process listening on a port', () => {
@@ -25,7 +29,11 @@ describe('listeningPid', () => {
     const other = createServer();
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     const address = other.address();
-    await new Promise<void>((resolve) => other.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      other.close(() => {
+        resolve();
+      }),
+    );
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     expect(listeningPid(address.port)).toBeNull();
   });

@@ -51,7 +51,8 @@ export type RedisCommandMark = ReadonlyMap<string, { readonly calls: number; rea
 
 export async function redisCommandMark(redis: Redis): Promise<RedisCommandMark> {
   const marks = new Map<string, { calls: number; usec: number }>();
-  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) marks.set(m[1] ?? '', { calls: Number(m[2]), usec: Number(m[3]) });
+  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    marks.set(m[1] ?? '', { calls: Number(m[2]), usec: Number(m[3]) });
   return marks;
 }
 

@@ -7,7 +7,15 @@ import type { Decision } from '../../src/transactions/transaction.schema';
  */
 export function floorDecision(transactionId: string, since: number): Decision {
   return {
-    transactionId, decision: 'approve', score: 0.012345, reasons: [], ruleHits: [], modelVersion: 'gbdt-floor', rulesVersion: 'floor',
-    degraded: false, latencyMs: Math.round((performance.now() - since) * 1000) / 1000, decidedAt: new Date().toISOString(),
+    transactionId,
+    decision: 'approve',
+    score: 0.012345,
+    reasons: [],
+    ruleHits: [],
+    modelVersion: 'gbdt-floor',
+    rulesVersion: 'floor',
+    degraded: false,
+    latencyMs: Math.round((performance.now() - since) * 1000) / 1000,
+    decidedAt: new Date().toISOString(),
   };
 }

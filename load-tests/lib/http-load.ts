@@ -42,7 +42,13 @@ interface Pending {
  * us of CPU per request here, more than the service's share of some steps, on the same cores.
  * One request per connection at a time; an answer ends after its Content-Length.
  */
-export async function openLoop(options: { url: string; rate: number; seconds: number; connections: number; body: (i: number) => string }): Promise<OpenLoopResult> {
+export async function openLoop(options: {
+  url: string;
+  rate: number;
+  seconds: number;
+  connections: number;
+  body: (i: number) => string;
+}): Promise<OpenLoopResult> {
   const url = new URL(options.url);
   const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: `;
   const total = Math.round(options.rate * options.seconds);
@@ -146,12 +152,18 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
     }
   }
 
-  const conns = await Promise.all(Array.from({ length: options.connections }, () => new Promise<Conn>((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => {
-      resolve(new Conn(socket));
-    });
-    socket.once('error', reject);
-  })));
+  const conns = await Promise.all(
+    Array.from(
+      { length: options.connections },
+      () =>
+        new Promise<Conn>((resolve, reject) => {
+          const socket = connect(Number(url.port), url.hostname, () => {
+            resolve(new Conn(socket));
+          });
+          socket.once('error', reject);
+        }),
+    ),
+  );
   idle.push(...conns);
 
   const start = performance.now();
@@ -169,5 +181,14 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
   }
   if (total > 0) await finished;
   for (const conn of conns) conn.socket.destroy();
-  return { sent, achievedRate: latencies.length / ((lastAnswer - start) / 1000), latencyMs: percentiles(latencies), okLatencyMs: percentiles(okLatencies), statuses, non2xx, errors, timeouts };
+  return {
+    sent,
+    achievedRate: latencies.length / ((lastAnswer - start) / 1000),
+    latencyMs: percentiles(latencies),
+    okLatencyMs: percentiles(okLatencies),
+    statuses,
+    non2xx,
+    errors,
+    timeouts,
+  };
 }

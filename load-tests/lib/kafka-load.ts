@@ -76,7 +76,11 @@ export class SteadyLoad {
     await reader.subscribe({ topic: decisionsTopic, fromBeginning: false });
     // The reader starts at the end: nothing is sent before it has its assignment. run() only
     // resolves after the join, so the listener goes on first.
-    const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => { resolve(); }));
+    const joined = new Promise<void>((resolve) =>
+      reader.on(reader.events.GROUP_JOIN, () => {
+        resolve();
+      }),
+    );
     await reader.run({
       eachBatch: ({ batch }) => {
         const now = Date.now();
@@ -131,8 +135,15 @@ export class SteadyLoad {
     while (this.decided < sent && Date.now() - drainStart < 120_000) await sleep(20);
     const drainMs = Date.now() - drainStart;
     return {
-      targetRate: rate, seconds: sendSeconds, sent, achievedRate: sent / sendSeconds, decided: this.decided,
-      endToEndMs: percentiles(this.endToEnd), serviceMs: percentiles(this.service), lagAtEnd, drainMs,
+      targetRate: rate,
+      seconds: sendSeconds,
+      sent,
+      achievedRate: sent / sendSeconds,
+      decided: this.decided,
+      endToEndMs: percentiles(this.endToEnd),
+      serviceMs: percentiles(this.service),
+      lagAtEnd,
+      drainMs,
       // Kept up: the backlog when sending stopped was under half a second of traffic.
       keptUp: this.decided === sent && lagAtEnd <= rate / 2,
     };

@@ -57,6 +57,8 @@ export function summariseProfile(dir: string, top = 12): ProfileSummary | null {
     file: join(dir, file),
     seconds: Math.round((profile.endTime - profile.startTime) / 1e5) / 10,
     byArea: sorted(byArea).map(([a, n]) => ({ area: a, percent: pct(n) })),
-    topFunctions: sorted(byFn).slice(0, top).map(([fn, n]) => ({ fn, percent: pct(n) })),
+    topFunctions: sorted(byFn)
+      .slice(0, top)
+      .map(([fn, n]) => ({ fn, percent: pct(n) })),
   };
 }

@@ -21,7 +21,13 @@ export interface SoakResult {
   readonly windowSeconds: number;
   readonly windows: readonly SoakWindow[];
   /** Least-squares slope of each series over the windows, per hour. */
-  readonly slopesPerHour: { readonly rssMb: number; readonly redisMb: number; readonly kafkaP99Ms: number; readonly httpP99Ms: number; readonly lagAtEnd: number };
+  readonly slopesPerHour: {
+    readonly rssMb: number;
+    readonly redisMb: number;
+    readonly kafkaP99Ms: number;
+    readonly httpP99Ms: number;
+    readonly lagAtEnd: number;
+  };
 }
 
 /** The least-squares slope of y over x (NaN with fewer than two points). */
@@ -38,5 +44,11 @@ export function slope(points: readonly (readonly [number, number])[]): number {
 /** Each series' slope per hour, from windows timed in minutes. */
 export function soakSlopes(windows: readonly SoakWindow[]): SoakResult['slopesPerHour'] {
   const perHour = (pick: (w: SoakWindow) => number) => Math.round(slope(windows.map((w) => [w.minute, pick(w)] as const)) * 60 * 100) / 100;
-  return { rssMb: perHour((w) => w.rssMb), redisMb: perHour((w) => w.redisMb), kafkaP99Ms: perHour((w) => w.kafkaP99Ms), httpP99Ms: perHour((w) => w.httpP99Ms), lagAtEnd: perHour((w) => w.lagAtEnd) };
+  return {
+    rssMb: perHour((w) => w.rssMb),
+    redisMb: perHour((w) => w.redisMb),
+    kafkaP99Ms: perHour((w) => w.kafkaP99Ms),
+    httpP99Ms: perHour((w) => w.httpP99Ms),
+    lagAtEnd: perHour((w) => w.lagAtEnd),
+  };
 }

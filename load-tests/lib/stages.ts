@@ -37,7 +37,12 @@ async function timeBatches<T>(stage: string, items: readonly T[], batch: number,
  * validate a Kafka message; the velocity scripts of a batch in one round trip (a Redis database
  * of their own, flushed first); the rules; the model. Medians.
  */
-export async function stageBenchmarks(txs: readonly Transaction[], redisUrl: string, modelPath: string | null, log: (line: string) => void): Promise<StageRow[]> {
+export async function stageBenchmarks(
+  txs: readonly Transaction[],
+  redisUrl: string,
+  modelPath: string | null,
+  log: (line: string) => void,
+): Promise<StageRow[]> {
   const rows: StageRow[] = [];
   const buffers = txs.map((tx) => Buffer.from(JSON.stringify(tx)));
   for (const batch of [1, 200]) rows.push(await timeBatches('parse+validate', buffers, batch, (chunk) => chunk.map((b) => classifyMessage(b, 65_536))));

@@ -29,7 +29,12 @@ export function cycle<T>(list: readonly T[], i: number): T {
 function generated(count: number): Transaction[] {
   const start = Date.parse('2026-01-01T00:00:00Z');
   return Array.from({ length: count }, (_, i) => ({
-    transactionId: `bench-${String(i)}`, occurredAt: new Date(start + i * 500).toISOString(), cardId: `card-${String((i * 7919) % 5000)}`,
-    merchantId: `m-${String(i % 400)}`, amount: 5 + ((i * 31) % 200), currency: 'EUR', location: { lat: 48 + (i % 10) / 10, lon: 2 + (i % 7) / 10 },
+    transactionId: `bench-${String(i)}`,
+    occurredAt: new Date(start + i * 500).toISOString(),
+    cardId: `card-${String((i * 7919) % 5000)}`,
+    merchantId: `m-${String(i % 400)}`,
+    amount: 5 + ((i * 31) % 200),
+    currency: 'EUR',
+    location: { lat: 48 + (i % 10) / 10, lon: 2 + (i % 7) / 10 },
   }));
 }

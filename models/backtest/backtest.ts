@@ -109,7 +109,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     redis: options.redis,
     onBatch: async (batch) => {
       // One model call per batch, shared by both sides: the score does not depend on the rules.
-      const scores = options.model === null ? batch.map(() => null) : await options.model.score(batch.map(({ tx, features }) => options.model?.rowOf(tx, features) ?? []));
+      const scores =
+        options.model === null ? batch.map(() => null) : await options.model.score(batch.map(({ tx, features }) => options.model?.rowOf(tx, features) ?? []));
       batch.forEach(({ tx, features, label }, i) => {
         const fraud = label?.fraud === true;
         const score = scores[i] ?? null;
@@ -143,7 +144,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
 }
 
 const money = (amount: Record<string, number>): string =>
-  Object.keys(amount).length === 0 ? '0' : Object.entries(amount).map(([currency, sum]) => `${sum.toFixed(2)} ${currency}`).join(', ');
+  Object.keys(amount).length === 0
+    ? '0'
+    : Object.entries(amount)
+        .map(([currency, sum]) => `${sum.toFixed(2)} ${currency}`)
+        .join(', ');
 const signed = (n: number): string => (n > 0 ? `+${String(n)}` : String(n));
 const pct = (p: number | null): string => (p === null ? '-' : `${(p * 100).toFixed(1)} %`);
 

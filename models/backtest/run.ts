@@ -109,7 +109,9 @@ export async function backtest(args: readonly string[], env: Readonly<Record<str
   const candidate: RulesUnderTest = { source: candidatePath, ruleSet: loadRuleSetFile(candidatePath) };
   const fallback = configuredRulesPath(config);
   const baseline: RulesUnderTest =
-    values.baseline === 'active' ? await activeRules(config.redis.url, config.rules.keyPrefix, fallback, note) : { source: resolve(values.baseline), ruleSet: loadRuleSetFile(resolve(values.baseline)) };
+    values.baseline === 'active'
+      ? await activeRules(config.redis.url, config.rules.keyPrefix, fallback, note)
+      : { source: resolve(values.baseline), ruleSet: loadRuleSetFile(resolve(values.baseline)) };
   const model = await loadModel(values.model, config);
 
   const transactionsPath = resolve(values.transactions);
@@ -118,7 +120,16 @@ export async function backtest(args: readonly string[], env: Readonly<Record<str
   const redis = new Redis(server.url);
   let report: BacktestReport;
   try {
-    report = await runBacktest({ transactionsPath, labelsPath: resolve(values.labels), redis, candidate, baseline, model, policy: config.policy, onProgress: bar.update });
+    report = await runBacktest({
+      transactionsPath,
+      labelsPath: resolve(values.labels),
+      redis,
+      candidate,
+      baseline,
+      model,
+      policy: config.policy,
+      onProgress: bar.update,
+    });
   } finally {
     bar.end();
     redis.disconnect();
@@ -128,7 +139,10 @@ export async function backtest(args: readonly string[], env: Readonly<Record<str
 
   const outDir = resolve(values.out);
   mkdirSync(outDir, { recursive: true });
-  const stamp = new Date().toISOString().replaceAll(':', '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replaceAll(':', '')
+    .replace(/\.\d+Z$/, 'Z');
   const base = join(outDir, `backtest-${stamp}-${report.candidate.rulesVersion.replace(/[^a-zA-Z0-9._-]/g, '_')}`);
   writeFileSync(`${base}.md`, toMarkdown(report));
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);

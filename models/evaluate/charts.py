@@ -18,7 +18,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
+import matplotlib.pyplot as plt
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,23 +42,37 @@ def plot_pr_curve(report: dict[str, Any], path: Path) -> None:
     curve = report["pr_curve"]
     if curve:
         # steps-pre holds each point's precision back to the previous recall: the area drawn is the AP.
-        ax.plot([p["recall"] for p in curve], [p["precision"] for p in curve], drawstyle="steps-pre",
-                label=f"model {data['model']}, AP = {model['average_precision']:.3f}")
+        ax.plot(
+            [p["recall"] for p in curve],
+            [p["precision"] for p in curve],
+            drawstyle="steps-pre",
+            label=f"model {data['model']}, AP = {model['average_precision']:.3f}",
+        )
         by_score = {row["score"]: row for row in report["thresholds"]}
         for name, score, colour in (("review", data["policy"]["reviewThreshold"], "C1"), ("deny", data["policy"]["denyThreshold"], "C3")):
             row = by_score.get(score)
             if row is None or row["precision"] is None or row["recall"] is None:
                 continue
-            ax.plot([row["recall"]], [row["precision"]], "o", color=colour,
-                    label=f"{name}: score >= {score}, recall {row['recall']:.2f}, precision {row['precision']:.2f}")
+            ax.plot(
+                [row["recall"]],
+                [row["precision"]],
+                "o",
+                color=colour,
+                label=f"{name}: score >= {score}, recall {row['recall']:.2f}, precision {row['precision']:.2f}",
+            )
         if data["transactionsInWindow"] > 0:
             rate = data["fraudsInWindow"] / data["transactionsInWindow"]
             ax.axhline(rate, color="grey", lw=0.8, ls="--", label=f"fraud rate {rate:.2%}")
         ax.legend(loc="lower left", fontsize=7)
     else:
         no_data(ax, "no model scores" if data["model"] is None else "no fraud in the window")
-    ax.set(xlabel="recall (share of frauds flagged)", ylabel="precision (share of flagged that are fraud)",
-           xlim=(0, 1), ylim=(0, 1.02), title=f"Precision-recall, {window_text(data)}")
+    ax.set(
+        xlabel="recall (share of frauds flagged)",
+        ylabel="precision (share of flagged that are fraud)",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        title=f"Precision-recall, {window_text(data)}",
+    )
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
@@ -85,8 +99,7 @@ def plot_card_precision(report: dict[str, Any], path: Path) -> None:
         ax.set_ylim(0, min(1.02, top * 1.25))
     else:
         no_data(ax, "no transactions in the window")
-    ax.set(xlabel="day (UTC, month-day)", ylabel=f"share of the top {k} cards with a fraud",
-           title=f"Card precision@{k} per day, {window_text(data)}")
+    ax.set(xlabel="day (UTC, month-day)", ylabel=f"share of the top {k} cards with a fraud", title=f"Card precision@{k} per day, {window_text(data)}")
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)

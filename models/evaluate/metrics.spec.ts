@@ -37,56 +37,157 @@ const aDecision = (fields: Partial<DecidedTransaction>): DecidedTransaction => (
 
 describe('ROC AUC', () => {
   it('is 1 when every fraud outscores every legitimate transaction', () => {
-    expect(aucRoc(scored([[0.9, 1], [0.8, 1], [0.3, 0], [0.1, 0]]))).toBe(1);
+    expect(
+      aucRoc(
+        scored([
+          [0.9, 1],
+          [0.8, 1],
+          [0.3, 0],
+          [0.1, 0],
+        ]),
+      ),
+    ).toBe(1);
   });
 
   it('counts a fraud tied with a legitimate transaction as half a win', () => {
     // Fraud 0.9 beats both legit (2), fraud 0.8 ties legit 0.8 (0.5) and beats 0.3 (1): 3.5 of 4 pairs.
-    expect(aucRoc(scored([[0.9, 1], [0.8, 0], [0.8, 1], [0.3, 0]]))).toBeCloseTo(0.875, 12);
+    expect(
+      aucRoc(
+        scored([
+          [0.9, 1],
+          [0.8, 0],
+          [0.8, 1],
+          [0.3, 0],
+        ]),
+      ),
+    ).toBeCloseTo(0.875, 12);
   });
 
   it('handles a tie of several frauds with a legitimate transaction (sklearn gives 0.625)', () => {
     // 0.9 beats 2; each fraud at 0.7 ties one (0.5) and beats one (1); 0.1 beats none: 5 of 8.
-    expect(aucRoc(scored([[0.9, 1], [0.7, 0], [0.7, 1], [0.7, 1], [0.2, 0], [0.1, 1]]))).toBeCloseTo(0.625, 12);
+    expect(
+      aucRoc(
+        scored([
+          [0.9, 1],
+          [0.7, 0],
+          [0.7, 1],
+          [0.7, 1],
+          [0.2, 0],
+          [0.1, 1],
+        ]),
+      ),
+    ).toBeCloseTo(0.625, 12);
   });
 
   it('is 0.5 when every score is the same', () => {
-    expect(aucRoc(scored([[0.5, 1], [0.5, 0], [0.5, 0], [0.5, 1]]))).toBe(0.5);
+    expect(
+      aucRoc(
+        scored([
+          [0.5, 1],
+          [0.5, 0],
+          [0.5, 0],
+          [0.5, 1],
+        ]),
+      ),
+    ).toBe(0.5);
   });
 
   it('is null without frauds or without legitimate transactions', () => {
-    expect(aucRoc(scored([[0.9, 0], [0.1, 0]]))).toBeNull();
-    expect(aucRoc(scored([[0.9, 1], [0.1, 1]]))).toBeNull();
+    expect(
+      aucRoc(
+        scored([
+          [0.9, 0],
+          [0.1, 0],
+        ]),
+      ),
+    ).toBeNull();
+    expect(
+      aucRoc(
+        scored([
+          [0.9, 1],
+          [0.1, 1],
+        ]),
+      ),
+    ).toBeNull();
     expect(aucRoc([])).toBeNull();
   });
 });
 
 describe('average precision', () => {
   it('is 1 for a perfect ranking', () => {
-    expect(averagePrecision(scored([[0.9, 1], [0.8, 1], [0.3, 0]]))).toBe(1);
+    expect(
+      averagePrecision(
+        scored([
+          [0.9, 1],
+          [0.8, 1],
+          [0.3, 0],
+        ]),
+      ),
+    ).toBe(1);
   });
 
   it('takes equal scores as one threshold, like sklearn (5/6)', () => {
     // 0.9: recall 0.5 at precision 1; 0.8 (two transactions): recall 1 at precision 2/3.
-    expect(averagePrecision(scored([[0.9, 1], [0.8, 0], [0.8, 1], [0.3, 0]]))).toBeCloseTo(5 / 6, 12);
+    expect(
+      averagePrecision(
+        scored([
+          [0.9, 1],
+          [0.8, 0],
+          [0.8, 1],
+          [0.3, 0],
+        ]),
+      ),
+    ).toBeCloseTo(5 / 6, 12);
   });
 
   it('adds only the thresholds where recall rises (sklearn gives 0.791667)', () => {
     // 0.9: +0.25 x 1; 0.7: +0.5 x 3/4; 0.2: recall unchanged; 0.1: +0.25 x 4/6.
-    expect(averagePrecision(scored([[0.9, 1], [0.7, 0], [0.7, 1], [0.7, 1], [0.2, 0], [0.1, 1]]))).toBeCloseTo(0.25 + 0.375 + 1 / 6, 12);
+    expect(
+      averagePrecision(
+        scored([
+          [0.9, 1],
+          [0.7, 0],
+          [0.7, 1],
+          [0.7, 1],
+          [0.2, 0],
+          [0.1, 1],
+        ]),
+      ),
+    ).toBeCloseTo(0.25 + 0.375 + 1 / 6, 12);
   });
 
   it('is the fraud rate when every score is the same', () => {
-    expect(averagePrecision(scored([[0.5, 1], [0.5, 0], [0.5, 0], [0.5, 1]]))).toBe(0.5);
+    expect(
+      averagePrecision(
+        scored([
+          [0.5, 1],
+          [0.5, 0],
+          [0.5, 0],
+          [0.5, 1],
+        ]),
+      ),
+    ).toBe(0.5);
   });
 
   it('is null without frauds', () => {
-    expect(averagePrecision(scored([[0.9, 0], [0.1, 0]]))).toBeNull();
+    expect(
+      averagePrecision(
+        scored([
+          [0.9, 0],
+          [0.1, 0],
+        ]),
+      ),
+    ).toBeNull();
   });
 });
 
 describe('the precision-recall curve', () => {
-  const items = scored([[0.9, 1], [0.8, 0], [0.8, 1], [0.3, 0]]);
+  const items = scored([
+    [0.9, 1],
+    [0.8, 0],
+    [0.8, 1],
+    [0.3, 0],
+  ]);
 
   it('starts at recall 0 and precision 1 and has one point per distinct score, highest first', () => {
     expect(prCurve(items)).toEqual([
@@ -100,7 +201,16 @@ describe('the precision-recall curve', () => {
   it('keeps the corners where recall rises and drops the run of legitimate transactions between them', () => {
     // Two frauds on top, then 1,000 legitimate transactions with lower, distinct scores.
     const tail = Array.from({ length: 1000 }, (_, i) => ({ score: 0.5 - i / 10_000, fraud: false }));
-    const curve = prCurve([...scored([[0.9, 1], [0.8, 1]]), ...tail], 500);
+    const curve = prCurve(
+      [
+        ...scored([
+          [0.9, 1],
+          [0.8, 1],
+        ]),
+        ...tail,
+      ],
+      500,
+    );
     expect(curve).toEqual([
       { recall: 0, precision: 1, threshold: null },
       { recall: 0.5, precision: 1, threshold: 0.9 },
@@ -125,7 +235,12 @@ describe('the precision-recall curve', () => {
 
 describe('the threshold table', () => {
   it('gives the review load, precision and recall of flagging score >= s', () => {
-    const items = scored([[0.9, 1], [0.8, 0], [0.8, 1], [0.3, 0]]);
+    const items = scored([
+      [0.9, 1],
+      [0.8, 0],
+      [0.8, 1],
+      [0.3, 0],
+    ]);
     expect(thresholdTable(items, [0.8, 0.95])).toEqual([
       { score: 0.8, review_rate: 0.75, precision: 2 / 3, recall: 1 },
       { score: 0.95, review_rate: 0, precision: null, recall: 0 },
@@ -153,7 +268,10 @@ describe('card precision@k per day', () => {
       aCardTransaction({ cardId: 'E', occurredAtMs: DAY2 + 3 * HOUR, score: 0.6, fraud: true }),
       aCardTransaction({ cardId: 'F', occurredAtMs: DAY2 + 4 * HOUR, score: 0.5 }),
     ];
-    const knownSince = new Map([['D', DAY1 - HOUR], ['C', DAY2 + HOUR]]);
+    const knownSince = new Map([
+      ['D', DAY1 - HOUR],
+      ['C', DAY2 + HOUR],
+    ]);
 
     expect(cardPrecisionPerDay(transactions, knownSince, 2)).toEqual([
       { day: '2026-01-05', cards: 4, fraud_cards: 2, known_cards_removed: 1, card_precision_at_k: 0.5, ceiling: 1 },
@@ -166,7 +284,7 @@ describe('card precision@k per day', () => {
     expect(day).toMatchObject({ known_cards_removed: 0, fraud_cards: 1, card_precision_at_k: 1 });
   });
 
-  it('caps the ceiling at the day\'s findable fraud cards over k, and breaks score ties by card id', () => {
+  it("caps the ceiling at the day's findable fraud cards over k, and breaks score ties by card id", () => {
     const transactions = [
       aCardTransaction({ cardId: 'b', occurredAtMs: DAY1 + HOUR, score: 0.5, fraud: true }),
       aCardTransaction({ cardId: 'a', occurredAtMs: DAY1 + HOUR, score: 0.5 }),
@@ -222,7 +340,11 @@ describe('decision tallies', () => {
 
 describe('the window metrics', () => {
   it('leaves the model figures null when no model scored the window, and still counts decisions and the ceiling', () => {
-    const metrics = windowMetrics([aDecision({ score: null, fraud: true, outcome: 'review' }), aDecision({ score: null })], { rules: [], knownSince: new Map(), k: 100 });
+    const metrics = windowMetrics([aDecision({ score: null, fraud: true, outcome: 'review' }), aDecision({ score: null })], {
+      rules: [],
+      knownSince: new Map(),
+      k: 100,
+    });
     expect(metrics.model).toEqual({ auc_roc: null, average_precision: null, card_precision_at_k: null, card_precision_at_k_ceiling: 0.01 });
     expect(metrics.thresholds.every((t) => t.review_rate === null && t.precision === null && t.recall === null)).toBe(true);
     expect(metrics.pr_curve).toEqual([]);
@@ -235,13 +357,16 @@ describe('the window metrics', () => {
   });
 
   it('averages card precision and its ceiling over the days', () => {
-    const metrics = windowMetrics([
-      aDecision({ cardId: 'A', occurredAtMs: DAY1 + HOUR, score: 0.9, fraud: true }),
-      aDecision({ cardId: 'B', occurredAtMs: DAY1 + HOUR, score: 0.1 }),
-      aDecision({ cardId: 'A', occurredAtMs: DAY2 + HOUR, score: 0.2 }),
-      aDecision({ cardId: 'B', occurredAtMs: DAY2 + HOUR, score: 0.8, fraud: true }),
-      aDecision({ cardId: 'C', occurredAtMs: DAY2 + HOUR, score: 0.7, fraud: true }),
-    ], { rules: [], knownSince: new Map(), k: 2 });
+    const metrics = windowMetrics(
+      [
+        aDecision({ cardId: 'A', occurredAtMs: DAY1 + HOUR, score: 0.9, fraud: true }),
+        aDecision({ cardId: 'B', occurredAtMs: DAY1 + HOUR, score: 0.1 }),
+        aDecision({ cardId: 'A', occurredAtMs: DAY2 + HOUR, score: 0.2 }),
+        aDecision({ cardId: 'B', occurredAtMs: DAY2 + HOUR, score: 0.8, fraud: true }),
+        aDecision({ cardId: 'C', occurredAtMs: DAY2 + HOUR, score: 0.7, fraud: true }),
+      ],
+      { rules: [], knownSince: new Map(), k: 2 },
+    );
     // Day 1: A found, 1/2, ceiling 1/2; day 2: B and C found, 2/2, ceiling 2/2.
     expect(metrics.model.card_precision_at_k).toBe(0.75);
     expect(metrics.model.card_precision_at_k_ceiling).toBe(0.75);

@@ -175,25 +175,25 @@ export function cardPrecisionPerDay(transactions: readonly CardTransaction[], kn
     const score = tx.score === null ? null : Math.max(tx.score, card?.score ?? -Infinity);
     cards.set(tx.cardId, { score, fraud: tx.fraud || (card?.fraud ?? false) });
   }
-  return [...days.entries()].sort(([a], [b]) => a - b).map(([dayStart, cards]) => {
-    const queue = [...cards.entries()].filter(([cardId]) => !((knownSince.get(cardId) ?? Infinity) < dayStart));
-    const fraudCards = queue.filter(([, card]) => card.fraud).length;
-    let precision: number | null = null;
-    if (scored) {
-      const top = queue
-        .sort(([idA, a], [idB, b]) => (b.score ?? 0) - (a.score ?? 0) || (idA < idB ? -1 : idA > idB ? 1 : 0))
-        .slice(0, k);
-      precision = top.filter(([, card]) => card.fraud).length / k;
-    }
-    return {
-      day: utcDay(dayStart),
-      cards: cards.size,
-      fraud_cards: fraudCards,
-      known_cards_removed: cards.size - queue.length,
-      card_precision_at_k: precision,
-      ceiling: Math.min(k, fraudCards) / k,
-    };
-  });
+  return [...days.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([dayStart, cards]) => {
+      const queue = [...cards.entries()].filter(([cardId]) => !((knownSince.get(cardId) ?? Infinity) < dayStart));
+      const fraudCards = queue.filter(([, card]) => card.fraud).length;
+      let precision: number | null = null;
+      if (scored) {
+        const top = queue.sort(([idA, a], [idB, b]) => (b.score ?? 0) - (a.score ?? 0) || (idA < idB ? -1 : idA > idB ? 1 : 0)).slice(0, k);
+        precision = top.filter(([, card]) => card.fraud).length / k;
+      }
+      return {
+        day: utcDay(dayStart),
+        cards: cards.size,
+        fraud_cards: fraudCards,
+        known_cards_removed: cards.size - queue.length,
+        card_precision_at_k: precision,
+        ceiling: Math.min(k, fraudCards) / k,
+      };
+    });
 }
 
 const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
@@ -228,7 +228,10 @@ export interface RuleFigures {
 }
 
 /** Decisions by outcome and ground truth, and per rule: hits, precision and the share of good customers it hurt. */
-export function tallyDecisions(transactions: readonly DecidedTransaction[], rules: readonly RuleInfo[]): {
+export function tallyDecisions(
+  transactions: readonly DecidedTransaction[],
+  rules: readonly RuleInfo[],
+): {
   decisions: OutcomeCounts;
   review_rate: number | null;
   deny_rate: number | null;
@@ -260,17 +263,22 @@ export function tallyDecisions(transactions: readonly DecidedTransaction[], rule
     decisions,
     review_rate: share(decisions.review.fraud + decisions.review.legit, n),
     deny_rate: share(decisions.deny.fraud + decisions.deny.legit, n),
-    rules: Object.fromEntries(rules.map((rule): [string, RuleFigures] => {
-      const count = counts.get(rule.id) ?? { hits: 0, fraudHits: 0, legitReview: 0, legitDeny: 0 };
-      return [rule.id, {
-        action: rule.action,
-        hits: count.hits,
-        fraud_hits: count.fraudHits,
-        precision: share(count.fraudHits, count.hits),
-        legit_review_rate: share(count.legitReview, legit),
-        legit_deny_rate: share(count.legitDeny, legit),
-      }];
-    })),
+    rules: Object.fromEntries(
+      rules.map((rule): [string, RuleFigures] => {
+        const count = counts.get(rule.id) ?? { hits: 0, fraudHits: 0, legitReview: 0, legitDeny: 0 };
+        return [
+          rule.id,
+          {
+            action: rule.action,
+            hits: count.hits,
+            fraud_hits: count.fraudHits,
+            precision: share(count.fraudHits, count.hits),
+            legit_review_rate: share(count.legitReview, legit),
+            legit_deny_rate: share(count.legitDeny, legit),
+          },
+        ];
+      }),
+    ),
   };
 }
 
@@ -294,10 +302,12 @@ export interface WindowMetrics {
 }
 
 /** Every figure of the report for the window's decided transactions; model figures are null when nothing was scored. */
-export function windowMetrics(transactions: readonly DecidedTransaction[], options: { rules: readonly RuleInfo[]; knownSince: ReadonlyMap<string, number>; k: number }): WindowMetrics {
-  const scored: Scored[] | null = transactions.every((tx) => tx.score !== null) && transactions.length > 0
-    ? transactions.map((tx) => ({ score: tx.score ?? 0, fraud: tx.fraud }))
-    : null;
+export function windowMetrics(
+  transactions: readonly DecidedTransaction[],
+  options: { rules: readonly RuleInfo[]; knownSince: ReadonlyMap<string, number>; k: number },
+): WindowMetrics {
+  const scored: Scored[] | null =
+    transactions.every((tx) => tx.score !== null) && transactions.length > 0 ? transactions.map((tx) => ({ score: tx.score ?? 0, fraud: tx.fraud })) : null;
   const perDay = cardPrecisionPerDay(transactions, options.knownSince, options.k);
   const precisions = perDay.map((d) => d.card_precision_at_k).filter((p) => p !== null);
   return {

@@ -40,7 +40,10 @@ export interface OnlineReport {
 
 const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
-function figures(decided: readonly VariantDecided[], options: { rules: readonly RuleInfo[]; knownSince: ReadonlyMap<string, number>; k: number }): VariantFigures {
+function figures(
+  decided: readonly VariantDecided[],
+  options: { rules: readonly RuleInfo[]; knownSince: ReadonlyMap<string, number>; k: number },
+): VariantFigures {
   const m = windowMetrics(decided, options);
   const { decisions } = m;
   const counts = new Map<string, { frauds: number; caught: number }>();
@@ -53,10 +56,12 @@ function figures(decided: readonly VariantDecided[], options: { rules: readonly 
     counts.set(name, entry);
   }
   const legit = decided.filter((tx) => !tx.fraud).map((tx) => ({ score: tx.score ?? 0, fraud: false }));
-  const scenarios = Object.fromEntries([...counts.entries()].map(([name, c]) => {
-    const frauds = decided.filter((tx) => tx.fraud && (tx.scenario ?? 'unnamed') === name).map((tx) => ({ score: tx.score ?? 0, fraud: true }));
-    return [name, { ...c, average_precision: averagePrecision([...legit, ...frauds]) }];
-  }));
+  const scenarios = Object.fromEntries(
+    [...counts.entries()].map(([name, c]) => {
+      const frauds = decided.filter((tx) => tx.fraud && (tx.scenario ?? 'unnamed') === name).map((tx) => ({ score: tx.score ?? 0, fraud: true }));
+      return [name, { ...c, average_precision: averagePrecision([...legit, ...frauds]) }];
+    }),
+  );
   const frauds = decisions.approve.fraud + decisions.review.fraud + decisions.deny.fraud;
   return {
     auc_roc: m.model.auc_roc,
@@ -82,13 +87,15 @@ function averagePrecisionPerDay(decided: Record<OnlineVariant, readonly VariantD
       days.set(day, entry);
     }
   }
-  return [...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, entry]) => ({
-    day,
-    base: averagePrecision(entry.base),
-    online: averagePrecision(entry.online),
-    blend: averagePrecision(entry.blend),
-    residual: averagePrecision(entry.residual),
-  }));
+  return [...days.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([day, entry]) => ({
+      day,
+      base: averagePrecision(entry.base),
+      online: averagePrecision(entry.online),
+      blend: averagePrecision(entry.blend),
+      residual: averagePrecision(entry.residual),
+    }));
 }
 
 export function onlineReport(
@@ -139,7 +146,10 @@ export function onlineMarkdown(report: OnlineReport, k: number): string[] {
     '',
     '| Scenario | Frauds | ' + ONLINE_VARIANTS.map((v) => `Caught: ${v}`).join(' | ') + ' |',
     '|---|---|' + ONLINE_VARIANTS.map(() => '---').join('|') + '|',
-    ...scenarioNames.map((name) => `| ${name} | ${String(variants.base.scenarios[name]?.frauds ?? 0)} | ${ONLINE_VARIANTS.map((v) => String(variants[v].scenarios[name]?.caught ?? 0)).join(' | ')} |`),
+    ...scenarioNames.map(
+      (name) =>
+        `| ${name} | ${String(variants.base.scenarios[name]?.frauds ?? 0)} | ${ONLINE_VARIANTS.map((v) => String(variants[v].scenarios[name]?.caught ?? 0)).join(' | ')} |`,
+    ),
     '',
     '| Day | ' + ONLINE_VARIANTS.map((v) => `AP ${v}`).join(' | ') + ' |',
     '|---|' + ONLINE_VARIANTS.map(() => '---').join('|') + '|',

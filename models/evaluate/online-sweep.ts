@@ -55,12 +55,26 @@ async function readLabels(path: string): Promise<{ transactionId: string; fraud:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { features: { type: 'string' }, labels: { type: 'string' }, model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, settings: { type: 'string', multiple: true } } });
-  if (values.features === undefined || values.labels === undefined || values.model === undefined || values.from === undefined) throw new Error('usage: see the head of models/evaluate/online-sweep.ts');
+  const { values } = parseArgs({
+    options: {
+      features: { type: 'string' },
+      labels: { type: 'string' },
+      model: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      settings: { type: 'string', multiple: true },
+    },
+  });
+  if (values.features === undefined || values.labels === undefined || values.model === undefined || values.from === undefined)
+    throw new Error('usage: see the head of models/evaluate/online-sweep.ts');
   const from = Date.parse(values.from);
   const to = values.to === undefined ? Infinity : Date.parse(values.to);
   const policy = parseConfig(process.env).policy;
-  const [rows, labels, model] = await Promise.all([readRows(values.features), readLabels(values.labels), OnnxScorer.load(values.model, { intraOpThreads: 1, maxRowsPerRun: 4096 })]);
+  const [rows, labels, model] = await Promise.all([
+    readRows(values.features),
+    readLabels(values.labels),
+    OnnxScorer.load(values.model, { intraOpThreads: 1, maxRowsPerRun: 4096 }),
+  ]);
   const columns = model.metadata.featureNames.map((name) => FEATURE_NAMES.indexOf(name as (typeof FEATURE_NAMES)[number]));
   const base: number[] = [];
   for (let i = 0; i < rows.length; i += 4096) {

@@ -15,7 +15,14 @@ function row(ring: boolean): number[] {
   return r;
 }
 
-const settings = (changes: Partial<OnlineSettings> = {}): OnlineSettings => ({ ...DEFAULT_ONLINE_SETTINGS, sampleRate: 1, warmupLabels: 20, maturityDays: 2, rowTtlDays: 10, ...changes });
+const settings = (changes: Partial<OnlineSettings> = {}): OnlineSettings => ({
+  ...DEFAULT_ONLINE_SETTINGS,
+  sampleRate: 1,
+  warmupLabels: 20,
+  maturityDays: 2,
+  rowTtlDays: 10,
+  ...changes,
+});
 
 /** Ten days of 200 transactions a day, 1 in 20 from the ring; each ring payment reported a day later. */
 function run(learner: Prequential): { ringAfter: number; plainAfter: number } {
@@ -38,11 +45,17 @@ function run(learner: Prequential): { ringAfter: number; plainAfter: number } {
 }
 
 describe('the prequential online learner', () => {
-  it('runs with the service\'s defaults, so an evaluation without --online-settings measures what the service would do', () => {
+  it("runs with the service's defaults, so an evaluation without --online-settings measures what the service would do", () => {
     const online = parseConfig({}).online;
     expect(DEFAULT_ONLINE_SETTINGS).toEqual({
-      params: DEFAULT_FTRL, maxStep: online.maxStep, sampleRate: online.sampleRate, maturityDays: online.maturityDays, rowTtlDays: online.rowTtlDays,
-      warmupLabels: online.warmupLabels, blendWeight: online.weight, live: online.combination,
+      params: DEFAULT_FTRL,
+      maxStep: online.maxStep,
+      sampleRate: online.sampleRate,
+      maturityDays: online.maturityDays,
+      rowTtlDays: online.rowTtlDays,
+      warmupLabels: online.warmupLabels,
+      blendWeight: online.weight,
+      live: online.combination,
     });
   });
 
@@ -70,7 +83,13 @@ describe('the prequential online learner', () => {
     learner.keep('tx-a', scored, T0, true);
     learner.release([{ transactionId: 'tx-a', fraud: true }], T0 + 1000);
     const after = learner.score(row(true), 0.01).online;
-    learner.release([{ transactionId: 'tx-a', fraud: true }, { transactionId: 'tx-unknown', fraud: true }], T0 + 2000);
+    learner.release(
+      [
+        { transactionId: 'tx-a', fraud: true },
+        { transactionId: 'tx-unknown', fraud: true },
+      ],
+      T0 + 2000,
+    );
     expect(learner.score(row(true), 0.01).online).toBe(after);
     expect(learner.stats).toMatchObject({ labels: 3, learnt: 1, unchanged: 1, noRow: 1 });
   });

@@ -10,9 +10,12 @@ import type { EvaluationReport } from './report';
  * models/evaluation/transfer/<history>/ the committed model on a history it was not trained on.
  */
 export const EVALUATION_DIR = join(__dirname, '..', 'evaluation');
-export const MODEL_TABLE_HEADER = '| History | Window | Transactions | Frauds | Model | ROC AUC | Average precision | Card precision@100 (ceiling) | Rules | Review rate | Deny rate |\n|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|\n';
-export const BASELINE_TABLE_HEADER = '| History | Test window | Test transactions (frauds) | Model | ROC AUC | Average precision | Card precision@100 |\n|---|---|---:|---|---:|---:|---:|\n';
-export const RULE_TABLE_HEADER = '| Rule | Action | History | Hits | Precision | Legitimate sent to review | Legitimate denied |\n|---|---|---|---:|---:|---:|---:|\n';
+export const MODEL_TABLE_HEADER =
+  '| History | Window | Transactions | Frauds | Model | ROC AUC | Average precision | Card precision@100 (ceiling) | Rules | Review rate | Deny rate |\n|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|\n';
+export const BASELINE_TABLE_HEADER =
+  '| History | Test window | Test transactions (frauds) | Model | ROC AUC | Average precision | Card precision@100 |\n|---|---|---:|---|---:|---:|---:|\n';
+export const RULE_TABLE_HEADER =
+  '| Rule | Action | History | Hits | Precision | Legitimate sent to review | Legitimate denied |\n|---|---|---|---:|---:|---:|---:|\n';
 
 interface Named {
   readonly name: string;
@@ -37,21 +40,29 @@ export function modelTable(all: readonly Named[], previous: readonly Named[] = [
     ...previous.map((p) => ({ ...p, name: `${p.name} (previous model)` })),
     ...transfer.map((t) => ({ ...t, name: `${t.name} (committed model, not retrained)` })),
   ].sort((a, b) => a.name.localeCompare(b.name));
-  return rows.map(({ name, report: r }) => {
-    const k = r.data.k;
-    const cp = r.model[`card_precision_at_${String(k)}`];
-    const ceiling = r.model[`card_precision_at_${String(k)}_ceiling`];
-    return `| ${name} | ${day(r.data.window.from)} to ${day(r.data.window.to)} | ${r.data.transactionsInWindow.toLocaleString('en')} | ${r.data.fraudsInWindow.toLocaleString('en')} | \`${r.data.model ?? 'none'}\` | ${num(r.model.auc_roc)} | ${num(r.model.average_precision)} | ${num(cp)} (${num(ceiling)}) | \`${r.data.rules}\` | ${pct(r.review_rate)} | ${pct(r.deny_rate)} |`;
-  }).join('\n');
+  return rows
+    .map(({ name, report: r }) => {
+      const k = r.data.k;
+      const cp = r.model[`card_precision_at_${String(k)}`];
+      const ceiling = r.model[`card_precision_at_${String(k)}_ceiling`];
+      return `| ${name} | ${day(r.data.window.from)} to ${day(r.data.window.to)} | ${r.data.transactionsInWindow.toLocaleString('en')} | ${r.data.fraudsInWindow.toLocaleString('en')} | \`${r.data.model ?? 'none'}\` | ${num(r.model.auc_roc)} | ${num(r.model.average_precision)} | ${num(cp)} (${num(ceiling)}) | \`${r.data.rules}\` | ${pct(r.review_rate)} | ${pct(r.deny_rate)} |`;
+    })
+    .join('\n');
 }
 
 export function ruleTable(all: readonly Named[]): string {
   const ids = [...new Set(all.flatMap(({ report }) => Object.keys(report.rules)))];
-  return ids.flatMap((id) => all.flatMap(({ name, report }) => {
-    const r = report.rules[id];
-    if (r === undefined) return [];
-    return [`| \`${id}\` | ${r.action} | ${name} | ${r.hits.toLocaleString('en')} | ${num(r.precision)} | ${pct(r.legit_review_rate)} | ${pct(r.legit_deny_rate)} |`];
-  })).join('\n');
+  return ids
+    .flatMap((id) =>
+      all.flatMap(({ name, report }) => {
+        const r = report.rules[id];
+        if (r === undefined) return [];
+        return [
+          `| \`${id}\` | ${r.action} | ${name} | ${r.hits.toLocaleString('en')} | ${num(r.precision)} | ${pct(r.legit_review_rate)} | ${pct(r.legit_deny_rate)} |`,
+        ];
+      }),
+    )
+    .join('\n');
 }
 
 interface TrainedMetadata {
@@ -120,11 +131,11 @@ export function modelCardSection(dir = EVALUATION_DIR): string {
   return [
     MODEL_CARD_SECTION,
     '',
-    'Each history replayed in event time through the velocity scripts, the default rules and this model, labels fed back only once reported (README, Detection quality, for the definitions). `(committed model, not retrained)` is this model on a history it was not trained on; the unmarked second-history row is a model trained by `npm run train` on that history\'s own earlier days, as a user would, and `(previous model)` the model before this one, re-scored the same way.',
+    "Each history replayed in event time through the velocity scripts, the default rules and this model, labels fed back only once reported (README, Detection quality, for the definitions). `(committed model, not retrained)` is this model on a history it was not trained on; the unmarked second-history row is a model trained by `npm run train` on that history's own earlier days, as a user would, and `(previous model)` the model before this one, re-scored the same way.",
     '',
     tableText(models),
     '',
-    'On the second history, `npm run train` against the standardised logistic regression train.py fits on the same rows (train.py\'s card precision: known cards not removed):',
+    "On the second history, `npm run train` against the standardised logistic regression train.py fits on the same rows (train.py's card precision: known cards not removed):",
     '',
     tableText(baselines),
     '',
@@ -143,7 +154,8 @@ export function withModelCardSection(card: string, section: string): string {
 }
 
 export const ONLINE_EVALUATION_DIR = join(EVALUATION_DIR, 'online');
-export const ONLINE_TABLE_HEADER = '| History | Seeds | Window | Base AP | Online alone AP | Blend AP | Residual AP | Residual - base (3x seed spread) | Blend - base (3x seed spread) | Review / deny rate: base | residual | blend |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+export const ONLINE_TABLE_HEADER =
+  '| History | Seeds | Window | Base AP | Online alone AP | Blend AP | Residual AP | Residual - base (3x seed spread) | Blend - base (3x seed spread) | Review / deny rate: base | residual | blend |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const spread = (xs: readonly number[]) => (xs.length === 0 ? 0 : Math.max(...xs) - Math.min(...xs));
@@ -163,17 +175,22 @@ export function onlineTable(dir = ONLINE_EVALUATION_DIR): string {
     const [, history = name, seed = ''] = match;
     groups.set(history, [...(groups.get(history) ?? []), { seed, report }]);
   }
-  return [...groups.entries()].map(([history, runs]) => {
-    const ap = (variant: 'base' | 'online' | 'blend' | 'residual') => runs.map((r) => r.report.online?.variants[variant].average_precision ?? 0);
-    const gain = (variant: 'blend' | 'residual') => {
-      const d = ap(variant).map((x, i) => x - (ap('base')[i] ?? 0));
-      return `${mean(d) >= 0 ? '+' : ''}${num(mean(d))} (${num(3 * spread(d))})`;
-    };
-    const avg = (variant: 'base' | 'residual' | 'blend', key: 'review_rate' | 'deny_rate') => mean(runs.map((r) => r.report.online?.variants[variant][key] ?? 0));
-    const first = runs[0]?.report;
-    const window = first === undefined ? '' : `${day(first.data.window.from)} to ${day(first.data.window.to)}`;
-    const meanAp = (variant: 'base' | 'online' | 'blend' | 'residual') => `${num(mean(ap(variant)))} ± ${num(spread(ap(variant)) / 2)}`;
-    return `| ${history} | ${runs.map((r) => r.seed).join(', ')} | ${window} | ${meanAp('base')} | ${meanAp('online')} | ${meanAp('blend')} | ${meanAp('residual')} | ${gain('residual')} | ${gain('blend')} | `
-      + `${rates({ review_rate: avg('base', 'review_rate'), deny_rate: avg('base', 'deny_rate') })} | ${rates({ review_rate: avg('residual', 'review_rate'), deny_rate: avg('residual', 'deny_rate') })} | ${rates({ review_rate: avg('blend', 'review_rate'), deny_rate: avg('blend', 'deny_rate') })} |`;
-  }).join('\n');
+  return [...groups.entries()]
+    .map(([history, runs]) => {
+      const ap = (variant: 'base' | 'online' | 'blend' | 'residual') => runs.map((r) => r.report.online?.variants[variant].average_precision ?? 0);
+      const gain = (variant: 'blend' | 'residual') => {
+        const d = ap(variant).map((x, i) => x - (ap('base')[i] ?? 0));
+        return `${mean(d) >= 0 ? '+' : ''}${num(mean(d))} (${num(3 * spread(d))})`;
+      };
+      const avg = (variant: 'base' | 'residual' | 'blend', key: 'review_rate' | 'deny_rate') =>
+        mean(runs.map((r) => r.report.online?.variants[variant][key] ?? 0));
+      const first = runs[0]?.report;
+      const window = first === undefined ? '' : `${day(first.data.window.from)} to ${day(first.data.window.to)}`;
+      const meanAp = (variant: 'base' | 'online' | 'blend' | 'residual') => `${num(mean(ap(variant)))} ± ${num(spread(ap(variant)) / 2)}`;
+      return (
+        `| ${history} | ${runs.map((r) => r.seed).join(', ')} | ${window} | ${meanAp('base')} | ${meanAp('online')} | ${meanAp('blend')} | ${meanAp('residual')} | ${gain('residual')} | ${gain('blend')} | ` +
+        `${rates({ review_rate: avg('base', 'review_rate'), deny_rate: avg('base', 'deny_rate') })} | ${rates({ review_rate: avg('residual', 'review_rate'), deny_rate: avg('residual', 'deny_rate') })} | ${rates({ review_rate: avg('blend', 'review_rate'), deny_rate: avg('blend', 'deny_rate') })} |`
+      );
+    })
+    .join('\n');
 }

@@ -40,9 +40,10 @@ const ROOT = resolve(__dirname, '..', '..');
 const DAY_MS = 86_400_000;
 export const DEFAULT_WINDOW_DAYS = 7;
 export const DEFAULT_K = 100;
-const USAGE = 'usage: npm run evaluate -- --transactions FILE --labels FILE --out DIR [--from ISO] [--to ISO] [--model FILE|none] [--rules FILE] '
-  + `[--k ${String(DEFAULT_K)}] [--label-delay-days D (default 7, the LABEL_DELAY_DAYS the model serves with)] [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--no-charts] `
-  + '[--online] [--online-settings \'{"sampleRate": 0.1, "maturityDays": 30, ...}\' (changes to the defaults in models/evaluate/prequential.ts)]';
+const USAGE =
+  'usage: npm run evaluate -- --transactions FILE --labels FILE --out DIR [--from ISO] [--to ISO] [--model FILE|none] [--rules FILE] ' +
+  `[--k ${String(DEFAULT_K)}] [--label-delay-days D (default 7, the LABEL_DELAY_DAYS the model serves with)] [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--no-charts] ` +
+  '[--online] [--online-settings \'{"sampleRate": 0.1, "maturityDays": 30, ...}\' (changes to the defaults in models/evaluate/prequential.ts)]';
 
 export interface EvaluateOptions {
   readonly transactionsPath: string;
@@ -107,7 +108,8 @@ export async function resolveWindow(transactionsPath: string, from: number | und
 }
 
 const checkedScore = (model: Scorer, tx: { transactionId: string }, score: number | undefined): number => {
-  if (score === undefined || !(score >= 0 && score <= 1)) throw new Error(`model ${model.version} scored ${tx.transactionId} ${String(score)}, not a probability`);
+  if (score === undefined || !(score >= 0 && score <= 1))
+    throw new Error(`model ${model.version} scored ${tx.transactionId} ${String(score)}, not a probability`);
   return score;
 };
 
@@ -165,7 +167,13 @@ async function decideOnline(
     const at = Date.parse(tx.occurredAt);
     learner.keep(tx.transactionId, scored, at, outcomeOf(live) !== 'approve');
     if (at < window.from || at >= window.to) return;
-    const common = { cardId: tx.cardId, occurredAtMs: at, fraud: label?.fraud === true, ruleHits: hits(result).map((hit) => hit.ruleId), scenario: label?.fraud === true ? (label.scenario ?? null) : null };
+    const common = {
+      cardId: tx.cardId,
+      occurredAtMs: at,
+      fraud: label?.fraud === true,
+      ruleHits: hits(result).map((hit) => hit.ruleId),
+      scenario: label?.fraud === true ? (label.scenario ?? null) : null,
+    };
     const byVariant: Record<OnlineVariant, number | null> = { base, online: scored.online, blend: scored.blend, residual: scored.residual };
     for (const variant of ONLINE_VARIANTS) out[variant].push({ ...common, score: byVariant[variant], outcome: outcomeOf(byVariant[variant]) });
   });
@@ -216,29 +224,37 @@ export async function evaluateHistory(options: EvaluateOptions): Promise<Evaluat
   const metrics = windowMetrics(decided, { rules: liveRules, knownSince, k });
   const skipped = badRows.summary();
   const online = learner === null ? undefined : onlineReport(byVariant, learner.settings, learner.stats, { rules: liveRules, knownSince, k });
-  return buildReport({
-    files: { transactions: options.transactionsPath, labels: options.labelsPath },
-    transactions: replay.transactions,
-    labels: (await nonBlankLines(options.labelsPath)) - skipped.labels,
-    frauds: replay.frauds,
-    labelsApplied: replay.labelsApplied,
-    labelsUnresolved: replay.labelsUnresolved,
-    skippedRows: { transactions: skipped.transactions, labels: skipped.labels },
-    window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
-    transactionsInWindow: metrics.transactions,
-    fraudsInWindow: metrics.frauds,
-    model: model?.version ?? null,
-    rules: rules.ruleSet.version,
-    rulesSource: rules.source,
-    k,
-    labelDelayDays,
-    policy: { reviewThreshold: policy.reviewThreshold, denyThreshold: policy.denyThreshold },
-  }, metrics, online);
+  return buildReport(
+    {
+      files: { transactions: options.transactionsPath, labels: options.labelsPath },
+      transactions: replay.transactions,
+      labels: (await nonBlankLines(options.labelsPath)) - skipped.labels,
+      frauds: replay.frauds,
+      labelsApplied: replay.labelsApplied,
+      labelsUnresolved: replay.labelsUnresolved,
+      skippedRows: { transactions: skipped.transactions, labels: skipped.labels },
+      window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+      transactionsInWindow: metrics.transactions,
+      fraudsInWindow: metrics.frauds,
+      model: model?.version ?? null,
+      rules: rules.ruleSet.version,
+      rulesSource: rules.source,
+      k,
+      labelDelayDays,
+      policy: { reviewThreshold: policy.reviewThreshold, denyThreshold: policy.denyThreshold },
+    },
+    metrics,
+    online,
+  );
 }
 
 /** pr_curve.png and card_precision.png from report.json, drawn with the training venv's matplotlib. */
 export function drawCharts(outDir: string): void {
-  const python = execFileSync('bash', [join(ROOT, 'models', 'train', 'setup_venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1) ?? 'python3';
+  const python =
+    execFileSync('bash', [join(ROOT, 'models', 'train', 'setup_venv.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .at(-1) ?? 'python3';
   execFileSync(python, [join(ROOT, 'models', 'evaluate', 'charts.py'), '--report', join(outDir, 'report.json'), '--out', outDir], { stdio: 'inherit' });
 }
 
@@ -359,7 +375,9 @@ export async function main(args: readonly string[], env: Readonly<Record<string,
   const { jsonPath, markdownPath } = writeReport(outDir, report);
   const seconds = (Date.now() - started) / 1000;
   for (const line of headline(report)) console.log(`[evaluate] ${line}`);
-  console.log(`[evaluate] replayed and decided in ${seconds.toFixed(1)} s (${Math.round(report.data.transactions / Math.max(0.001, seconds)).toLocaleString('en')} transactions/s)`);
+  console.log(
+    `[evaluate] replayed and decided in ${seconds.toFixed(1)} s (${Math.round(report.data.transactions / Math.max(0.001, seconds)).toLocaleString('en')} transactions/s)`,
+  );
   console.log(jsonPath);
   console.log(markdownPath);
   if (!values['no-charts']) {

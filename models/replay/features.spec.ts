@@ -56,7 +56,9 @@ describe('checking a feature CSV before training on it', () => {
 
   it('refuses one from an older feature set, naming the difference and how to rebuild it', async () => {
     const path = csv('older.csv', CSV_HEADER.slice(0, -1));
-    await expect(checkFeatureCsv(path)).rejects.toThrow(`${path}: the header is not the current feature set (missing ${CSV_HEADER.at(-1) ?? ''}). The service computes today's features; rebuild the CSV with npm run features`);
+    await expect(checkFeatureCsv(path)).rejects.toThrow(
+      `${path}: the header is not the current feature set (missing ${CSV_HEADER.at(-1) ?? ''}). The service computes today's features; rebuild the CSV with npm run features`,
+    );
   });
 
   it('refuses an empty file and a missing one', async () => {

@@ -37,7 +37,8 @@ export interface BuildOptions {
 
 export function parseLabelDelayDays(text: string | undefined): number {
   if (text === undefined) return DEFAULT_VELOCITY_LIMITS.labelDelayDays;
-  if (!/^\d+$/.test(text) || Number(text) > 60) throw new Error(`--label-delay-days wants whole days from 0 to 60 (the service's LABEL_DELAY_DAYS), got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) > 60)
+    throw new Error(`--label-delay-days wants whole days from 0 to 60 (the service's LABEL_DELAY_DAYS), got "${text}"`);
   return Number(text);
 }
 
@@ -71,8 +72,8 @@ export function describeReplay(summary: FeatureReplaySummary): string[] {
   const unlisted = skipped.transactions + skipped.labels - skipped.first.length;
   return [
     `${n(summary.transactions)} transactions replayed, ${n(summary.frauds)} of them labelled fraud`,
-    `labels fed back to the features: ${n(summary.labelsApplied)} applied, ${n(summary.labelsUnresolved)} unresolved `
-      + '(no cardId, merchantId and occurredAt on the label, and its transaction not in the file before the report)',
+    `labels fed back to the features: ${n(summary.labelsApplied)} applied, ${n(summary.labelsUnresolved)} unresolved ` +
+      '(no cardId, merchantId and occurredAt on the label, and its transaction not in the file before the report)',
     `bad rows skipped: ${n(skipped.transactions)} in the transactions, ${n(skipped.labels)} in the labels`,
     ...skipped.first.map((row) => `  ${formatBadRow(row)}`),
     ...(unlisted > 0 ? [`  and ${n(unlisted)} more`] : []),
@@ -94,21 +95,37 @@ export async function checkFeatureCsv(path: string): Promise<void> {
   }
   const problem = header === undefined ? 'the file is empty' : featureHeaderProblem(header.split(','));
   if (problem !== null) {
-    throw new Error(`${path}: the header is not the current feature set (${problem}). The service computes today's features; rebuild the CSV with npm run features, or run npm run train without --features-from`);
+    throw new Error(
+      `${path}: the header is not the current feature set (${problem}). The service computes today's features; rebuild the CSV with npm run features, or run npm run train without --features-from`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { transactions: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, 'max-bad-rows': { type: 'string' }, 'label-delay-days': { type: 'string' } },
+    options: {
+      transactions: { type: 'string' },
+      labels: { type: 'string' },
+      out: { type: 'string' },
+      'max-bad-rows': { type: 'string' },
+      'label-delay-days': { type: 'string' },
+    },
   });
   if (values.transactions === undefined || values.labels === undefined || values.out === undefined) {
-    throw new Error(`usage: npm run features -- --transactions FILE --labels FILE --out FILE.csv [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--label-delay-days D (default 7, as LABEL_DELAY_DAYS)]`);
+    throw new Error(
+      `usage: npm run features -- --transactions FILE --labels FILE --out FILE.csv [--max-bad-rows N (default ${String(DEFAULT_MAX_BAD_ROWS)})] [--label-delay-days D (default 7, as LABEL_DELAY_DAYS)]`,
+    );
   }
   const maxBadRows = parseMaxBadRows(values['max-bad-rows']);
   const labelDelayDays = parseLabelDelayDays(values['label-delay-days']);
   const started = Date.now();
-  const summary = await buildFeatures({ transactionsPath: resolve(values.transactions), labelsPath: resolve(values.labels), outPath: resolve(values.out), maxBadRows, labelDelayDays });
+  const summary = await buildFeatures({
+    transactionsPath: resolve(values.transactions),
+    labelsPath: resolve(values.labels),
+    outPath: resolve(values.out),
+    maxBadRows,
+    labelDelayDays,
+  });
   for (const line of describeReplay(summary)) console.log(`[features] ${line}`);
   console.log(`[features] done in ${String(Math.round((Date.now() - started) / 1000))} s -> ${values.out}`);
 }

@@ -51,7 +51,9 @@ describe('the bad-row limit', () => {
     bad.add('labels', { path: 'labels.jsonl', line: 9, error: 'reportedAt: Invalid input' });
     expect(() => {
       bad.add('transactions', row(5));
-    }).toThrow('stopped at 3 bad rows, over the limit of 2 (--max-bad-rows): 1 in the labels, 2 in the transactions. The first: tx.jsonl:3: not valid JSON | labels.jsonl:9: reportedAt: Invalid input | tx.jsonl:5: not valid JSON');
+    }).toThrow(
+      'stopped at 3 bad rows, over the limit of 2 (--max-bad-rows): 1 in the labels, 2 in the transactions. The first: tx.jsonl:3: not valid JSON | labels.jsonl:9: reportedAt: Invalid input | tx.jsonl:5: not valid JSON',
+    );
   });
 
   it('with a limit of 0 stops at the first bad row, naming its file and line', () => {

@@ -77,8 +77,8 @@ export class BadRows {
     // Strict (max 0): the row itself is the message, as a parser would give it.
     if (this.max === 0) throw new Error(formatBadRow(row));
     throw new Error(
-      `stopped at ${String(total)} bad rows, over the limit of ${String(this.max)} (--max-bad-rows): ${String(this.labels)} in the labels, ${String(this.transactions)} in the transactions. `
-      + `The first: ${this.first.map(formatBadRow).join(' | ')}`,
+      `stopped at ${String(total)} bad rows, over the limit of ${String(this.max)} (--max-bad-rows): ${String(this.labels)} in the labels, ${String(this.transactions)} in the transactions. ` +
+        `The first: ${this.first.map(formatBadRow).join(' | ')}`,
     );
   }
 
@@ -211,7 +211,9 @@ export async function replayHistory(options: HistoryOptions): Promise<ReplaySumm
   for (const label of labels) finalLabel.set(label.transactionId, label);
   // Labels that do not carry their transaction's card, merchant and time get them from the replay.
   const subjects = new Map<string, { cardId: string; merchantId: string; occurredAt: string }>();
-  const needSubject = new Set(labels.filter((l) => l.cardId === undefined || l.merchantId === undefined || l.occurredAt === undefined).map((l) => l.transactionId));
+  const needSubject = new Set(
+    labels.filter((l) => l.cardId === undefined || l.merchantId === undefined || l.occurredAt === undefined).map((l) => l.transactionId),
+  );
 
   let nextLabel = 0;
   let batch: Transaction[] = [];
@@ -247,9 +249,10 @@ export async function replayHistory(options: HistoryOptions): Promise<ReplaySumm
       if (label === undefined || Date.parse(label.reportedAt) > until) break;
       nextLabel += 1;
       released.push(label);
-      const subject = label.cardId !== undefined && label.merchantId !== undefined && label.occurredAt !== undefined
-        ? { cardId: label.cardId, merchantId: label.merchantId, occurredAt: label.occurredAt }
-        : subjects.get(label.transactionId);
+      const subject =
+        label.cardId !== undefined && label.merchantId !== undefined && label.occurredAt !== undefined
+          ? { cardId: label.cardId, merchantId: label.merchantId, occurredAt: label.occurredAt }
+          : subjects.get(label.transactionId);
       if (subject === undefined) {
         labelsUnresolved += 1;
         continue;
@@ -294,7 +297,14 @@ export async function replayFeatures(options: ReplayOptions): Promise<FeatureRep
         const rows = batch.map(({ tx, features, label }) => {
           const fraud = label?.fraud === true;
           const row = featureVector(tx, features);
-          return [csvText(tx.transactionId), csvText(tx.cardId), String(Date.parse(tx.occurredAt)), fraud ? '1' : '0', fraud ? csvText(label.scenario ?? 'unknown') : '', ...row.map(String)].join(',');
+          return [
+            csvText(tx.transactionId),
+            csvText(tx.cardId),
+            String(Date.parse(tx.occurredAt)),
+            fraud ? '1' : '0',
+            fraud ? csvText(label.scenario ?? 'unknown') : '',
+            ...row.map(String),
+          ].join(',');
         });
         await write(out, `${rows.join('\n')}\n`);
         done += batch.length;

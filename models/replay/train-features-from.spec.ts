@@ -8,7 +8,11 @@ const ROOT = resolve(__dirname, '..', '..');
 
 /** `npm run train -- ...args` as a user runs it; these cases stop before the Python trainer. */
 function train(...args: string[]): { status: number | null; stderr: string } {
-  const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'models', 'train.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'models', 'train.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: run.status, stderr: run.stderr };
 }
 

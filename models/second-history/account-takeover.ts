@@ -64,7 +64,18 @@ export function accountTakeover(ctx: FraudContext, seed: number): Typology {
 function takeOver(ctx: FraudContext, c: Customer, dayIndex: number, rng: Rng, ring: FraudRing): void {
   const day = ctx.days[dayIndex];
   if (!day) return;
-  const begin = localToUtc(c.home.tz, day.midnight + drawHour([[0, 6, 1.5], [6, 24, 1]], rng) * HOUR_MS);
+  const begin = localToUtc(
+    c.home.tz,
+    day.midnight +
+      drawHour(
+        [
+          [0, 6, 1.5],
+          [6, 24, 1],
+        ],
+        rng,
+      ) *
+        HOUR_MS,
+  );
   const slot = c.slots.find((s) => s.kind === 'credit') ?? c.slots[0];
   const card = slot ? cardAt(slot, begin) : undefined;
   if (!card) return;

@@ -77,7 +77,7 @@ export function localToUtc(tz: TimeZone, localMs: number): number {
 /** The local hour (0-23.99) of a UTC instant. */
 export function localHour(tz: TimeZone, utcMs: number): number {
   const local = utcMs + utcOffsetMinutes(tz, utcMs) * MINUTE_MS;
-  return ((local % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS;
+  return (((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS;
 }
 
 export interface CalendarDay {

@@ -63,7 +63,9 @@ function attack(ctx: FraudContext, dayIndex: number, rng: Rng, ring: FraudRing):
   const night = rng.chance(0.6);
   const start = day.midnight + (night ? rng.uniform(0, 4.5) : rng.uniform(0, 21)) * HOUR_MS;
   const duration = rng.uniform(15, 120) * MINUTE_MS;
-  const addresses = Array.from({ length: rng.int(3, 40) }, () => (rng.chance(0.5) ? hostingAddress(rng).ip : ipv4In(rng.pick(['US', 'NL', 'DE', 'GB', 'RO']), rng)));
+  const addresses = Array.from({ length: rng.int(3, 40) }, () =>
+    rng.chance(0.5) ? hostingAddress(rng).ip : ipv4In(rng.pick(['US', 'NL', 'DE', 'GB', 'RO']), rng),
+  );
   const rotatingDevices = rng.chance(0.4);
   const customers = ctx.world.customers;
   const count = Math.max(3, Math.round(customers.length * rng.uniform(0.002, 0.009)));

@@ -37,64 +37,251 @@ interface SegmentProfile {
 const PROFILES: Readonly<Record<Segment, SegmentProfile>> = {
   commuter: {
     weekly: {
-      grocery: 1.4, convenience: 0.9, bakery: 0.5, fastfood: 1.8, restaurant: 0.6, bar: 0.6, fuel: 0.2, pharmacy: 0.25, clothing: 0.2,
-      department: 0.1, electronics: 0.02, books: 0.06, cinema: 0.08, taxi: 0.15, parking: 0.1, beauty: 0.1, florist: 0.03, liquor: 0.1,
-      jewelry: 0.005, doctor: 0.02, atm: 0.25, 'online-marketplace': 0.45, 'online-fashion': 0.1, 'online-electronics': 0.012,
-      'food-delivery': 0.35, 'ride-hailing': 0.15, 'app-store': 0.3, rail: 0.04, 'gift-cards': 0.015, webshop: 0.04, charity: 0.01, games: 0.05,
+      grocery: 1.4,
+      convenience: 0.9,
+      bakery: 0.5,
+      fastfood: 1.8,
+      restaurant: 0.6,
+      bar: 0.6,
+      fuel: 0.2,
+      pharmacy: 0.25,
+      clothing: 0.2,
+      department: 0.1,
+      electronics: 0.02,
+      books: 0.06,
+      cinema: 0.08,
+      taxi: 0.15,
+      parking: 0.1,
+      beauty: 0.1,
+      florist: 0.03,
+      liquor: 0.1,
+      jewelry: 0.005,
+      doctor: 0.02,
+      atm: 0.25,
+      'online-marketplace': 0.45,
+      'online-fashion': 0.1,
+      'online-electronics': 0.012,
+      'food-delivery': 0.35,
+      'ride-hailing': 0.15,
+      'app-store': 0.3,
+      rail: 0.04,
+      'gift-cards': 0.015,
+      webshop: 0.04,
+      charity: 0.01,
+      games: 0.05,
     },
-    payAsYouGo: 0.28, monthlyPass: 0.3, tripsPerYear: { business: 1, leisure: 3 }, subscriptions: [1, 4], secondCard: 0.25, smartphone: 0.98, laptop: 0.55, wealth: 1,
+    payAsYouGo: 0.28,
+    monthlyPass: 0.3,
+    tripsPerYear: { business: 1, leisure: 3 },
+    subscriptions: [1, 4],
+    secondCard: 0.25,
+    smartphone: 0.98,
+    laptop: 0.55,
+    wealth: 1,
   },
   family: {
     weekly: {
-      grocery: 1.2, bakery: 1, convenience: 0.4, fastfood: 0.5, restaurant: 0.35, bar: 0.1, fuel: 0.8, pharmacy: 0.45, clothing: 0.3, department: 0.2,
-      electronics: 0.03, books: 0.08, hardware: 0.25, cinema: 0.07, parking: 0.3, beauty: 0.1, florist: 0.04, doctor: 0.05, atm: 0.25,
-      'online-marketplace': 0.8, 'online-fashion': 0.15, 'online-electronics': 0.02, 'online-grocery': 0.1, 'food-delivery': 0.2, 'app-store': 0.15,
-      'gift-cards': 0.02, webshop: 0.06, charity: 0.02, games: 0.06,
+      grocery: 1.2,
+      bakery: 1,
+      convenience: 0.4,
+      fastfood: 0.5,
+      restaurant: 0.35,
+      bar: 0.1,
+      fuel: 0.8,
+      pharmacy: 0.45,
+      clothing: 0.3,
+      department: 0.2,
+      electronics: 0.03,
+      books: 0.08,
+      hardware: 0.25,
+      cinema: 0.07,
+      parking: 0.3,
+      beauty: 0.1,
+      florist: 0.04,
+      doctor: 0.05,
+      atm: 0.25,
+      'online-marketplace': 0.8,
+      'online-fashion': 0.15,
+      'online-electronics': 0.02,
+      'online-grocery': 0.1,
+      'food-delivery': 0.2,
+      'app-store': 0.15,
+      'gift-cards': 0.02,
+      webshop: 0.06,
+      charity: 0.02,
+      games: 0.06,
     },
-    payAsYouGo: 0.1, monthlyPass: 0.15, tripsPerYear: { business: 0.3, leisure: 2.5 }, subscriptions: [1, 4], secondCard: 0.2, smartphone: 0.97, laptop: 0.4, wealth: 1,
+    payAsYouGo: 0.1,
+    monthlyPass: 0.15,
+    tripsPerYear: { business: 0.3, leisure: 2.5 },
+    subscriptions: [1, 4],
+    secondCard: 0.2,
+    smartphone: 0.97,
+    laptop: 0.4,
+    wealth: 1,
   },
   student: {
     weekly: {
-      grocery: 1, convenience: 1.4, fastfood: 2, bar: 1.2, restaurant: 0.2, cinema: 0.12, books: 0.1, clothing: 0.12, transit: 1.4, atm: 0.2,
-      'online-marketplace': 0.35, 'food-delivery': 0.6, 'app-store': 1, 'ride-hailing': 0.2, 'online-fashion': 0.12, games: 0.3, webshop: 0.03,
+      grocery: 1,
+      convenience: 1.4,
+      fastfood: 2,
+      bar: 1.2,
+      restaurant: 0.2,
+      cinema: 0.12,
+      books: 0.1,
+      clothing: 0.12,
+      transit: 1.4,
+      atm: 0.2,
+      'online-marketplace': 0.35,
+      'food-delivery': 0.6,
+      'app-store': 1,
+      'ride-hailing': 0.2,
+      'online-fashion': 0.12,
+      games: 0.3,
+      webshop: 0.03,
     },
-    payAsYouGo: 0, monthlyPass: 0, tripsPerYear: { business: 0, leisure: 2.5 }, subscriptions: [1, 3], secondCard: 0.03, smartphone: 1, laptop: 0.8, wealth: 0.6,
+    payAsYouGo: 0,
+    monthlyPass: 0,
+    tripsPerYear: { business: 0, leisure: 2.5 },
+    subscriptions: [1, 3],
+    secondCard: 0.03,
+    smartphone: 1,
+    laptop: 0.8,
+    wealth: 0.6,
   },
   'cash-user': {
-    weekly: { atm: 0.2, grocery: 0.8, bakery: 0.4, pharmacy: 0.35, fuel: 0.2, restaurant: 0.06, convenience: 0.2, department: 0.05, doctor: 0.03, 'online-marketplace': 0.04 },
-    payAsYouGo: 0, monthlyPass: 0.1, tripsPerYear: { business: 0, leisure: 0.5 }, subscriptions: [0, 1], secondCard: 0.02, smartphone: 0.45, laptop: 0.1, wealth: 0.85,
+    weekly: {
+      atm: 0.2,
+      grocery: 0.8,
+      bakery: 0.4,
+      pharmacy: 0.35,
+      fuel: 0.2,
+      restaurant: 0.06,
+      convenience: 0.2,
+      department: 0.05,
+      doctor: 0.03,
+      'online-marketplace': 0.04,
+    },
+    payAsYouGo: 0,
+    monthlyPass: 0.1,
+    tripsPerYear: { business: 0, leisure: 0.5 },
+    subscriptions: [0, 1],
+    secondCard: 0.02,
+    smartphone: 0.45,
+    laptop: 0.1,
+    wealth: 0.85,
   },
   'online-first': {
     weekly: {
-      grocery: 0.6, convenience: 0.6, fastfood: 0.7, restaurant: 0.3, bar: 0.3, pharmacy: 0.15, atm: 0.05, 'online-marketplace': 1.8, 'online-fashion': 0.45,
-      'online-electronics': 0.05, 'online-grocery': 0.6, 'food-delivery': 1.6, 'ride-hailing': 0.6, 'app-store': 1.2, games: 0.3, 'gift-cards': 0.04,
-      webshop: 0.2, rail: 0.05, charity: 0.03,
+      grocery: 0.6,
+      convenience: 0.6,
+      fastfood: 0.7,
+      restaurant: 0.3,
+      bar: 0.3,
+      pharmacy: 0.15,
+      atm: 0.05,
+      'online-marketplace': 1.8,
+      'online-fashion': 0.45,
+      'online-electronics': 0.05,
+      'online-grocery': 0.6,
+      'food-delivery': 1.6,
+      'ride-hailing': 0.6,
+      'app-store': 1.2,
+      games: 0.3,
+      'gift-cards': 0.04,
+      webshop: 0.2,
+      rail: 0.05,
+      charity: 0.03,
     },
-    payAsYouGo: 0.15, monthlyPass: 0.1, tripsPerYear: { business: 0.5, leisure: 2.5 }, subscriptions: [3, 6], secondCard: 0.35, smartphone: 1, laptop: 0.9, wealth: 1.1,
+    payAsYouGo: 0.15,
+    monthlyPass: 0.1,
+    tripsPerYear: { business: 0.5, leisure: 2.5 },
+    subscriptions: [3, 6],
+    secondCard: 0.35,
+    smartphone: 1,
+    laptop: 0.9,
+    wealth: 1.1,
   },
   'frequent-traveller': {
     weekly: {
-      grocery: 0.7, fastfood: 1.5, restaurant: 1.1, bar: 0.5, taxi: 0.6, convenience: 0.6, 'ride-hailing': 0.7, 'online-marketplace': 0.4, 'app-store': 0.3,
-      clothing: 0.15, electronics: 0.03, atm: 0.15, pharmacy: 0.15, rail: 0.2, jewelry: 0.01,
+      grocery: 0.7,
+      fastfood: 1.5,
+      restaurant: 1.1,
+      bar: 0.5,
+      taxi: 0.6,
+      convenience: 0.6,
+      'ride-hailing': 0.7,
+      'online-marketplace': 0.4,
+      'app-store': 0.3,
+      clothing: 0.15,
+      electronics: 0.03,
+      atm: 0.15,
+      pharmacy: 0.15,
+      rail: 0.2,
+      jewelry: 0.01,
     },
-    payAsYouGo: 0.2, monthlyPass: 0, tripsPerYear: { business: 14, leisure: 3 }, subscriptions: [2, 4], secondCard: 0.6, smartphone: 1, laptop: 0.95, wealth: 1.45,
+    payAsYouGo: 0.2,
+    monthlyPass: 0,
+    tripsPerYear: { business: 14, leisure: 3 },
+    subscriptions: [2, 4],
+    secondCard: 0.6,
+    smartphone: 1,
+    laptop: 0.95,
+    wealth: 1.45,
   },
   retired: {
     weekly: {
-      grocery: 1.8, bakery: 1.8, pharmacy: 0.8, restaurant: 0.3, convenience: 0.3, florist: 0.1, books: 0.15, department: 0.15, clothing: 0.1, doctor: 0.08,
-      atm: 0.35, fuel: 0.25, hardware: 0.1, 'online-marketplace': 0.15, charity: 0.04,
+      grocery: 1.8,
+      bakery: 1.8,
+      pharmacy: 0.8,
+      restaurant: 0.3,
+      convenience: 0.3,
+      florist: 0.1,
+      books: 0.15,
+      department: 0.15,
+      clothing: 0.1,
+      doctor: 0.08,
+      atm: 0.35,
+      fuel: 0.25,
+      hardware: 0.1,
+      'online-marketplace': 0.15,
+      charity: 0.04,
     },
-    payAsYouGo: 0, monthlyPass: 0.05, tripsPerYear: { business: 0, leisure: 3 }, subscriptions: [0, 2], secondCard: 0.1, smartphone: 0.7, laptop: 0.35, wealth: 0.95,
+    payAsYouGo: 0,
+    monthlyPass: 0.05,
+    tripsPerYear: { business: 0, leisure: 3 },
+    subscriptions: [0, 2],
+    secondCard: 0.1,
+    smartphone: 0.7,
+    laptop: 0.35,
+    wealth: 0.95,
   },
   dormant: {
     weekly: {},
-    payAsYouGo: 0, monthlyPass: 0, tripsPerYear: { business: 0, leisure: 0.3 }, subscriptions: [0, 1], secondCard: 0.3, smartphone: 0.9, laptop: 0.5, wealth: 1,
+    payAsYouGo: 0,
+    monthlyPass: 0,
+    tripsPerYear: { business: 0, leisure: 0.3 },
+    subscriptions: [0, 1],
+    secondCard: 0.3,
+    smartphone: 0.9,
+    laptop: 0.5,
+    wealth: 1,
   },
 };
 
 /** The habits a dormant card borrows for a few days when it wakes up. */
 export const WAKE_PROFILE: Weekly = {
-  grocery: 1, convenience: 0.8, fastfood: 1.2, restaurant: 0.6, bar: 0.4, clothing: 0.3, electronics: 0.05, 'online-marketplace': 0.6, 'online-fashion': 0.2, atm: 0.3, fuel: 0.3,
+  grocery: 1,
+  convenience: 0.8,
+  fastfood: 1.2,
+  restaurant: 0.6,
+  bar: 0.4,
+  clothing: 0.3,
+  electronics: 0.05,
+  'online-marketplace': 0.6,
+  'online-fashion': 0.2,
+  atm: 0.3,
+  fuel: 0.3,
 };
 
 export function segmentProfile(segment: Segment): SegmentProfile {
@@ -103,7 +290,14 @@ export function segmentProfile(segment: Segment): SegmentProfile {
 
 /** Share of customers in each segment. */
 const SEGMENT_SHARES: readonly (readonly [Segment, number])[] = [
-  ['commuter', 0.28], ['family', 0.22], ['student', 0.09], ['cash-user', 0.1], ['online-first', 0.1], ['frequent-traveller', 0.05], ['retired', 0.11], ['dormant', 0.05],
+  ['commuter', 0.28],
+  ['family', 0.22],
+  ['student', 0.09],
+  ['cash-user', 0.1],
+  ['online-first', 0.1],
+  ['frequent-traveller', 0.05],
+  ['retired', 0.11],
+  ['dormant', 0.05],
 ];
 
 export interface Subscription {
@@ -188,7 +382,15 @@ export interface CustomerWorld {
 }
 
 const SUBSCRIPTION_WEIGHTS: readonly (readonly [CategoryKey, number])[] = [
-  ['streaming', 0.6], ['music', 0.35], ['cloud', 0.3], ['news', 0.12], ['mobile-phone', 0.5], ['gym', 0.18], ['utility', 0.15], ['insurance', 0.12], ['meal-kit', 0.05],
+  ['streaming', 0.6],
+  ['music', 0.35],
+  ['cloud', 0.3],
+  ['news', 0.12],
+  ['mobile-phone', 0.5],
+  ['gym', 0.18],
+  ['utility', 0.15],
+  ['insurance', 0.12],
+  ['meal-kit', 0.05],
 ];
 
 export function amountEuros(model: AmountModel, rng: Rng): number {
@@ -255,7 +457,13 @@ interface BuildOptions {
 }
 
 /** Households of one to three, until there are as many customers as asked for. */
-export function buildCustomers(options: BuildOptions, homes: readonly City[], merchantsFor: (residents: ReadonlyMap<string, number>) => MerchantDirectory, devices: DeviceFactory, rng: Rng): { world: CustomerWorld; merchants: MerchantDirectory } {
+export function buildCustomers(
+  options: BuildOptions,
+  homes: readonly City[],
+  merchantsFor: (residents: ReadonlyMap<string, number>) => MerchantDirectory,
+  devices: DeviceFactory,
+  rng: Rng,
+): { world: CustomerWorld; merchants: MerchantDirectory } {
   interface Draft {
     readonly segment: Segment;
     readonly household: number;
@@ -305,12 +513,34 @@ export function buildCustomers(options: BuildOptions, homes: readonly City[], me
   for (const [index, draft] of drafts.entries()) {
     const household = households[draft.household];
     if (!household) throw new Error('household missing');
-    customers.push(buildCustomer(index, draft.segment, household, draft.home, options, merchants, devices, carriersOf(draft.home.country), Rng.fork(options.seed, 'customer', index)));
+    customers.push(
+      buildCustomer(
+        index,
+        draft.segment,
+        household,
+        draft.home,
+        options,
+        merchants,
+        devices,
+        carriersOf(draft.home.country),
+        Rng.fork(options.seed, 'customer', index),
+      ),
+    );
   }
   return { world: { customers, households }, merchants };
 }
 
-function buildCustomer(index: number, segment: Segment, household: Household, home: City, options: BuildOptions, merchants: MerchantDirectory, devices: DeviceFactory, carriers: readonly Carrier[], rng: Rng): Customer {
+function buildCustomer(
+  index: number,
+  segment: Segment,
+  household: Household,
+  home: City,
+  options: BuildOptions,
+  merchants: MerchantDirectory,
+  devices: DeviceFactory,
+  carriers: readonly Carrier[],
+  rng: Rng,
+): Customer {
   const profile = PROFILES[segment];
   const countryCode = home.country;
   const homePoint = scatter(home.centre, home.radiusKm, () => rng.normal());
@@ -390,7 +620,25 @@ function familyAbroadFor(segment: Segment, countryCode: string, rng: Rng): City 
 }
 
 /** Card-present kinds a customer has regular places for (the rest are picked afresh each time). */
-const REGULAR_KINDS: readonly CategoryKey[] = ['grocery', 'convenience', 'bakery', 'fastfood', 'restaurant', 'bar', 'fuel', 'fuel-pump', 'pharmacy', 'clothing', 'beauty', 'tobacco', 'atm', 'parking', 'doctor', 'hardware', 'cinema'];
+const REGULAR_KINDS: readonly CategoryKey[] = [
+  'grocery',
+  'convenience',
+  'bakery',
+  'fastfood',
+  'restaurant',
+  'bar',
+  'fuel',
+  'fuel-pump',
+  'pharmacy',
+  'clothing',
+  'beauty',
+  'tobacco',
+  'atm',
+  'parking',
+  'doctor',
+  'hardware',
+  'cinema',
+];
 
 function chooseFavourites(c: Customer, merchants: MerchantDirectory): void {
   const rng = c.rng;
@@ -435,7 +683,10 @@ function chooseSubscriptions(c: Customer, profile: SegmentProfile, options: Buil
     const candidates = key === 'gym' ? merchants.onlineOf('gym').filter((m) => m.city === c.home) : merchants.onlineFor(key, c.home.country);
     if (candidates.length === 0) continue;
     const merchant = key === 'gym' ? rng.pick(candidates) : merchants.drawOnline(key, c.home.country, rng);
-    const euros = key === 'mobile-phone' || key === 'utility' || key === 'insurance' ? amountEuros(CATEGORIES[key].amount, rng) * sqrt(c.wealth) : amountEuros(CATEGORIES[key].amount, rng);
+    const euros =
+      key === 'mobile-phone' || key === 'utility' || key === 'insurance'
+        ? amountEuros(CATEGORIES[key].amount, rng) * sqrt(c.wealth)
+        : amountEuros(CATEGORIES[key].amount, rng);
     const amount = fromEuros(euros, merchant.currency);
     const trial = signupDay === undefined ? 0 : rng.pick([0, 7, 14, 30]);
     const batchHour = 1 + (Number(merchant.id.slice(5)) % 6);

@@ -12,7 +12,18 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from './calendar';
 import { cardAt, type Card } from './cards';
 import type { CategoryKey } from './catalogue';
 import type { Customer } from './customers';
-import { fraudOnline, newRing, resaleEuros, riskyMerchant, RESALE_KINDS, ringAddress, usedWithin, type FraudContext, type FraudRing, type Typology } from './fraud-kit';
+import {
+  fraudOnline,
+  newRing,
+  resaleEuros,
+  riskyMerchant,
+  RESALE_KINDS,
+  ringAddress,
+  usedWithin,
+  type FraudContext,
+  type FraudRing,
+  type Typology,
+} from './fraud-kit';
 import { settle, statementDelay, type DetectionProfile } from './labels';
 import { watch, type Merchant } from './merchants';
 import { Rng } from './rng';
@@ -55,7 +66,10 @@ function breach(ctx: FraudContext, day: number, rng: Rng, rings: readonly FraudR
   if (shops.length === 0) return;
   const shop = rng.weighted(shops, (m) => m.regulars);
   // A stolen database of stored cards; a checkout skimmer found only now, its haul sold in batches; or one at work today.
-  const style: BreachStyle = rng.weighted<BreachStyle>(beforeHistory ? ['stored-cards', 'old-skimmer'] : ['stored-cards', 'old-skimmer', 'live-skimmer'], (s) => (s === 'stored-cards' ? 0.4 : 0.3));
+  const style: BreachStyle = rng.weighted<BreachStyle>(
+    beforeHistory ? ['stored-cards', 'old-skimmer'] : ['stored-cards', 'old-skimmer', 'live-skimmer'],
+    (s) => (s === 'stored-cards' ? 0.4 : 0.3),
+  );
   const sale = start + Math.max(0, day) * DAY_MS;
   const copied = new Set<Card>();
   /** Stolen details are used from `after` plus days to weeks; `used` of them within the months that follow. */
@@ -83,7 +97,13 @@ function breach(ctx: FraudContext, day: number, rng: Rng, rings: readonly FraudR
       return;
     case 'live-skimmer': {
       const from = start + day * DAY_MS;
-      watch(shop, { from, to: from + length * DAY_MS, onUse: (txn) => { capture(txn.card, txn.at, 12, 0.5); } });
+      watch(shop, {
+        from,
+        to: from + length * DAY_MS,
+        onUse: (txn) => {
+          capture(txn.card, txn.at, 12, 0.5);
+        },
+      });
       return;
     }
   }

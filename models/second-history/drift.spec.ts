@@ -60,7 +60,16 @@ describe('the new_merchant_ring drift scenario', () => {
     const wrong = ring.filter((t) => {
       const euros = t.amount / 100 / currencyOf(t.merchant.currency).perEuro;
       const hour = localHour(t.customer.home.tz, t.at);
-      return t.at < from || !newMerchants.has(t.merchant.id) || t.merchant.mcc !== '5818' || t.channel !== 'ecommerce' || euros < 3 || euros > 30 || hour < 9 || hour >= 23;
+      return (
+        t.at < from ||
+        !newMerchants.has(t.merchant.id) ||
+        t.merchant.mcc !== '5818' ||
+        t.channel !== 'ecommerce' ||
+        euros < 3 ||
+        euros > 30 ||
+        hour < 9 ||
+        hour >= 23
+      );
     });
     expect(wrong).toEqual([]);
     expect(drifted.transactions.filter((t) => newMerchants.has(t.merchant.id) && t.at < from)).toEqual([]);
@@ -93,7 +102,8 @@ describe('the new_merchant_ring drift scenario', () => {
   });
 
   it('reports the drift in the summary only when it ran', () => {
-    const summary = ({ history }: Run): string => formatSummary(summarise(history.transactionCount, 0, history.frauds(), history.labels(), start + world.days * DAY_MS, history.driftReport()));
+    const summary = ({ history }: Run): string =>
+      formatSummary(summarise(history.transactionCount, 0, history.frauds(), history.labels(), start + world.days * DAY_MS, history.driftReport()));
     expect(summary(plain)).not.toContain(DRIFT_SCENARIO);
     expect(summary(drifted)).toMatch(/^new_merchant_ring +\d+/m);
     expect(summary(drifted)).toContain(`drift new_merchant_ring from 2026-01-13: ${String(ring.length)} payments`);
@@ -101,7 +111,10 @@ describe('the new_merchant_ring drift scenario', () => {
 });
 
 describe('parseOptions', () => {
-  const message = (args: readonly string[]): string => parseOptions(args).error?.issues.map((i) => i.message).join('; ') ?? '';
+  const message = (args: readonly string[]): string =>
+    parseOptions(args)
+      .error?.issues.map((i) => i.message)
+      .join('; ') ?? '';
 
   it('starts the drift 30 days before the end by default: 2026-04-01 for the default 120 days from 2026-01-01', () => {
     expect(parseOptions(['--out', 'x', '--drift']).data?.history.drift).toEqual({ from: Date.parse('2026-04-01T00:00:00Z') });
@@ -113,7 +126,9 @@ describe('parseOptions', () => {
   });
 
   it('refuses a drift start outside the generated period', () => {
-    expect(message(['--out', 'x', '--drift', '--drift-from', '2025-12-31'])).toBe('the drift start 2025-12-31 is outside the generated period, 2026-01-01 to 2026-04-30');
+    expect(message(['--out', 'x', '--drift', '--drift-from', '2025-12-31'])).toBe(
+      'the drift start 2025-12-31 is outside the generated period, 2026-01-01 to 2026-04-30',
+    );
     expect(message(['--out', 'x', '--drift', '--drift-from', '2026-05-01'])).toContain('outside the generated period');
     expect(message(['--out', 'x', '--days', '20', '--drift'])).toContain('(the default, 30 days before the end: give --drift-from)');
   });

@@ -54,12 +54,21 @@ const RING = {
   payments: [0.5, 0.35, 0.15],
   gapMinutes: [10, 150],
   /** The cardholder's local hours: a first payment in these, none at 23:00 or later. */
-  hours: [[9, 12, 2], [12, 14, 2], [14, 18, 3], [18, 22, 3]] as HourWindows,
+  hours: [
+    [9, 12, 2],
+    [12, 14, 2],
+    [14, 18, 3],
+    [18, 22, 3],
+  ] as HourWindows,
   lastHour: 23,
   /** Honest purchases at the new sellers as a share of the day's traffic, reached after rampDays. */
   honestShare: 0.0008,
   rampDays: 14,
-  honestHours: [[8, 12, 2], [12, 18, 3], [18, 23, 4]] as HourWindows,
+  honestHours: [
+    [8, 12, 2],
+    [12, 18, 3],
+    [18, 23, 4],
+  ] as HourWindows,
 } as const;
 
 const MEAN_PAYMENTS = RING.payments.reduce((sum, p, i) => sum + p * (i + 1), 0);
@@ -92,7 +101,8 @@ export function defaultDriftFrom(start: number, days: number): number {
 /** Why a drift start cannot be used for a history, or undefined when it can. */
 export function driftStartProblem(start: number, days: number, from: number): string | undefined {
   if (!Number.isFinite(from) || (from - start) % DAY_MS !== 0) return `the drift start must be a UTC midnight, not ${String(from)}`;
-  if (from < start || from >= start + days * DAY_MS) return `the drift start ${isoDay(from)} is outside the generated period, ${isoDay(start)} to ${isoDay(start + (days - 1) * DAY_MS)}`;
+  if (from < start || from >= start + days * DAY_MS)
+    return `the drift start ${isoDay(from)} is outside the generated period, ${isoDay(start)} to ${isoDay(start + (days - 1) * DAY_MS)}`;
   return undefined;
 }
 

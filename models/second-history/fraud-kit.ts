@@ -58,19 +58,50 @@ export function riskyMerchant(ctx: FraudContext, kinds: readonly CategoryKey[], 
   return rng.weighted(candidates, (m) => Math.pow(m.weight, 0.3) * (m.lax ? 5 : 1));
 }
 
-export function fraudOnline(card: Card, merchant: Merchant, at: number, euros: number, device: Device | undefined, ip: string | undefined, scenario: Scenario): Txn {
+export function fraudOnline(
+  card: Card,
+  merchant: Merchant,
+  at: number,
+  euros: number,
+  device: Device | undefined,
+  ip: string | undefined,
+  scenario: Scenario,
+): Txn {
   return newTxn(
-    { at, card, customer: card.customer, merchant, amount: euros === 0 ? 0 : fromEuros(euros, merchant.currency), channel: 'ecommerce', deviceId: device?.id, ip },
+    {
+      at,
+      card,
+      customer: card.customer,
+      merchant,
+      amount: euros === 0 ? 0 : fromEuros(euros, merchant.currency),
+      channel: 'ecommerce',
+      deviceId: device?.id,
+      ip,
+    },
     scenario,
   );
 }
 
 export function fraudPresent(card: Card, merchant: Merchant, at: number, amount: number, scenario: Scenario): Txn {
-  return newTxn({ at, card, customer: card.customer, merchant, amount, channel: merchant.channel === 'atm' ? 'atm' : 'card_present', deviceId: undefined, ip: undefined }, scenario);
+  return newTxn(
+    { at, card, customer: card.customer, merchant, amount, channel: merchant.channel === 'atm' ? 'atm' : 'card_present', deviceId: undefined, ip: undefined },
+    scenario,
+  );
 }
 
 /** Resale goods: electronics, gift cards, travel, luxury fashion, digital goods, crypto. */
-export const RESALE_KINDS: readonly CategoryKey[] = ['online-electronics', 'online-electronics', 'gift-cards', 'gift-cards', 'airline', 'hotel-booking', 'online-fashion', 'games', 'crypto', 'travel-agency'];
+export const RESALE_KINDS: readonly CategoryKey[] = [
+  'online-electronics',
+  'online-electronics',
+  'gift-cards',
+  'gift-cards',
+  'airline',
+  'hotel-booking',
+  'online-fashion',
+  'games',
+  'crypto',
+  'travel-agency',
+];
 
 const RESALE_AMOUNTS: Partial<Record<CategoryKey, (rng: Rng) => number>> = {
   'gift-cards': (rng) => rng.pick([50, 100, 100, 150, 200, 250]),

@@ -54,7 +54,9 @@ describe('second history, 2,000 customers over 30 days', () => {
   });
 
   it('uses its own id prefixes, so the two histories cannot be confused', () => {
-    const foreign = parsed().filter((t) => !t.transactionId.startsWith('t2-') || !t.cardId.startsWith('k2-') || !t.merchantId.startsWith('mer2-') || t.customerId?.startsWith('c2-') !== true);
+    const foreign = parsed().filter(
+      (t) => !t.transactionId.startsWith('t2-') || !t.cardId.startsWith('k2-') || !t.merchantId.startsWith('mer2-') || t.customerId?.startsWith('c2-') !== true,
+    );
     expect(foreign).toEqual([]);
   });
 
@@ -70,7 +72,9 @@ describe('second history, 2,000 customers over 30 days', () => {
     expect(labels.length).toBeGreaterThan(0);
     const wrong = labels.filter((l) => {
       const t = byId.get(l.transactionId);
-      return !t || t.cardId !== l.cardId || t.merchantId !== l.merchantId || t.occurredAt !== l.occurredAt || Date.parse(l.reportedAt) <= Date.parse(t.occurredAt);
+      return (
+        !t || t.cardId !== l.cardId || t.merchantId !== l.merchantId || t.occurredAt !== l.occurredAt || Date.parse(l.reportedAt) <= Date.parse(t.occurredAt)
+      );
     });
     expect(wrong).toEqual([]);
   });

@@ -76,8 +76,24 @@ export class SecondHistory {
     const paydays = new PaydayTable(options.start, options.days);
     const travel = { merchants: this.world.merchants, start: options.start };
     for (const c of this.world.customers) for (let d = -PLANNED_AHEAD; d < 0; d += 1) planTrip(c, d, travel, undefined);
-    this.legit = new LegitDay({ merchants: this.world.merchants, paydays, devices: this.world.devices, days: this.days, start: options.start, emit: (t) => { this.emitOwn(t); } });
-    const fraud: FraudContext = { world: this.world, days: this.days, labels: this.labelBook, emit: (t) => { this.emit(t); } };
+    this.legit = new LegitDay({
+      merchants: this.world.merchants,
+      paydays,
+      devices: this.world.devices,
+      days: this.days,
+      start: options.start,
+      emit: (t) => {
+        this.emitOwn(t);
+      },
+    });
+    const fraud: FraudContext = {
+      world: this.world,
+      days: this.days,
+      labels: this.labelBook,
+      emit: (t) => {
+        this.emit(t);
+      },
+    };
     this.typologies = [
       cardTesting(fraud, options.seed),
       skimming(fraud, options.seed),
@@ -107,7 +123,12 @@ export class SecondHistory {
   driftReport(): DriftReport | undefined {
     const drift = this.drift;
     if (!drift) return undefined;
-    return { from: this.options.start + drift.fromDay * DAY_MS, merchants: drift.merchants.map((m) => m.id), honest: drift.honest, since: this.writtenSinceDrift };
+    return {
+      from: this.options.start + drift.fromDay * DAY_MS,
+      merchants: drift.merchants.map((m) => m.id),
+      honest: drift.honest,
+      since: this.writtenSinceDrift,
+    };
   }
 
   /** Every label of a written transaction, by reportedAt (call after run() is exhausted). */
@@ -116,7 +137,15 @@ export class SecondHistory {
     for (const txn of this.labelBook.labelled) {
       if (txn.id === undefined || !txn.labels) continue;
       for (const plan of txn.labels) {
-        records.push({ transactionId: txn.id, fraud: plan.fraud, reportedAt: plan.reportedAt, cardId: txn.card.id, merchantId: txn.merchant.id, occurredAt: txn.at, scenario: plan.scenario });
+        records.push({
+          transactionId: txn.id,
+          fraud: plan.fraud,
+          reportedAt: plan.reportedAt,
+          cardId: txn.card.id,
+          merchantId: txn.merchant.id,
+          occurredAt: txn.at,
+          scenario: plan.scenario,
+        });
       }
     }
     return records.sort((a, b) => a.reportedAt - b.reportedAt || compare(a.transactionId, b.transactionId) || Number(b.fraud) - Number(a.fraud));
@@ -160,7 +189,8 @@ export class SecondHistory {
     let chance = 0;
     if (txn.channel !== 'ecommerce' && txn.channel !== 'other' && txn.merchant.country !== txn.customer.home.country) chance += 0.0007;
     if (euros >= 400) chance += 0.003;
-    if (txn.channel === 'ecommerce' && txn.deviceId !== undefined && txn.deviceId === txn.customer.phone?.id && txn.at - txn.customer.phoneSince < 3 * DAY_MS) chance += 0.01;
+    if (txn.channel === 'ecommerce' && txn.deviceId !== undefined && txn.deviceId === txn.customer.phone?.id && txn.at - txn.customer.phoneSince < 3 * DAY_MS)
+      chance += 0.01;
     return chance;
   }
 
@@ -208,5 +238,3 @@ export class SecondHistory {
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-

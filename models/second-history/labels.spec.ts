@@ -12,7 +12,9 @@ function incident(amounts: readonly number[]): Txn[] {
   const customer = world.customers[0]!;
   const card = customer.slots[0]!.cards[0]!;
   const merchant = world.merchants.onlineOf('online-electronics')[0]!;
-  return amounts.map((amount, i) => newTxn({ at: start + i * HOUR_MS, card, customer, merchant, amount, channel: 'ecommerce', deviceId: 'dv2-x', ip: '45.1.2.3' }, 'breach_cnp'));
+  return amounts.map((amount, i) =>
+    newTxn({ at: start + i * HOUR_MS, card, customer, merchant, amount, channel: 'ecommerce', deviceId: 'dv2-x', ip: '45.1.2.3' }, 'breach_cnp'),
+  );
 }
 
 const profile = (overrides: Partial<DetectionProfile>): DetectionProfile => ({

@@ -81,7 +81,14 @@ export interface SettleOptions {
  * Decides how one incident (one card's fraudulent transactions, planned in full) becomes known:
  * labels the transactions, blocks the card, and drops what comes after the block.
  */
-export function settle(txns: readonly Txn[], scenario: Scenario, profile: DetectionProfile, rng: Rng, book: LabelBook, options: SettleOptions = {}): Settlement {
+export function settle(
+  txns: readonly Txn[],
+  scenario: Scenario,
+  profile: DetectionProfile,
+  rng: Rng,
+  book: LabelBook,
+  options: SettleOptions = {},
+): Settlement {
   const { reportFrom, labelsOnly = false } = options;
   const ordered = [...txns].sort((a, b) => a.at - b.at);
   const first = ordered[0];

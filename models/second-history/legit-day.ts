@@ -30,7 +30,20 @@ export interface LegitContext {
 }
 
 /** Habits that stay at home while the customer travels. */
-const HOME_BOUND: ReadonlySet<CategoryKey> = new Set(['grocery', 'bakery', 'pharmacy', 'hardware', 'doctor', 'parking', 'fuel', 'beauty', 'transit-pass', 'online-grocery', 'food-delivery', 'florist']);
+const HOME_BOUND: ReadonlySet<CategoryKey> = new Set([
+  'grocery',
+  'bakery',
+  'pharmacy',
+  'hardware',
+  'doctor',
+  'parking',
+  'fuel',
+  'beauty',
+  'transit-pass',
+  'online-grocery',
+  'food-delivery',
+  'florist',
+]);
 
 /** What a visitor spends on per day away. */
 const VISITOR_DAY: readonly (readonly [CategoryKey, number, number])[] = [
@@ -58,7 +71,10 @@ const PAY_DECAY: Readonly<Record<PayGroup, (daysSince: number) => number>> = {
 };
 
 /** PAY_DECAY for 0-60 days since payday, looked up for every habit of every customer-day. */
-const PAY_TABLES = Object.fromEntries(Object.entries(PAY_DECAY).map(([group, f]) => [group, Array.from({ length: 61 }, (_, d) => f(d))])) as Record<PayGroup, number[]>;
+const PAY_TABLES = Object.fromEntries(Object.entries(PAY_DECAY).map(([group, f]) => [group, Array.from({ length: 61 }, (_, d) => f(d))])) as Record<
+  PayGroup,
+  number[]
+>;
 
 export function paydayFactor(group: PayGroup, daysSincePayday: number): number {
   return PAY_TABLES[group][min(60, daysSincePayday)] ?? 1;
@@ -106,7 +122,9 @@ export class LegitDay {
     if (c.segment === 'dormant' && dayIndex >= c.awakeUntil && rng.chance(1 / 110)) c.awakeUntil = dayIndex + rng.int(2, 12);
     const asleep = c.segment === 'dormant' && dayIndex >= c.awakeUntil;
 
-    planTrip(c, dayIndex, this.ctx, (m, hour, euros, trip) => { this.bookOnline(c, dayIndex, m, hour, euros, trip); });
+    planTrip(c, dayIndex, this.ctx, (m, hour, euros, trip) => {
+      this.bookOnline(c, dayIndex, m, hour, euros, trip);
+    });
     const trip = tripOn(c, dayIndex);
     const place = trip?.city ?? c.home;
 
@@ -123,7 +141,12 @@ export class LegitDay {
     for (const [key, rate] of weekly) {
       const category = CATEGORIES[key];
       if (trip && HOME_BOUND.has(key)) continue;
-      let mean = (rate / 7) * c.activity * weekdayFactor(category, day, place, holiday) * paydayFactor(category.pay, daysSincePayday) * this.season(category.season, day);
+      let mean =
+        (rate / 7) *
+        c.activity *
+        weekdayFactor(category, day, place, holiday) *
+        paydayFactor(category.pay, daysSincePayday) *
+        this.season(category.season, day);
       if (trip) mean *= category.channel === 'ecommerce' ? 0.5 : key === 'restaurant' || key === 'bar' ? 0 : 0.6;
       const count = rng.poisson(mean);
       for (let i = 0; i < count; i += 1) this.spend(c, category, day, place, trip);
@@ -147,7 +170,14 @@ export class LegitDay {
     }
     if (c.bigShopWeekday === day.weekday && !holiday && rng.chance(0.85)) {
       const shop = this.regular(c, 'grocery', c.home);
-      if (shop) this.present(c, shop, this.at(c.home, day, rng.chance(0.5) ? rng.uniform(9, 12) : rng.uniform(16, 19.5)), fromEuros(rng.logNormal(95, 0.35) * c.wealth * paydayFactor('essential', daysSincePayday), shop.currency), 'card_present');
+      if (shop)
+        this.present(
+          c,
+          shop,
+          this.at(c.home, day, rng.chance(0.5) ? rng.uniform(9, 12) : rng.uniform(16, 19.5)),
+          fromEuros(rng.logNormal(95, 0.35) * c.wealth * paydayFactor('essential', daysSincePayday), shop.currency),
+          'card_present',
+        );
     }
     const cashToday = c.cashDay === day.weekday ? rng.chance(c.segment === 'cash-user' ? 0.8 : 0.5) : c.segment === 'cash-user' && daysSincePayday === 0;
     if (cashToday) {
@@ -162,10 +192,24 @@ export class LegitDay {
     if (day.index === trip.start) {
       if (trip.carRental) {
         const rental = this.visit(place, 'car-rental', rng);
-        if (rental) this.present(c, rental, this.at(place, day, rng.uniform(11, 16)), this.amount(c, CATEGORIES['car-rental'], rental, trip.end - trip.start + 1), 'card_present');
+        if (rental)
+          this.present(
+            c,
+            rental,
+            this.at(place, day, rng.uniform(11, 16)),
+            this.amount(c, CATEGORIES['car-rental'], rental, trip.end - trip.start + 1),
+            'card_present',
+          );
       } else if (rng.chance(0.6)) {
         const taxi = this.visit(place, 'taxi', rng);
-        if (taxi) this.present(c, taxi, this.at(place, day, rng.uniform(10, 20)), fromEuros(rng.logNormal(38, 0.4) * countryOf(place.country).priceLevel, taxi.currency), 'card_present');
+        if (taxi)
+          this.present(
+            c,
+            taxi,
+            this.at(place, day, rng.uniform(10, 20)),
+            fromEuros(rng.logNormal(38, 0.4) * countryOf(place.country).priceLevel, taxi.currency),
+            'card_present',
+          );
       }
     }
     if (day.index === trip.end && trip.hotel && !trip.hotelPrepaid) {
@@ -227,7 +271,8 @@ export class LegitDay {
     const at = this.at(place, day, hour);
     if (category.channel === 'ecommerce' || category.channel === 'other') {
       const regulars = c.favourites.get(category.key);
-      const merchant = regulars && regulars.length > 0 && rng.chance(0.75) ? rng.pick(regulars) : this.ctx.merchants.drawOnline(category.key, c.home.country, rng);
+      const merchant =
+        regulars && regulars.length > 0 && rng.chance(0.75) ? rng.pick(regulars) : this.ctx.merchants.drawOnline(category.key, c.home.country, rng);
       const card = this.card(c, 'ecommerce', at);
       if (card) this.online(c, merchant, at, this.amount(c, category, merchant, 1), card, trip, category.channel);
       return;
@@ -292,7 +337,12 @@ export class LegitDay {
     const devices = [c.phone, c.laptop, c.household.sharedDevice];
     const weights = evening ? [0.4, 0.35, 0.25] : [0.7, 0.3, 0.1];
     const present = devices.map((d, i) => (d ? (weights[i] ?? 0) : 0));
-    const device = present.some((w) => w > 0) ? rng.weighted(devices.map((d, i) => [d, present[i] ?? 0] as const).filter(([, w]) => w > 0), ([, w]) => w)[0] : undefined;
+    const device = present.some((w) => w > 0)
+      ? rng.weighted(
+          devices.map((d, i) => [d, present[i] ?? 0] as const).filter(([, w]) => w > 0),
+          ([, w]) => w,
+        )[0]
+      : undefined;
     let ip: string | undefined;
     if (channel === 'other') ip = undefined;
     else if (c.traits.vpn && rng.chance(0.5)) ip = hostingAddress(rng).ip;

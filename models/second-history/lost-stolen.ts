@@ -67,7 +67,21 @@ export function lostStolen(ctx: FraudContext, seed: number): Typology {
 
 function theftTime(ctx: FraudContext, place: City, dayIndex: number, rng: Rng): number | undefined {
   const day = ctx.days[dayIndex];
-  return day ? localToUtc(place.tz, day.midnight + drawHour([[8, 12, 1], [12, 18, 2], [18, 24, 3]], rng) * HOUR_MS) : undefined;
+  return day
+    ? localToUtc(
+        place.tz,
+        day.midnight +
+          drawHour(
+            [
+              [8, 12, 1],
+              [12, 18, 2],
+              [18, 24, 3],
+            ],
+            rng,
+          ) *
+            HOUR_MS,
+      )
+    : undefined;
 }
 
 function lose(ctx: FraudContext, c: Customer, dayIndex: number, rng: Rng): void {

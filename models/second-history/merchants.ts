@@ -133,7 +133,8 @@ export class MerchantDirectory {
     for (const place of CITIES) this.buildCity(place, residents.get(place.key) ?? 0, rng);
     for (const spec of ONLINE) this.buildOnline(spec, rng);
     for (const place of CITIES.filter((c) => hasRole(c, 'home'))) {
-      for (let i = 0; i < GYMS_PER_CITY; i += 1) this.add('gym', countryOf(place.country).currency, place.country, place, undefined, rng, { weight: 1 / (i + 1) });
+      for (let i = 0; i < GYMS_PER_CITY; i += 1)
+        this.add('gym', countryOf(place.country).currency, place.country, place, undefined, rng, { weight: 1 / (i + 1) });
     }
   }
 
@@ -226,7 +227,15 @@ export class MerchantDirectory {
     }
   }
 
-  private add(key: CategoryKey, currencyCode: string, countryCode: string, place: City | undefined, location: Point | undefined, rng: Rng, options: { weight?: number; small?: boolean } = {}): Merchant {
+  private add(
+    key: CategoryKey,
+    currencyCode: string,
+    countryCode: string,
+    place: City | undefined,
+    location: Point | undefined,
+    rng: Rng,
+    options: { weight?: number; small?: boolean } = {},
+  ): Merchant {
     const category = CATEGORIES[key];
     const merchant: Merchant = {
       id: `mer2-${String(this.all.length + 1).padStart(5, '0')}`,

@@ -41,7 +41,9 @@ export function newCarrier(countryCode: string, ipv6: boolean, rng: Rng): Carrie
   const egress: string[] = [];
   const prefix = `2a0${rng.int(1, 9)}:${rng.int(0x1000, 0xffff).toString(16)}`;
   for (let i = 0; i < 48; i += 1) {
-    egress.push(ipv6 ? `${prefix}:${rng.int(0, 0xffff).toString(16)}:${rng.int(0, 0xffff).toString(16)}::${rng.int(1, 0xfff).toString(16)}` : ipv4In(countryCode, rng));
+    egress.push(
+      ipv6 ? `${prefix}:${rng.int(0, 0xffff).toString(16)}:${rng.int(0, 0xffff).toString(16)}::${rng.int(1, 0xfff).toString(16)}` : ipv4In(countryCode, rng),
+    );
   }
   return { country: countryCode, egress };
 }

@@ -93,16 +93,47 @@ const country = (code: string, currencyCode: string, options: Partial<Omit<Count
 });
 
 export const COUNTRIES: Readonly<Record<string, Country>> = {
-  DE: country('DE', 'EUR', { sundayClosed: true, ipBlocks: [79, 84, 87, 91, 93], holidays: { fixed: ['01-01', '05-01', '10-03', '12-25', '12-26'], easter: [-2, 1, 39, 50] } }),
-  FR: country('FR', 'EUR', { ipBlocks: [82, 86, 90, 92], holidays: { fixed: ['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'], easter: [1, 39, 50] } }),
-  ES: country('ES', 'EUR', { priceLevel: 0.88, ipBlocks: [81, 83, 88], holidays: { fixed: ['01-01', '01-06', '05-01', '08-15', '10-12', '11-01', '12-06', '12-08', '12-25'], easter: [-2] } }),
-  IT: country('IT', 'EUR', { priceLevel: 0.93, ipBlocks: [79, 87, 93, 95], holidays: { fixed: ['01-01', '01-06', '04-25', '05-01', '06-02', '08-15', '11-01', '12-08', '12-25', '12-26'], easter: [1] } }),
+  DE: country('DE', 'EUR', {
+    sundayClosed: true,
+    ipBlocks: [79, 84, 87, 91, 93],
+    holidays: { fixed: ['01-01', '05-01', '10-03', '12-25', '12-26'], easter: [-2, 1, 39, 50] },
+  }),
+  FR: country('FR', 'EUR', {
+    ipBlocks: [82, 86, 90, 92],
+    holidays: { fixed: ['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'], easter: [1, 39, 50] },
+  }),
+  ES: country('ES', 'EUR', {
+    priceLevel: 0.88,
+    ipBlocks: [81, 83, 88],
+    holidays: { fixed: ['01-01', '01-06', '05-01', '08-15', '10-12', '11-01', '12-06', '12-08', '12-25'], easter: [-2] },
+  }),
+  IT: country('IT', 'EUR', {
+    priceLevel: 0.93,
+    ipBlocks: [79, 87, 93, 95],
+    holidays: { fixed: ['01-01', '01-06', '04-25', '05-01', '06-02', '08-15', '11-01', '12-08', '12-25', '12-26'], easter: [1] },
+  }),
   NL: country('NL', 'EUR', { priceLevel: 1.05, ipBlocks: [77, 83, 145], holidays: { fixed: ['01-01', '04-27', '12-25', '12-26'], easter: [1, 39, 50] } }),
-  BE: country('BE', 'EUR', { ipBlocks: [81, 91, 109], holidays: { fixed: ['01-01', '05-01', '07-21', '08-15', '11-01', '11-11', '12-25'], easter: [1, 39, 50] } }),
-  AT: country('AT', 'EUR', { sundayClosed: true, ipBlocks: [62, 80, 91], holidays: { fixed: ['01-01', '01-06', '05-01', '08-15', '10-26', '11-01', '12-08', '12-25', '12-26'], easter: [1, 39, 50] } }),
+  BE: country('BE', 'EUR', {
+    ipBlocks: [81, 91, 109],
+    holidays: { fixed: ['01-01', '05-01', '07-21', '08-15', '11-01', '11-11', '12-25'], easter: [1, 39, 50] },
+  }),
+  AT: country('AT', 'EUR', {
+    sundayClosed: true,
+    ipBlocks: [62, 80, 91],
+    holidays: { fixed: ['01-01', '01-06', '05-01', '08-15', '10-26', '11-01', '12-08', '12-25', '12-26'], easter: [1, 39, 50] },
+  }),
   IE: country('IE', 'EUR', { priceLevel: 1.1, ipBlocks: [78, 86, 89], holidays: { fixed: ['01-01', '02-02', '03-17', '12-25', '12-26'], easter: [1] } }),
-  PT: country('PT', 'EUR', { priceLevel: 0.8, ipBlocks: [85, 89, 94], holidays: { fixed: ['01-01', '04-25', '05-01', '06-10', '08-15', '10-05', '11-01', '12-01', '12-08', '12-25'], easter: [-2] } }),
-  GB: country('GB', 'GBP', { contactlessLimitEuros: 115, priceLevel: 1.08, ipBlocks: [81, 86, 90, 109, 151], holidays: { fixed: ['01-01', '12-25', '12-26'], easter: [-2, 1] } }),
+  PT: country('PT', 'EUR', {
+    priceLevel: 0.8,
+    ipBlocks: [85, 89, 94],
+    holidays: { fixed: ['01-01', '04-25', '05-01', '06-10', '08-15', '10-05', '11-01', '12-01', '12-08', '12-25'], easter: [-2] },
+  }),
+  GB: country('GB', 'GBP', {
+    contactlessLimitEuros: 115,
+    priceLevel: 1.08,
+    ipBlocks: [81, 86, 90, 109, 151],
+    holidays: { fixed: ['01-01', '12-25', '12-26'], easter: [-2, 1] },
+  }),
   US: country('US', 'USD', { contactlessLimitEuros: 100, priceLevel: 1.15, ipBlocks: [24, 50, 73, 98, 174] }),
   TH: country('TH', 'THB', { priceLevel: 0.5 }),
   AE: country('AE', 'AED', { priceLevel: 1.1 }),
@@ -157,7 +188,18 @@ const EU2: TimeZone = { standardMinutes: 120, dst: 'eu' };
 const fixed = (hours: number): TimeZone => ({ standardMinutes: hours * 60, dst: 'none' });
 const usZone = (hours: number): TimeZone => ({ standardMinutes: hours * 60, dst: 'us' });
 
-function city(key: string, countryCode: string, lat: number, lon: number, tz: TimeZone, roles: CityRole[], residents: number, appeal: number, fare: number, radiusKm = 5): City {
+function city(
+  key: string,
+  countryCode: string,
+  lat: number,
+  lon: number,
+  tz: TimeZone,
+  roles: CityRole[],
+  residents: number,
+  appeal: number,
+  fare: number,
+  radiusKm = 5,
+): City {
   return { key, country: countryCode, centre: { lat, lon }, tz, radiusKm, roles, residents, appeal, fare };
 }
 

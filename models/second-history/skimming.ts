@@ -85,14 +85,21 @@ function compromise(ctx: FraudContext, day: number, rng: Rng, beforeHistory: boo
   if (beforeHistory) {
     const days = (to - from) / DAY_MS;
     for (const c of ctx.world.customers) {
-      const weekly = kind === 'atm' ? weeklyRate(c, 'atm') + (c.cashDay === undefined ? 0 : c.segment === 'cash-user' ? 0.8 : 0.5) : weeklyRate(c, 'fuel') * 0.3;
+      const weekly =
+        kind === 'atm' ? weeklyRate(c, 'atm') + (c.cashDay === undefined ? 0 : c.segment === 'cash-user' ? 0.8 : 0.5) : weeklyRate(c, 'fuel') * 0.3;
       if (!rng.chance(usedWithin(c, poc, days, weekly))) continue;
       const card = c.slots.find((s) => s.kind === 'debit')?.cards[0];
       if (card) capture(card);
     }
     return;
   }
-  watch(poc, { from, to, onUse: (txn) => { capture(txn.card); } });
+  watch(poc, {
+    from,
+    to,
+    onUse: (txn) => {
+      capture(txn.card);
+    },
+  });
 }
 
 function plan(ctx: FraudContext, home: City, around: number, rng: Rng): CashOutRun {
@@ -115,7 +122,7 @@ function cashOut(ctx: FraudContext, card: Card, run: CashOutRun, rng: Rng): void
     const uses = run.abroad ? rng.int(1, 3) : rng.int(1, 2);
     for (let i = 0; i < uses; i += 1) {
       txns.push(fraudPresent(card, place, at, amountAt(place, run.abroad, rng), SCENARIO));
-      at += (run.abroad ? rng.uniform(40, 150) * 1000 : rng.uniform(15, 90) * MINUTE_MS);
+      at += run.abroad ? rng.uniform(40, 150) * 1000 : rng.uniform(15, 90) * MINUTE_MS;
     }
     at = run.start + (night + 1) * DAY_MS + rng.uniform(0, run.hours) * HOUR_MS;
   }

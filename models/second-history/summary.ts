@@ -42,7 +42,14 @@ export interface DriftSummary extends DriftReport {
   readonly shareSince: number;
 }
 
-export function summarise(transactions: number, zeroAmount: number, frauds: readonly Txn[], labels: readonly LabelRecord[], historyEnd: number, drift?: DriftReport): Summary {
+export function summarise(
+  transactions: number,
+  zeroAmount: number,
+  frauds: readonly Txn[],
+  labels: readonly LabelRecord[],
+  historyEnd: number,
+  drift?: DriftReport,
+): Summary {
   const firstFraudLabel = new Map<string, number>();
   const fpTrue = new Set<string>();
   const fpFalse = new Set<string>();
@@ -107,7 +114,9 @@ export function formatSummary(s: Summary): string {
   for (const t of s.typologies) {
     const share = s.transactions > 0 ? t.frauds / s.transactions : 0;
     const never = t.frauds > 0 ? t.neverLabelled / t.frauds : 0;
-    lines.push(`${t.scenario.padEnd(18)} ${n(t.frauds).padStart(7)} ${pct(share, 3).padStart(7)} ${n(t.labelled).padStart(9)} ${`${n(t.neverLabelled)} (${pct(never, 0)})`.padStart(15)}  ${duration(t.medianDelayMs).padStart(18)}`);
+    lines.push(
+      `${t.scenario.padEnd(18)} ${n(t.frauds).padStart(7)} ${pct(share, 3).padStart(7)} ${n(t.labelled).padStart(9)} ${`${n(t.neverLabelled)} (${pct(never, 0)})`.padStart(15)}  ${duration(t.medianDelayMs).padStart(18)}`,
+    );
   }
   lines.push(
     `labels: ${n(s.labels)} (${n(s.fraudLabels)} fraud: true, ${n(s.notFraudLabels)} fraud: false), ${n(s.labelsAfterEnd)} reported after the last day`,

@@ -50,12 +50,24 @@ export function planTrip(c: Customer, day: number, ctx: TravelContext, book: Boo
   let city: City;
   if (visitsFamily) city = c.familyAbroad;
   else if (kind === 'business') {
-    city = rng.weighted(DESTINATIONS.filter((d) => d !== home), (d) => (hasRole(d, 'home') ? d.residents : 0) + (BUSINESS_EXTRA.has(d.key) ? 2 : 0));
+    city = rng.weighted(
+      DESTINATIONS.filter((d) => d !== home),
+      (d) => (hasRole(d, 'home') ? d.residents : 0) + (BUSINESS_EXTRA.has(d.key) ? 2 : 0),
+    );
   } else if (rng.chance(0.3)) {
     const domestic = DESTINATIONS.filter((d) => d !== home && d.country === home.country);
-    city = domestic.length > 0 ? rng.weighted(domestic, (d) => d.appeal) : rng.weighted(DESTINATIONS.filter((d) => d !== home), (d) => d.appeal);
+    city =
+      domestic.length > 0
+        ? rng.weighted(domestic, (d) => d.appeal)
+        : rng.weighted(
+            DESTINATIONS.filter((d) => d !== home),
+            (d) => d.appeal,
+          );
   } else {
-    city = rng.weighted(DESTINATIONS.filter((d) => d.country !== home.country), (d) => d.appeal);
+    city = rng.weighted(
+      DESTINATIONS.filter((d) => d.country !== home.country),
+      (d) => d.appeal,
+    );
   }
 
   const hotels = ctx.merchants.inCity(city, 'hotel');

@@ -28,6 +28,12 @@ export function buildWorld(options: WorldOptions): World {
   const devices = new DeviceFactory();
   const homes = CITIES.filter((c) => hasRole(c, 'home'));
   const merchantRng = Rng.fork(options.seed, 'merchants');
-  const { world, merchants } = buildCustomers(options, homes, (residents) => new MerchantDirectory(residents, merchantRng), devices, Rng.fork(options.seed, 'customers'));
+  const { world, merchants } = buildCustomers(
+    options,
+    homes,
+    (residents) => new MerchantDirectory(residents, merchantRng),
+    devices,
+    Rng.fork(options.seed, 'customers'),
+  );
   return { options, merchants, customers: world.customers, households: world.households, devices };
 }

@@ -99,12 +99,17 @@ describe('the charity ring drift', () => {
   });
 
   it('shows the ring in the summary of a drift run only', () => {
-    const summary = (run: Run, driftFrom?: number) => formatSummary({ transactions: run.transactions.length, byScenario: run.sim.scenarioCounts(), labels: run.labels, driftFrom });
+    const summary = (run: Run, driftFrom?: number) =>
+      formatSummary({ transactions: run.transactions.length, byScenario: run.sim.scenarioCounts(), labels: run.labels, driftFrom });
     expect(summary(plain)).not.toContain(DRIFT_SCENARIO);
     const lines = summary(drift, DRIFT_FROM).split('\n');
     expect(lines).toContain('drift         charity_ring from 2026-01-11');
     const row = lines.find((l) => l.startsWith('charity_ring'))?.split(/\s+/);
-    expect(row).toEqual([DRIFT_SCENARIO, String(ring.size), String(new Set(drift.transactions.filter((t) => ring.has(t.transactionId)).map((t) => t.cardId)).size)]);
+    expect(row).toEqual([
+      DRIFT_SCENARIO,
+      String(ring.size),
+      String(new Set(drift.transactions.filter((t) => ring.has(t.transactionId)).map((t) => t.cardId)).size),
+    ]);
   });
 
   it('refuses a drift start outside the run or inside a day', () => {

@@ -56,7 +56,7 @@ export class CharityRing {
     // A budget in proportion to the day's legitimate traffic, as the planner's, so the share holds at any size.
     this.budget += legitToday * CHARITY_RING_RATE;
     const out: SimEvent[] = [];
-    for (let failures = 0; this.budget > 0 && failures < 20; ) {
+    for (let failures = 0; this.budget > 0 && failures < 20;) {
       const victim = this.victim();
       if (victim === null) {
         failures++;

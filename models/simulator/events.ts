@@ -3,14 +3,7 @@ import type { Customer } from './customers';
 import type { Merchant } from './merchants';
 import type { Rng } from './rng';
 
-export const SCENARIOS = [
-  'stolen_card_far',
-  'card_testing',
-  'account_takeover',
-  'compromised_merchant',
-  'amount_above_habit',
-  'hard_lookalike',
-] as const;
+export const SCENARIOS = ['stolen_card_far', 'card_testing', 'account_takeover', 'compromised_merchant', 'amount_above_habit', 'hard_lookalike'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /**

@@ -118,7 +118,7 @@ export class FraudPlanner {
       this.budget.set(scenario, (this.budget.get(scenario) ?? 0) + earned);
       const cap = 2 + Math.ceil((3 * earned) / SPEC[scenario].meanSize);
       let incidents = 0;
-      for (let failures = 0; incidents < cap && failures < 20 && this.due(scenario, day.day); ) {
+      for (let failures = 0; incidents < cap && failures < 20 && this.due(scenario, day.day);) {
         const sessions = this.incident(scenario, ctx);
         if (sessions === null) {
           failures++;

@@ -154,7 +154,9 @@ describe('Simulation', () => {
     expect(legit.every((t) => t.channel === 'ecommerce')).toBe(true);
     const byCard = Map.groupBy(run.transactions, (t) => t.cardId);
     const purchaseAfter = (v: SimTransaction) =>
-      (byCard.get(v.cardId) ?? []).some((t) => t.merchantId === v.merchantId && t.amount > 0 && ms(t.occurredAt) >= ms(v.occurredAt) && ms(t.occurredAt) - ms(v.occurredAt) <= 120_000);
+      (byCard.get(v.cardId) ?? []).some(
+        (t) => t.merchantId === v.merchantId && t.amount > 0 && ms(t.occurredAt) >= ms(v.occurredAt) && ms(t.occurredAt) - ms(v.occurredAt) <= 120_000,
+      );
     expect(legit.filter((v) => !purchaseAfter(v))).toEqual([]);
   });
 

@@ -1,5 +1,15 @@
 import { CharityRing } from './drift';
-import { DRIFT_SCENARIO, SCENARIOS, toLabel, toTransaction, transactionId, type FraudScenario, type SimEvent, type SimLabel, type SimTransaction } from './events';
+import {
+  DRIFT_SCENARIO,
+  SCENARIOS,
+  toLabel,
+  toTransaction,
+  transactionId,
+  type FraudScenario,
+  type SimEvent,
+  type SimLabel,
+  type SimTransaction,
+} from './events';
 import { FraudPlanner } from './fraud-plan';
 import { legitDay, type CustomerState, type DayContext } from './legit-day';
 import { at, Rng } from './rng';
@@ -49,7 +59,11 @@ export class Simulation {
   *days(): Generator<DayBatch> {
     const { seed, days, start } = this.options;
     const { customers, merchants } = this.world;
-    const states: CustomerState[] = customers.map((c) => ({ rng: new Rng(seed, 'customer-days', c.index), verifications: new Rng(seed, 'card-verifications', c.index), lastLocated: null }));
+    const states: CustomerState[] = customers.map((c) => ({
+      rng: new Rng(seed, 'customer-days', c.index),
+      verifications: new Rng(seed, 'card-verifications', c.index),
+      lastLocated: null,
+    }));
     const ids = new Rng(seed, 'transaction-ids');
     // The ring's ids have their own stream, so every other transaction keeps the id it has without drift.
     const driftIds = new Rng(seed, 'drift', 'transaction-ids');

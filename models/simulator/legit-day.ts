@@ -39,7 +39,14 @@ const AWAY: Partial<Record<CategoryKey, number>> = {
   electronics_online: 0.3,
 };
 const SHOPPING_ROUND: readonly CategoryKey[] = ['clothing_store', 'department_store', 'gift_store', 'fast_food', 'pharmacy', 'grocery', 'electronics_store'];
-const BIG_PURCHASE: readonly CategoryKey[] = ['electronics_store', 'electronics_online', 'furniture_store', 'department_store', 'jewellery_store', 'clothing_store'];
+const BIG_PURCHASE: readonly CategoryKey[] = [
+  'electronics_store',
+  'electronics_online',
+  'furniture_store',
+  'department_store',
+  'jewellery_store',
+  'clothing_store',
+];
 const BIG_PURCHASE_WEIGHTS = [3, 3, 2, 1.5, 0.5, 1] as const;
 const ATM_NOTES = [20, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400, 500] as const;
 const CHARM_PRICED = new Set<CategoryKey>(['digital_goods', 'marketplace', 'clothing_online', 'electronics_online', 'clothing_store']);

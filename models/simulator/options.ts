@@ -38,7 +38,8 @@ const argsSchema = z
     const driftFrom = given === undefined ? defaultDriftFrom(start, args.days) : utcDay(given);
     const lastDay = start + (args.days - 1) * DAY;
     if (driftFrom < start || driftFrom > lastDay) {
-      const which = given === undefined ? `the default drift start (${DRIFT_DAYS_BEFORE_END} days before the end), ${isoDay(driftFrom)},` : `--drift-from ${given}`;
+      const which =
+        given === undefined ? `the default drift start (${DRIFT_DAYS_BEFORE_END} days before the end), ${isoDay(driftFrom)},` : `--drift-from ${given}`;
       ctx.addIssue({ code: 'custom', path: ['drift-from'], message: `${which} is outside the simulated period ${isoDay(start)} to ${isoDay(lastDay)}` });
     }
     return { ...base, driftFrom };

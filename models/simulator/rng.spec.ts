@@ -38,7 +38,11 @@ describe('Rng', () => {
     const rng = new Rng(3);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(Array.from({ length: 20_000 }, () => rng.poisson(1.5)))).toBeCloseTo(1.5, 1);
-    const medianOf = (xs: number[]) => at([...xs].sort((a, b) => a - b), xs.length >> 1);
+    const medianOf = (xs: number[]) =>
+      at(
+        [...xs].sort((a, b) => a - b),
+        xs.length >> 1,
+      );
     expect(medianOf(Array.from({ length: 20_000 }, () => rng.logNormal(30, 0.6)))).toBeGreaterThan(28.5);
   });
 

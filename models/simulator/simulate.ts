@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const elapsed = () => `${((performance.now() - began) / 1000).toFixed(1)} s`;
 
   const sim = new Simulation(options);
-  console.error(`world: ${sim.world.customers.length.toLocaleString('en')} customers, ${sim.world.merchants.all.length.toLocaleString('en')} merchants (${elapsed()})`);
+  console.error(
+    `world: ${sim.world.customers.length.toLocaleString('en')} customers, ${sim.world.merchants.all.length.toLocaleString('en')} merchants (${elapsed()})`,
+  );
   mkdirSync(options.out, { recursive: true });
   const transactionsPath = join(options.out, 'transactions.jsonl');
   const labelsPath = join(options.out, 'labels.jsonl');

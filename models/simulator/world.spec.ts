@@ -29,7 +29,9 @@ describe('buildWorld', () => {
 
   it("picks regular shops near the customer's home", () => {
     const km = world.customers.flatMap((c) =>
-      CATEGORIES.flatMap((cat, i) => (isLocated(cat) ? (c.favourites[i] ?? []) : [])).flatMap((m) => (m.location === null ? [] : [distanceKm(c.location, m.location)])),
+      CATEGORIES.flatMap((cat, i) => (isLocated(cat) ? (c.favourites[i] ?? []) : [])).flatMap((m) =>
+        m.location === null ? [] : [distanceKm(c.location, m.location)],
+      ),
     );
     const sorted = [...km].sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(8);

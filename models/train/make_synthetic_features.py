@@ -26,10 +26,20 @@ DAY_MS = 24 * HOUR_MS
 # entity * KEY_STRIDE + time sort by entity then time and a window never reaches another entity.
 KEY_STRIDE = 1 << 40
 
-CITIES = np.array([  # lat, lon
-    [45.46, 9.19], [48.86, 2.35], [52.52, 13.40], [40.42, -3.70], [51.51, -0.13],
-    [41.90, 12.50], [50.85, 4.35], [52.37, 4.90], [48.21, 16.37], [38.72, -9.14],
-])
+CITIES = np.array(
+    [  # lat, lon
+        [45.46, 9.19],
+        [48.86, 2.35],
+        [52.52, 13.40],
+        [40.42, -3.70],
+        [51.51, -0.13],
+        [41.90, 12.50],
+        [50.85, 4.35],
+        [52.37, 4.90],
+        [48.21, 16.37],
+        [38.72, -9.14],
+    ]
+)
 FAR_CITIES = np.array([[1.35, 103.82], [40.71, -74.01], [-33.87, 151.21], [35.68, 139.69], [-23.55, -46.63]])
 MCCS = np.array([5411, 5812, 5541, 5999, 5732, 4111, 7011, 5311, 5651, 5912])
 ATM_MCC = 6011
@@ -45,12 +55,33 @@ SCENARIOS = {
 CHANNEL_CARD_PRESENT, CHANNEL_ECOMMERCE, CHANNEL_ATM, CHANNEL_OTHER, UNKNOWN = 0, 1, 2, 3, -1
 
 FEATURES = [
-    "amount", "hour_of_day", "day_of_week", "channel", "merchant_category",
-    "card_count_1m", "card_sum_1m", "card_count_1h", "card_sum_1h", "card_count_24h", "card_sum_24h",
-    "card_count_30d", "card_sum_30d", "card_avg_amount_30d", "amount_to_avg_30d",
-    "seconds_since_prev", "km_from_prev", "seconds_since_prev_located", "speed_kmh_from_prev",
-    "device_seen", "merchant_seen", "card_frauds_7d", "card_frauds_30d",
-    "merchant_count_1h", "merchant_count_24h", "merchant_frauds_7d", "merchant_frauds_30d",
+    "amount",
+    "hour_of_day",
+    "day_of_week",
+    "channel",
+    "merchant_category",
+    "card_count_1m",
+    "card_sum_1m",
+    "card_count_1h",
+    "card_sum_1h",
+    "card_count_24h",
+    "card_sum_24h",
+    "card_count_30d",
+    "card_sum_30d",
+    "card_avg_amount_30d",
+    "amount_to_avg_30d",
+    "seconds_since_prev",
+    "km_from_prev",
+    "seconds_since_prev_located",
+    "speed_kmh_from_prev",
+    "device_seen",
+    "merchant_seen",
+    "card_frauds_7d",
+    "card_frauds_30d",
+    "merchant_count_1h",
+    "merchant_count_24h",
+    "merchant_frauds_7d",
+    "merchant_frauds_30d",
 ]
 
 
@@ -108,19 +139,34 @@ def legit_rows(rng: np.random.Generator, cards: Cards, n: int, start_ms: int, da
     return frame
 
 
-def rows_frame(rng: np.random.Generator, card: np.ndarray, t: np.ndarray, channel: np.ndarray, merchant: np.ndarray,
-               amount: np.ndarray, device: np.ndarray, where: np.ndarray, merchant_mcc: np.ndarray, scenario: str) -> pd.DataFrame:
+def rows_frame(
+    rng: np.random.Generator,
+    card: np.ndarray,
+    t: np.ndarray,
+    channel: np.ndarray,
+    merchant: np.ndarray,
+    amount: np.ndarray,
+    device: np.ndarray,
+    where: np.ndarray,
+    merchant_mcc: np.ndarray,
+    scenario: str,
+) -> pd.DataFrame:
     located = (channel == CHANNEL_CARD_PRESENT) | (channel == CHANNEL_ATM)
     jitter = rng.normal(0, 0.03, (len(card), 2))
-    return pd.DataFrame({
-        "card": card, "t": t.astype(np.int64), "channel": channel, "merchant": merchant,
-        "mcc": np.where(channel == CHANNEL_ATM, ATM_MCC, merchant_mcc[merchant]),
-        "amount": np.maximum(np.round(amount, 2), 0.5),
-        "device": np.where(channel == CHANNEL_ECOMMERCE, device, -1),
-        "lat": np.where(located, where[:, 0] + jitter[:, 0], np.nan),
-        "lon": np.where(located, where[:, 1] + jitter[:, 1], np.nan),
-        "scenario": scenario,
-    })
+    return pd.DataFrame(
+        {
+            "card": card,
+            "t": t.astype(np.int64),
+            "channel": channel,
+            "merchant": merchant,
+            "mcc": np.where(channel == CHANNEL_ATM, ATM_MCC, merchant_mcc[merchant]),
+            "amount": np.maximum(np.round(amount, 2), 0.5),
+            "device": np.where(channel == CHANNEL_ECOMMERCE, device, -1),
+            "lat": np.where(located, where[:, 0] + jitter[:, 0], np.nan),
+            "lon": np.where(located, where[:, 1] + jitter[:, 1], np.nan),
+            "scenario": scenario,
+        }
+    )
 
 
 def fraud_rows(rng: np.random.Generator, cards: Cards, legit: pd.DataFrame, n_rows: int, merchant_mcc: np.ndarray) -> list[pd.DataFrame]:
@@ -164,12 +210,14 @@ def fraud_event(rng: np.random.Generator, scenario: str, k: int, c: int, t0: int
         return rows_frame(rng, victims, t, present, merchant, amount, rng.integers(0, 2, k), cards.home[victims], merchant_mcc, scenario)
     if scenario == "amount_spike":
         t = t0 + rng.integers(HOUR_MS, 3 * DAY_MS, k)
-        return rows_frame(rng, cards_k, t, present, cards.favourite_merchants[c, :k], usual * rng.uniform(8, 30, k),
-                          rng.integers(0, 2, k), home, merchant_mcc, scenario)
+        return rows_frame(
+            rng, cards_k, t, present, cards.favourite_merchants[c, :k], usual * rng.uniform(8, 30, k), rng.integers(0, 2, k), home, merchant_mcc, scenario
+        )
     # "hard": fraud that looks like the card's own spending.
     t = t0 + rng.integers(HOUR_MS, 3 * DAY_MS, k)
-    return rows_frame(rng, cards_k, t, present, cards.favourite_merchants[c, :k], usual * rng.lognormal(0, 0.45, k),
-                      rng.integers(0, 2, k), home, merchant_mcc, scenario)
+    return rows_frame(
+        rng, cards_k, t, present, cards.favourite_merchants[c, :k], usual * rng.lognormal(0, 0.45, k), rng.integers(0, 2, k), home, merchant_mcc, scenario
+    )
 
 
 def window_counts(entity: np.ndarray, t: np.ndarray, values: np.ndarray, window_ms: int) -> tuple[np.ndarray, np.ndarray]:
@@ -274,13 +322,15 @@ def main() -> None:
 
 
 def write_csv(df: pd.DataFrame, path: str) -> None:
-    out = pd.DataFrame({
-        "transactionId": df["transactionId"],
-        "cardId": "card-" + df["card"].astype(str),
-        "occurredAtMs": df["t"],
-        "label": df["label"],
-        "scenario": df["scenario"],
-    })
+    out = pd.DataFrame(
+        {
+            "transactionId": df["transactionId"],
+            "cardId": "card-" + df["card"].astype(str),
+            "occurredAtMs": df["t"],
+            "label": df["label"],
+            "scenario": df["scenario"],
+        }
+    )
     # float32 like the service's input tensor; pandas writes float32 in its shortest round-trip form.
     for name in FEATURES:
         out[name] = df[name].to_numpy(dtype=np.float32)

@@ -32,21 +32,21 @@ from typing import Any
 # before the imports below load the OpenMP runtime, which reads it once.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import lightgbm as lgb  # noqa: E402
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
-import onnx  # noqa: E402
-import onnxmltools  # noqa: E402
-import onnxruntime as ort  # noqa: E402
-import pandas as pd  # noqa: E402
-from onnxmltools.convert.common.data_types import FloatTensorType  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+import lightgbm as lgb
+import matplotlib
+import numpy as np
+import onnx
+import onnxmltools
+import onnxruntime as ort
+import pandas as pd
+from onnxmltools.convert.common.data_types import FloatTensorType
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 matplotlib.use("Agg")  # headless: no display on CI or servers
-import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
+import matplotlib.pyplot as plt  # after the backend choice above
 
 log = logging.getLogger("train")
 
@@ -140,7 +140,7 @@ def read_header(path: Path) -> list[str]:
 
 def read_features(path: Path) -> Data:
     header = read_header(path)
-    feature_names = header[len(ID_COLUMNS):]
+    feature_names = header[len(ID_COLUMNS) :]
     dtypes: dict[str, Any] = {"cardId": "category", "occurredAtMs": np.int64, "label": np.int8, "scenario": "category"}
     # Each value is parsed as a double and rounded once to float32, as the service does when it
     # fills its Float32Array input tensor from JavaScript numbers.
@@ -187,7 +187,11 @@ def time_split(time_ms: np.ndarray, test_days: int, gap_days: int) -> Split:
         train=time_ms < validation_ms,
         validation=(time_ms >= validation_ms) & (time_ms < gap_ms),
         test=time_ms >= test_ms,
-        start_ms=start, validation_ms=validation_ms, gap_ms=gap_ms, test_ms=test_ms, end_ms=end,
+        start_ms=start,
+        validation_ms=validation_ms,
+        gap_ms=gap_ms,
+        test_ms=test_ms,
+        end_ms=end,
     )
 
 
@@ -229,7 +233,11 @@ def dataset(x: np.ndarray, y: np.ndarray, names: list[str], reference: lgb.Datas
 
 def fit_with_early_stopping(params: dict[str, Any], train: lgb.Dataset, validation: lgb.Dataset) -> tuple[lgb.Booster, float]:
     booster = lgb.train(
-        params, train, num_boost_round=MAX_TREES, valid_sets=[validation], valid_names=["validation"],
+        params,
+        train,
+        num_boost_round=MAX_TREES,
+        valid_sets=[validation],
+        valid_names=["validation"],
         callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True, verbose=False)],
     )
     return booster, float(booster.best_score["validation"]["average_precision"])
@@ -288,7 +296,7 @@ def float32_exact_thresholds(booster: lgb.Booster) -> tuple[lgb.Booster, int]:
             raise ValueError("categorical splits are not handled by the threshold rounding")
         if not line.startswith("threshold="):
             continue
-        t = np.array(line[len("threshold="):].split(), dtype=np.float64)
+        t = np.array(line[len("threshold=") :].split(), dtype=np.float64)
         f = t.astype(np.float32)
         f = np.where(f.astype(np.float64) > t, np.nextafter(f, np.float32(-np.inf)), f)
         changed += int(np.count_nonzero(f.astype(np.float64) != t))
@@ -412,17 +420,25 @@ def card_precision_per_day(card: pd.Series, time_ms: np.ndarray, y: np.ndarray, 
     days: list[dict[str, Any]] = []
     for _, cards in per_card.groupby("day", sort=True):
         top = cards.head(k)
-        days.append({
-            "date": (dt.date(1970, 1, 1) + dt.timedelta(days=int(cards["day"].iloc[0]))).isoformat(),
-            "cards": int(len(cards)),
-            "fraudCards": int(cards["fraud"].sum()),
-            "precision": float(top["fraud"].mean()),
-        })
+        days.append(
+            {
+                "date": (dt.date(1970, 1, 1) + dt.timedelta(days=int(cards["day"].iloc[0]))).isoformat(),
+                "cards": len(cards),
+                "fraudCards": int(cards["fraud"].sum()),
+                "precision": float(top["fraud"].mean()),
+            }
+        )
     values = [float(d["precision"]) for d in days]
     # What a perfect ranking would reach: a day with 8 fraud cards caps precision@100 at 0.08.
     ceiling = [min(int(d["fraudCards"]), k) / min(int(d["cards"]), k) for d in days]
-    return {"k": k, "mean": float(np.mean(values)), "min": float(np.min(values)), "max": float(np.max(values)),
-            "ceilingMean": float(np.mean(ceiling)), "days": days}
+    return {
+        "k": k,
+        "mean": float(np.mean(values)),
+        "min": float(np.min(values)),
+        "max": float(np.max(values)),
+        "ceilingMean": float(np.mean(ceiling)),
+        "days": days,
+    }
 
 
 def evaluate(data: Data, mask: np.ndarray, scores: np.ndarray, deny: float, review: float) -> dict[str, Any]:
@@ -449,13 +465,17 @@ def logistic_baseline(data: Data, split: Split, seed: int) -> dict[str, Any]:
     scores = baseline.predict_proba(data.x[split.test].astype(np.float64))[:, 1]
     y = data.label[split.test]
     cards = card_precision_per_day(data.card[split.test].reset_index(drop=True), data.time_ms[split.test], y, scores, CARD_PRECISION_K)
-    return {"model": "standardised logistic regression (sklearn, lbfgs)", "rocAuc": float(roc_auc_score(y, scores)),
-            "averagePrecision": float(average_precision_score(y, scores)), "cardPrecisionAt100PerDay": cards["mean"]}
+    return {
+        "model": "standardised logistic regression (sklearn, lbfgs)",
+        "rocAuc": float(roc_auc_score(y, scores)),
+        "averagePrecision": float(average_precision_score(y, scores)),
+        "cardPrecisionAt100PerDay": cards["mean"],
+    }
 
 
 def feature_importance(booster: lgb.Booster) -> list[dict[str, Any]]:
     gains = booster.feature_importance(importance_type="gain")
-    ranked = sorted(zip(booster.feature_name(), gains), key=lambda p: (-p[1], p[0]))
+    ranked = sorted(zip(booster.feature_name(), gains, strict=True), key=lambda p: (-p[1], p[0]))
     return [{"name": name, "gain": round(float(gain), 3)} for name, gain in ranked]
 
 
@@ -467,8 +487,7 @@ def plot_pr_curve(y: np.ndarray, scores: np.ndarray, metrics: dict[str, Any], pa
     point = metrics["at1PctFpr"]
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=110)
     ax.plot(recall, precision, label=f"test period, AP = {metrics['averagePrecision']:.3f}")
-    ax.plot([point["recall"]], [point["precision"] or 0], "o", color="C3",
-            label=f"1% FPR: score >= {point['threshold']:.3f}, recall {point['recall']:.2f}")
+    ax.plot([point["recall"]], [point["precision"] or 0], "o", color="C3", label=f"1% FPR: score >= {point['threshold']:.3f}, recall {point['recall']:.2f}")
     ax.axhline(y.mean(), color="grey", lw=0.8, ls="--", label=f"fraud rate {y.mean():.2%}")
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title="Precision-recall on the held-out test period")
     ax.legend(loc="upper right", fontsize=8)
@@ -499,8 +518,17 @@ def iso(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def metadata_document(args: argparse.Namespace, data: Data, split: Split, fit: Fit, model_bytes: bytes, output: str,
-                      metrics: dict[str, Any], parity: dict[str, Any], created: dt.datetime) -> dict[str, Any]:
+def metadata_document(
+    args: argparse.Namespace,
+    data: Data,
+    split: Split,
+    fit: Fit,
+    model_bytes: bytes,
+    output: str,
+    metrics: dict[str, Any],
+    parity: dict[str, Any],
+    created: dt.datetime,
+) -> dict[str, Any]:
     model = onnx.load_from_string(model_bytes)
     y = data.label
     refit = split.train | split.validation
@@ -537,7 +565,7 @@ def metadata_document(args: argparse.Namespace, data: Data, split: Split, fit: F
             "onnx": onnx.__version__,
             "onnxruntime": ort.__version__,
         },
-        "source": {"features": str(args.features), "rows": int(len(y)), "frauds": int(y.sum()), "seed": args.seed},
+        "source": {"features": str(args.features), "rows": len(y), "frauds": int(y.sum()), "seed": args.seed},
     }
 
 
@@ -582,14 +610,26 @@ def model_card(meta: dict[str, Any], data: Data) -> str:
         "no reliable labels for the last weeks, so the test period starts that long after the training data ends.",
     ]
     if scenarios:
-        lines += ["", "Frauds carry the name of the simulator scenario that produced them: "
-                  + ", ".join(f"`{s}`" for s in scenarios) + ". The data is synthetic."]
-    lines += ["", "## Features", "", "In this order (the ONNX input `features`, float32, one row per transaction); -1 means unknown.", "",
-              "| # | feature | meaning |", "|---:|---|---|"]
+        lines += [
+            "",
+            "Frauds carry the name of the simulator scenario that produced them: " + ", ".join(f"`{s}`" for s in scenarios) + ". The data is synthetic.",
+        ]
+    lines += [
+        "",
+        "## Features",
+        "",
+        "In this order (the ONNX input `features`, float32, one row per transaction); -1 means unknown.",
+        "",
+        "| # | feature | meaning |",
+        "|---:|---|---|",
+    ]
     lines += [f"| {i} | `{n}` | {FEATURE_MEANINGS.get(n, n)} |" for i, n in enumerate(meta["featureNames"])]
     lines += [
-        "", "## Evaluation on the held-out test period", "",
-        "| metric | value |", "|---|---:|",
+        "",
+        "## Evaluation on the held-out test period",
+        "",
+        "| metric | value |",
+        "|---|---:|",
         f"| ROC AUC | {m['rocAuc']:.4f} |",
         f"| average precision | {m['averagePrecision']:.4f} |",
         f"| recall at 1% FPR (score >= {m['at1PctFpr']['threshold']:.4f}) | {m['at1PctFpr']['recall']:.3f} |",
@@ -603,21 +643,41 @@ def model_card(meta: dict[str, Any], data: Data) -> str:
         f"Card precision@{cp['k']}: each UTC day, the {cp['k']} cards with the highest score that day (a day's review "
         "queue), and the share of them with at least one fraud that day (over all cards when a day has fewer). "
         "It cannot exceed the day's number of fraud cards divided by 100, hence the perfect-ranking row.",
-        "", "### Against the published baseline, same rows", "",
-        "| model | ROC AUC | average precision | card precision@100 per day |", "|---|---:|---:|---:|",
+        "",
+        "### Against the published baseline, same rows",
+        "",
+        "| model | ROC AUC | average precision | card precision@100 per day |",
+        "|---|---:|---:|---:|",
         f"| this model (gradient-boosted trees) | {m['rocAuc']:.4f} | {m['averagePrecision']:.4f} | {cp['mean']:.3f} |",
-        f"| {m['baseline']['model']}, fitted on train + validation | {m['baseline']['rocAuc']:.4f} | {m['baseline']['averagePrecision']:.4f} | {m['baseline']['cardPrecisionAt100PerDay']:.3f} |",
-        "", "### Recall per fraud scenario", "",
-        "| scenario | frauds | recall at review | recall at 1% FPR |", "|---|---:|---:|---:|",
+        f"| {m['baseline']['model']}, fitted on train + validation | {m['baseline']['rocAuc']:.4f} | {m['baseline']['averagePrecision']:.4f} "
+        f"| {m['baseline']['cardPrecisionAt100PerDay']:.3f} |",
+        "",
+        "### Recall per fraud scenario",
+        "",
+        "| scenario | frauds | recall at review | recall at 1% FPR |",
+        "|---|---:|---:|---:|",
     ]
     lines += [f"| {name} | {r['frauds']} | {r['recallAtReview']:.3f} | {r['recallAt1PctFpr']:.3f} |" for name, r in m["perScenario"].items()]
-    lines += ["", "![Precision-recall curve](pr_curve.png)", "", "![Score histogram](score_histogram.png)", "",
-              "## Most important features", "", "Total split gain, top 10:", "", "| feature | gain | share |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "![Precision-recall curve](pr_curve.png)",
+        "",
+        "![Score histogram](score_histogram.png)",
+        "",
+        "## Most important features",
+        "",
+        "Total split gain, top 10:",
+        "",
+        "| feature | gain | share |",
+        "|---|---:|---:|",
+    ]
     total = sum(f["gain"] for f in meta["featureImportance"]) or 1.0
     lines += [f"| `{f['name']}` | {f['gain']:,.1f} | {f['gain'] / total:.1%} |" for f in meta["featureImportance"][:10]]
     t = meta["thresholds"]
     lines += [
-        "", "## Thresholds", "",
+        "",
+        "## Thresholds",
+        "",
         f"- **deny >= {t['deny']}**: the service denies on the score alone (reason `MODEL_SCORE_HIGH`). "
         f"On the test period: precision {fmt(m['atDeny']['precision'])}, recall {m['atDeny']['recall']:.3f}, "
         f"{m['atDeny']['alertRate']:.4%} of transactions.",
@@ -628,14 +688,18 @@ def model_card(meta: dict[str, Any], data: Data) -> str:
         "The service's thresholds come from its configuration; these are the ones this model was evaluated at. "
         f"Scores are probabilities only while no class weight is used (this model: scale_pos_weight "
         f"{meta['params']['scale_pos_weight']:.3g}).",
-        "", "## Parity", "",
+        "",
+        "## Parity",
+        "",
         f"onnxruntime {meta['library']['onnxruntime']} on `model.onnx` against LightGBM on all {meta['rows']['test']:,} test rows "
         f"(float32 input): max abs difference {meta['parity']['maxAbsDiff']:.3g} (limit {PARITY_TOLERANCE:g}). "
         f"`parity.json` holds {meta['parity']['rows']} test rows with LightGBM's scores for the service's own check. "
         "Split thresholds were rounded down to float32 before the export "
         f"({meta['parity']['thresholdsRounded']} of them), which changes no LightGBM prediction on float32 input "
         "and makes the float32 ONNX trees take the same branches.",
-        "", "## Limitations", "",
+        "",
+        "## Limitations",
+        "",
         "- Trained and evaluated on simulated data when scenario names are present: real fraud is more varied, "
         "and these numbers say how well the model learnt the simulator, not real-world performance.",
         "- Drift: spending patterns and fraud tactics change; the test period is the only evidence of how the "
@@ -644,8 +708,13 @@ def model_card(meta: dict[str, Any], data: Data) -> str:
         "but frauds confirmed later still than that are missing from the training labels.",
         "- Features are the service's; any change to how it computes them needs a retrain (the service refuses a "
         "model whose feature names differ, but not one whose features changed meaning).",
-        "", "## How to retrain", "",
-        "```bash", RETRAIN_COMMAND, "```", "",
+        "",
+        "## How to retrain",
+        "",
+        "```bash",
+        RETRAIN_COMMAND,
+        "```",
+        "",
         f"which replays the transactions through the service's feature code and runs `models/train/train.py` "
         f"(seed {meta['source']['seed']}; same input and seed give the same model). "
         "`bash models/train/setup_venv.sh` prepares the Python environment.",
@@ -661,21 +730,23 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 def summary(meta: dict[str, Any], out: Path, seconds_by_step: dict[str, float]) -> str:
     m, rows = meta["metrics"], meta["rows"]
     cp = m["cardPrecisionAt100PerDay"]
-    return "\n".join([
-        f"model {meta['modelVersion']} -> {out}",
-        f"  rows: train {rows['train']:,} / validation {rows['validation']:,} / test {rows['test']:,} "
-        f"(frauds {rows['trainFrauds']:,} / {rows['validationFrauds']:,} / {rows['testFrauds']:,}); "
-        f"{meta['params']['num_boost_round']} trees, scale_pos_weight {meta['params']['scale_pos_weight']:.3g}",
-        f"  test: ROC AUC {m['rocAuc']:.4f}, AP {m['averagePrecision']:.4f}, recall@1%FPR {m['at1PctFpr']['recall']:.3f}, "
-        f"card precision@100/day {cp['mean']:.3f} (min {cp['min']:.3f}, max {cp['max']:.3f}; perfect ranking {cp['ceilingMean']:.3f})",
-        f"  baseline ({m['baseline']['model']}): ROC AUC {m['baseline']['rocAuc']:.4f}, AP {m['baseline']['averagePrecision']:.4f}, "
-        f"card precision@100/day {m['baseline']['cardPrecisionAt100PerDay']:.3f}",
-        f"  review >= {m['atReview']['threshold']}: precision {fmt(m['atReview']['precision'])}, recall {m['atReview']['recall']:.3f}; "
-        f"deny >= {m['atDeny']['threshold']}: precision {fmt(m['atDeny']['precision'])}, recall {m['atDeny']['recall']:.3f}",
-        f"  top features: {', '.join(f['name'] for f in meta['featureImportance'][:5])}",
-        f"  ONNX output '{meta['output']}', parity max abs diff {meta['parity']['maxAbsDiff']:.3g} on {rows['test']:,} test rows",
-        "  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in seconds_by_step.items()),
-    ])
+    return "\n".join(
+        [
+            f"model {meta['modelVersion']} -> {out}",
+            f"  rows: train {rows['train']:,} / validation {rows['validation']:,} / test {rows['test']:,} "
+            f"(frauds {rows['trainFrauds']:,} / {rows['validationFrauds']:,} / {rows['testFrauds']:,}); "
+            f"{meta['params']['num_boost_round']} trees, scale_pos_weight {meta['params']['scale_pos_weight']:.3g}",
+            f"  test: ROC AUC {m['rocAuc']:.4f}, AP {m['averagePrecision']:.4f}, recall@1%FPR {m['at1PctFpr']['recall']:.3f}, "
+            f"card precision@100/day {cp['mean']:.3f} (min {cp['min']:.3f}, max {cp['max']:.3f}; perfect ranking {cp['ceilingMean']:.3f})",
+            f"  baseline ({m['baseline']['model']}): ROC AUC {m['baseline']['rocAuc']:.4f}, AP {m['baseline']['averagePrecision']:.4f}, "
+            f"card precision@100/day {m['baseline']['cardPrecisionAt100PerDay']:.3f}",
+            f"  review >= {m['atReview']['threshold']}: precision {fmt(m['atReview']['precision'])}, recall {m['atReview']['recall']:.3f}; "
+            f"deny >= {m['atDeny']['threshold']}: precision {fmt(m['atDeny']['precision'])}, recall {m['atDeny']['recall']:.3f}",
+            f"  top features: {', '.join(f['name'] for f in meta['featureImportance'][:5])}",
+            f"  ONNX output '{meta['output']}', parity max abs diff {meta['parity']['maxAbsDiff']:.3g} on {rows['test']:,} test rows",
+            "  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in seconds_by_step.items()),
+        ]
+    )
 
 
 class Stopwatch:
@@ -720,8 +791,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "model.onnx").write_bytes(model_bytes)
     write_json(args.out / "parity.json", parity_document(data.feature_names, x_test[sample], scores[sample]))
-    parity = {"maxAbsDiff": max_diff, "tolerance": PARITY_TOLERANCE, "testRows": int(len(scores)), "rows": int(len(sample)),
-              "thresholdsRounded": rounded}
+    parity = {"maxAbsDiff": max_diff, "tolerance": PARITY_TOLERANCE, "testRows": len(scores), "rows": len(sample), "thresholdsRounded": rounded}
     meta = metadata_document(args, data, split, fit, model_bytes, output, metrics, parity, dt.datetime.now(dt.UTC).replace(microsecond=0))
     write_json(args.out / "metadata.json", meta)
     plot_pr_curve(y_test, scores, metrics, args.out / "pr_curve.png")

@@ -77,7 +77,14 @@ function attacks(second: number, when: Date): { label: string; txs: Transaction[
   const out: { label: string; txs: Transaction[] }[] = [];
   if (second === Math.floor(seconds * 0.4)) {
     const card = pick(3);
-    out.push({ label: `card testing: 12 small amounts on ${card.id} within a few seconds`, txs: Array.from({ length: 12 }, (_, i) => ({ ...everyday(card, new Date(when.getTime() + i * 200)), amount: 1 + i / 100, channel: 'ecommerce' as const })) });
+    out.push({
+      label: `card testing: 12 small amounts on ${card.id} within a few seconds`,
+      txs: Array.from({ length: 12 }, (_, i) => ({
+        ...everyday(card, new Date(when.getTime() + i * 200)),
+        amount: 1 + i / 100,
+        channel: 'ecommerce' as const,
+      })),
+    });
   }
   if (second === Math.floor(seconds * 0.6)) {
     const card = pick(7);
@@ -85,11 +92,17 @@ function attacks(second: number, when: Date): { label: string; txs: Transaction[
   }
   if (second === Math.floor(seconds * 0.75)) {
     const card = pick(11);
-    out.push({ label: `impossible travel: ${card.id} in Singapore minutes after ${card.city.name}`, txs: [{ ...everyday(card, when), location: SINGAPORE, country: 'SG' }] });
+    out.push({
+      label: `impossible travel: ${card.id} in Singapore minutes after ${card.city.name}`,
+      txs: [{ ...everyday(card, when), location: SINGAPORE, country: 'SG' }],
+    });
   }
   if (second === Math.floor(seconds * 0.9)) {
     const card = pick(13);
-    out.push({ label: `account takeover: new device spending 900 EUR on ${card.id}`, txs: [{ ...everyday(card, when), amount: 900, deviceId: `unknown-${randomUUID()}`, channel: 'ecommerce' }] });
+    out.push({
+      label: `account takeover: new device spending 900 EUR on ${card.id}`,
+      txs: [{ ...everyday(card, when), amount: 900, deviceId: `unknown-${randomUUID()}`, channel: 'ecommerce' }],
+    });
   }
   return out;
 }
@@ -178,7 +191,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < messages.length; i += 500) await producer.send({ topic: topics.transactions, messages: messages.slice(i, i + 500) });
   };
   // A month of quiet history per card, so averages and first-seen devices mean something.
-  const history = cards.flatMap((card) => Array.from({ length: 8 }, (_, i) => everyday(card, new Date(Date.now() - (i + 1) * 3 * 86_400_000 - Math.random() * 3_600_000))));
+  const history = cards.flatMap((card) =>
+    Array.from({ length: 8 }, (_, i) => everyday(card, new Date(Date.now() - (i + 1) * 3 * 86_400_000 - Math.random() * 3_600_000))),
+  );
   history.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const quiet = new Set(history.map((tx) => tx.transactionId));
   quietIds = quiet;
@@ -221,7 +236,9 @@ async function main(): Promise<void> {
   console.log(`produced ${live} live transactions and ${dlqSent} malformed message (see '${topics.dlq}'); read ${decided} decisions`);
   console.log(`approve ${counts.approve}, review ${counts.review}, deny ${counts.deny}`);
   console.log(`produce-to-decision latency (Kafka timestamps): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${endToEnd.at(-1) ?? NaN} ms`);
-  console.log(`service stopped (${typeof code === 'number' ? `exit code ${String(code)}` : code}); the stack keeps running: \`npm run stack:status\`, \`npm run stack:down\``);
+  console.log(
+    `service stopped (${typeof code === 'number' ? `exit code ${String(code)}` : code}); the stack keeps running: \`npm run stack:status\`, \`npm run stack:down\``,
+  );
   if (decidedIds.size < sent.size) process.exitCode = 1;
 }
 

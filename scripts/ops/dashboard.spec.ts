@@ -36,19 +36,50 @@ describe('the Grafana dashboard (ops/grafana/fraud-service.json)', () => {
   });
 
   it('shows decisions, latency, stages, lag, degraded share, rejections, rules, model and the Node runtime', () => {
-    const queried = panelQueries(dashboard).map((q) => q.expr).join('\n');
+    const queried = panelQueries(dashboard)
+      .map((q) => q.expr)
+      .join('\n');
     for (const name of [
-      'fraud:decisions:rate1m', 'fraud:decision_latency_seconds:p99_1m', 'fraud_stage_duration_seconds_bucket', 'fraud_consumer_lag_messages',
-      'fraud:decisions_degraded:ratio_rate1m', 'fraud_rejected_input_total', 'fraud_rule_outcomes_total', 'fraud_model_score_bucket', 'fraud_model_info',
-      'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds',
-    ]) expect(queried).toContain(name);
+      'fraud:decisions:rate1m',
+      'fraud:decision_latency_seconds:p99_1m',
+      'fraud_stage_duration_seconds_bucket',
+      'fraud_consumer_lag_messages',
+      'fraud:decisions_degraded:ratio_rate1m',
+      'fraud_rejected_input_total',
+      'fraud_rule_outcomes_total',
+      'fraud_model_score_bucket',
+      'fraud_model_info',
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+    ])
+      expect(queried).toContain(name);
   });
 });
 
 describe('dashboardProblems', () => {
   const target = { refId: 'A', datasource: { type: 'prometheus', uid: '${datasource}' }, expr: 'up{job="$job"}' };
-  const panel = { id: 1, type: 'timeseries', title: 'one', description: 'd', datasource: target.datasource, gridPos: { x: 0, y: 0, w: 12, h: 8 }, targets: [target] };
-  const base = { uid: 'u', title: 't', schemaVersion: 41, panels: [panel], templating: { list: [{ name: 'datasource', type: 'datasource', query: 'prometheus' }, { name: 'job', type: 'query', query: 'label_values(job)' }] } };
+  const panel = {
+    id: 1,
+    type: 'timeseries',
+    title: 'one',
+    description: 'd',
+    datasource: target.datasource,
+    gridPos: { x: 0, y: 0, w: 12, h: 8 },
+    targets: [target],
+  };
+  const base = {
+    uid: 'u',
+    title: 't',
+    schemaVersion: 41,
+    panels: [panel],
+    templating: {
+      list: [
+        { name: 'datasource', type: 'datasource', query: 'prometheus' },
+        { name: 'job', type: 'query', query: 'label_values(job)' },
+      ],
+    },
+  };
   const parse = (d: unknown): Dashboard => dashboardSchema.parse(d);
 
   it('passes a well-formed dashboard', () => {
@@ -75,7 +106,9 @@ describe('dashboardProblems', () => {
 
 describe('substitute', () => {
   it('puts in the values of $name and ${name} variables, and refuses one it has no value for', () => {
-    expect(substitute('rate(x{job="$job",i=~"${instance}"}[$__rate_interval])', { job: 'fraud', instance: '.+', __rate_interval: '1m' })).toBe('rate(x{job="fraud",i=~".+"}[1m])');
+    expect(substitute('rate(x{job="$job",i=~"${instance}"}[$__rate_interval])', { job: 'fraud', instance: '.+', __rate_interval: '1m' })).toBe(
+      'rate(x{job="fraud",i=~".+"}[1m])',
+    );
     expect(() => substitute('x{job="$job"}', {})).toThrow('$job');
   });
 });

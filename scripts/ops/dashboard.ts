@@ -95,12 +95,14 @@ const variableQuerySchema = z.object({ query: z.string() });
 
 /** The dashboard's query variables, each a `label_values(selector, label)` Grafana asks Prometheus. */
 export function variableQueries(dashboard: Dashboard): LabelValuesQuery[] {
-  return dashboard.templating.list.filter((v) => v.type === 'query').map((v) => {
-    const { query } = variableQuerySchema.parse(v.query);
-    const m = LABEL_VALUES.exec(query);
-    if (m === null) throw new Error(`variable ${v.name}: ${query} is not label_values(selector, label)`);
-    return { variable: v.name, match: m[1] ?? '', label: m[2] ?? '' };
-  });
+  return dashboard.templating.list
+    .filter((v) => v.type === 'query')
+    .map((v) => {
+      const { query } = variableQuerySchema.parse(v.query);
+      const m = LABEL_VALUES.exec(query);
+      if (m === null) throw new Error(`variable ${v.name}: ${query} is not label_values(selector, label)`);
+      return { variable: v.name, match: m[1] ?? '', label: m[2] ?? '' };
+    });
 }
 
 /** The query as Grafana would send it with these variable values; an unknown variable throws. */

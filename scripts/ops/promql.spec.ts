@@ -26,8 +26,14 @@ describe('stripThreshold', () => {
 
 describe('alertQueries', () => {
   it('queries each side of a top-level and / unless / or without its threshold', () => {
-    expect(alertQueries('fraud_consumer_lag_messages > 10000 and deriv(fraud_consumer_lag_messages[10m]) > 0')).toEqual(['fraud_consumer_lag_messages', 'deriv(fraud_consumer_lag_messages[10m])']);
-    expect(alertQueries('sum by (job) (increase(a[12h])) == 0 and on (job) sum by (job) (increase(b[12h])) > 1000')).toEqual(['sum by (job) (increase(a[12h]))', 'sum by (job) (increase(b[12h]))']);
+    expect(alertQueries('fraud_consumer_lag_messages > 10000 and deriv(fraud_consumer_lag_messages[10m]) > 0')).toEqual([
+      'fraud_consumer_lag_messages',
+      'deriv(fraud_consumer_lag_messages[10m])',
+    ]);
+    expect(alertQueries('sum by (job) (increase(a[12h])) == 0 and on (job) sum by (job) (increase(b[12h])) > 1000')).toEqual([
+      'sum by (job) (increase(a[12h]))',
+      'sum by (job) (increase(b[12h]))',
+    ]);
     expect(alertQueries('a unless ignoring (role) b or c > 2')).toEqual(['a', 'b', 'c']);
   });
 

@@ -57,7 +57,10 @@ function topLevelOperators(expr: string): TopLevelOperator[] {
 export function stripThreshold(expr: string): string {
   const last = topLevelOperators(expr).at(-1);
   if (last === undefined || !(COMPARISONS as readonly string[]).includes(last.operator)) return expr.trim();
-  const right = expr.slice(last.at + last.operator.length).trim().replace(/^bool\s+/, '');
+  const right = expr
+    .slice(last.at + last.operator.length)
+    .trim()
+    .replace(/^bool\s+/, '');
   return NUMBER.test(right) ? expr.slice(0, last.at).trim() : expr.trim();
 }
 
@@ -73,7 +76,14 @@ export function alertQueries(expr: string): string[] {
   const parts: string[] = [];
   for (const { start, end } of bounds) {
     // The matching modifier of the operator before this part: `on (job)`, `ignoring (x)`.
-    parts.push(stripThreshold(expr.slice(from, start).trim().replace(/^(?:on|ignoring)\s*\([^)]*\)\s*/, '')));
+    parts.push(
+      stripThreshold(
+        expr
+          .slice(from, start)
+          .trim()
+          .replace(/^(?:on|ignoring)\s*\([^)]*\)\s*/, ''),
+      ),
+    );
     from = end;
   }
   return parts;

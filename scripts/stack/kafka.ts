@@ -137,6 +137,11 @@ export async function startKafka(port: number, controllerPort: number, dir: stri
     join(dir, 'kafka.pid'),
   );
   const probe = proxied?.directPort ?? port;
-  await waitFor(`Kafka broker on port ${probe}`, () => kafkaAnswers([`127.0.0.1:${probe}`]), 90_000, () => isAlive(pid));
+  await waitFor(
+    `Kafka broker on port ${probe}`,
+    () => kafkaAnswers([`127.0.0.1:${probe}`]),
+    90_000,
+    () => isAlive(pid),
+  );
   return pid;
 }

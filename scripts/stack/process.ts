@@ -12,7 +12,7 @@ export function runQuiet(cmd: string, args: readonly string[], env?: NodeJS.Proc
   try {
     execFileSync(cmd, args, { stdio: 'pipe', env: { ...process.env, ...env } });
   } catch (err) {
-    const output = (err as { stdout?: Buffer; stderr?: Buffer });
+    const output = err as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${String(output.stdout ?? '')}${String(output.stderr ?? '')}`.trim(), { cause: err });
   }
 }

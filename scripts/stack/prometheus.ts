@@ -27,7 +27,11 @@ export interface PrivatePrometheus {
  * (host:port, /metrics) and evaluating `ruleFiles` every `intervalSeconds`. The config is JSON,
  * which Prometheus reads as the YAML it is a subset of. `stop` removes it all.
  */
-export async function startPrivatePrometheus(options: { readonly targets: readonly string[]; readonly ruleFiles?: readonly string[]; readonly intervalSeconds?: number }): Promise<PrivatePrometheus> {
+export async function startPrivatePrometheus(options: {
+  readonly targets: readonly string[];
+  readonly ruleFiles?: readonly string[];
+  readonly intervalSeconds?: number;
+}): Promise<PrivatePrometheus> {
   ensurePrometheusBinary();
   const dir = mkdtempSync(join(tmpdir(), 'fraud-prometheus-'));
   const interval = `${String(options.intervalSeconds ?? 1)}s`;
@@ -110,7 +114,9 @@ const labelValuesAnswer = z.union([z.object({ status: z.literal('success'), data
 
 /** The values `label` takes on the series matching `match` (what a Grafana label_values() variable lists). */
 export async function labelValues(url: string, label: string, match: string): Promise<string[]> {
-  const answer = labelValuesAnswer.parse(await (await fetch(`${url}/api/v1/label/${encodeURIComponent(label)}/values?${new URLSearchParams({ 'match[]': match }).toString()}`)).json());
+  const answer = labelValuesAnswer.parse(
+    await (await fetch(`${url}/api/v1/label/${encodeURIComponent(label)}/values?${new URLSearchParams({ 'match[]': match }).toString()}`)).json(),
+  );
   if (answer.status === 'error') throw new Error(`label values of ${label} on ${match}: ${answer.errorType}: ${answer.error}`);
   return answer.data;
 }

@@ -38,7 +38,12 @@ export async function startRedis(port: number, dir: string, durable = false): Pr
     join(dir, 'redis.log'),
     join(dir, 'redis.pid'),
   );
-  await waitFor(`redis-server on port ${port}`, () => redisAnswers(`redis://127.0.0.1:${port}`), 15_000, () => isAlive(pid));
+  await waitFor(
+    `redis-server on port ${port}`,
+    () => redisAnswers(`redis://127.0.0.1:${port}`),
+    15_000,
+    () => isAlive(pid),
+  );
   return pid;
 }
 

@@ -36,10 +36,7 @@ export async function startPrivateStack(dir: string, topics: readonly TopicSpec[
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const [redisPort, kafkaPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
-  const [redisPid, kafkaPid] = await Promise.all([
-    startRedis(redisPort, join(dir, 'redis')),
-    startKafka(kafkaPort, controllerPort, join(dir, 'kafka'), 512),
-  ]);
+  const [redisPid, kafkaPid] = await Promise.all([startRedis(redisPort, join(dir, 'redis')), startKafka(kafkaPort, controllerPort, join(dir, 'kafka'), 512)]);
   const kafkaBrokers = `127.0.0.1:${kafkaPort}`;
   await ensureTopics([kafkaBrokers], topics);
   return { redisUrl: `redis://127.0.0.1:${redisPort}`, kafkaBrokers, dir, pids: [redisPid, kafkaPid] };

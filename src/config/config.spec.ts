@@ -9,8 +9,12 @@ describe('configuration', () => {
     expect(config.http.port).toBe(8080);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.kafka.topics).toEqual({
-      transactions: 'transactions', decisions: 'decisions', reviewQueue: 'review-queue',
-      labels: 'fraud-labels', dlq: 'transactions.dlq', shadow: 'decisions-shadow',
+      transactions: 'transactions',
+      decisions: 'decisions',
+      reviewQueue: 'review-queue',
+      labels: 'fraud-labels',
+      dlq: 'transactions.dlq',
+      shadow: 'decisions-shadow',
     });
     expect(config.budget.totalMs).toBe(50);
     expect(config.policy).toEqual({ denyThreshold: 0.8, reviewThreshold: 0.5, failMode: 'open' });

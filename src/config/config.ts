@@ -21,7 +21,13 @@ function toNested(raw: Raw) {
   return {
     env: raw.NODE_ENV,
     log: { level: raw.LOG_LEVEL },
-    http: { host: raw.HOST, port: raw.PORT, bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES, maxInFlight: raw.HTTP_MAX_IN_FLIGHT, shedLoopDelayMs: raw.HTTP_SHED_LOOP_DELAY_MS },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      bodyLimitBytes: raw.HTTP_BODY_LIMIT_BYTES,
+      maxInFlight: raw.HTTP_MAX_IN_FLIGHT,
+      shedLoopDelayMs: raw.HTTP_SHED_LOOP_DELAY_MS,
+    },
     kafka: {
       brokers: raw.KAFKA_BROKERS,
       clientId: raw.KAFKA_CLIENT_ID,
@@ -114,7 +120,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     // A row gone before it matures is never learnt as legitimate: the model would learn frauds alone.
     problems.push('ONLINE_MATURITY_DAYS must be below ONLINE_ROW_TTL_DAYS');
   }
-  if (Array.isArray(raw.ADMIN_API_KEYS) && Array.isArray(raw.SCORING_API_KEYS) && raw.ADMIN_API_KEYS.some((key) => (raw.SCORING_API_KEYS as unknown[]).includes(key))) {
+  if (
+    Array.isArray(raw.ADMIN_API_KEYS) &&
+    Array.isArray(raw.SCORING_API_KEYS) &&
+    raw.ADMIN_API_KEYS.some((key) => (raw.SCORING_API_KEYS as unknown[]).includes(key))
+  ) {
     // A key in both lists has no single scope; refusing it keeps "which key may do what" obvious.
     problems.push('a key appears in both ADMIN_API_KEYS and SCORING_API_KEYS');
   }

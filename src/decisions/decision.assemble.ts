@@ -44,7 +44,9 @@ export function assembleDecision(checked: Checked, policy: PolicyConfig, clock: 
       degraded: outcome.degraded,
       latencyMs: Math.max(0, Math.round((clock.monotonicMs - checked.receivedAt) * 1000) / 1000),
       decidedAt: clock.wall.toISOString(),
-      ...(checked.online === undefined ? {} : { scoreParts: { base: rounded(checked.online.base), online: rounded(checked.online.online) }, onlineModelVersion: checked.online.version }),
+      ...(checked.online === undefined
+        ? {}
+        : { scoreParts: { base: rounded(checked.online.base), online: rounded(checked.online.online) }, onlineModelVersion: checked.online.version }),
     },
   };
 }

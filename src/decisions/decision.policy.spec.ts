@@ -5,14 +5,23 @@ import { decide, type PolicyConfig } from './decision.policy';
 const config: PolicyConfig = { denyThreshold: 0.8, reviewThreshold: 0.5, failMode: 'open' };
 
 const hit = (ruleId: string, action: RuleOutcome['action'], code = ruleId.toUpperCase()): RuleOutcome => ({
-  ruleId, type: 'card_velocity', action, status: 'hit', reason: { code, message: `${ruleId} hit` },
+  ruleId,
+  type: 'card_velocity',
+  action,
+  status: 'hit',
+  reason: { code, message: `${ruleId} hit` },
 });
 const pass = (ruleId: string): RuleOutcome => ({ ruleId, type: 'card_velocity', action: 'review', status: 'pass' });
 const rules = (...outcomes: RuleOutcome[]): RulesResult => ({ rulesVersion: 'v1', outcomes });
 
 const anOverride = (action: Override['action'], entity: Override['entity'] = 'card'): Override => ({
-  entity, id: `${entity}-1`, action, reason: 'customer called', author: 'analyst-7',
-  createdAt: '2026-11-20T10:00:00.000Z', expiresAt: '2026-11-21T10:00:00.000Z',
+  entity,
+  id: `${entity}-1`,
+  action,
+  reason: 'customer called',
+  author: 'analyst-7',
+  createdAt: '2026-11-20T10:00:00.000Z',
+  expiresAt: '2026-11-21T10:00:00.000Z',
 });
 
 describe('decision policy', () => {

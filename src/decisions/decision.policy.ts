@@ -42,9 +42,13 @@ export const POLICY_REASONS = {
   stateLost: 'STATE_LOST',
 } as const;
 
-const unknownReason = (f: CheckFailure): Reason => f.reason === 'state_lost'
-  ? { code: POLICY_REASONS.stateLost, message: `${f.check} check skipped: Redis lost its state (card and merchant history, stored decisions) and it has not been restored` }
-  : { code: POLICY_REASONS.unavailable, message: `${f.check} check ${f.reason === 'timeout' ? 'missed its deadline' : 'failed'}` };
+const unknownReason = (f: CheckFailure): Reason =>
+  f.reason === 'state_lost'
+    ? {
+        code: POLICY_REASONS.stateLost,
+        message: `${f.check} check skipped: Redis lost its state (card and merchant history, stored decisions) and it has not been restored`,
+      }
+    : { code: POLICY_REASONS.unavailable, message: `${f.check} check ${f.reason === 'timeout' ? 'missed its deadline' : 'failed'}` };
 
 const isHit = (o: RuleOutcome): o is Extract<RuleOutcome, { status: 'hit' }> => o.status === 'hit';
 
@@ -84,19 +88,33 @@ export function decide(input: PolicyInput, config: PolicyConfig): PolicyResult {
   if (allowOverrides.length > 0) return result('approve', allowOverrides.map(overrideReason));
 
   const denies = hits.filter((h) => h.action === 'deny');
-  if (denies.length > 0) return result('deny', denies.map((h) => h.reason));
+  if (denies.length > 0)
+    return result(
+      'deny',
+      denies.map((h) => h.reason),
+    );
 
   const allows = hits.filter((h) => h.action === 'allow');
-  if (allows.length > 0) return result('approve', allows.map((h) => h.reason));
+  if (allows.length > 0)
+    return result(
+      'approve',
+      allows.map((h) => h.reason),
+    );
 
   const score = input.score;
   if (score !== null && score >= config.denyThreshold) {
-    return result('deny', [...ruleReasons, { code: POLICY_REASONS.modelDeny, message: `model score ${score.toFixed(3)} is at or above the deny threshold ${config.denyThreshold}` }]);
+    return result('deny', [
+      ...ruleReasons,
+      { code: POLICY_REASONS.modelDeny, message: `model score ${score.toFixed(3)} is at or above the deny threshold ${config.denyThreshold}` },
+    ]);
   }
 
   const soft = hits.filter((h) => h.action === 'review' || h.action === 'flag').map((h) => h.reason);
   if (score !== null && score >= config.reviewThreshold) {
-    soft.push({ code: POLICY_REASONS.modelReview, message: `model score ${score.toFixed(3)} is in the review band [${config.reviewThreshold}, ${config.denyThreshold})` });
+    soft.push({
+      code: POLICY_REASONS.modelReview,
+      message: `model score ${score.toFixed(3)} is in the review band [${config.reviewThreshold}, ${config.denyThreshold})`,
+    });
   }
   if (soft.length > 0) return result('review', soft);
 

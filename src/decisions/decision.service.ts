@@ -179,16 +179,17 @@ export class DecisionService {
     const mineItems = mine.map((m) => m.item);
 
     let lookupFailed = false;
-    const lookup: Promise<Looked[] | null> = claims === null
-      ? Promise.resolve(null)
-      : withDeadline(lookupWork, msUntil(at.velocity)).catch((err: unknown) => {
-          if (stream) {
-            lookupFailed = true;
-            throw err;
-          }
-          fail('velocity', err);
-          return null;
-        });
+    const lookup: Promise<Looked[] | null> =
+      claims === null
+        ? Promise.resolve(null)
+        : withDeadline(lookupWork, msUntil(at.velocity)).catch((err: unknown) => {
+            if (stream) {
+              lookupFailed = true;
+              throw err;
+            }
+            fail('velocity', err);
+            return null;
+          });
     const rulesCheck = withDeadline(
       lookup.then((found) => {
         const t0 = performance.now();
@@ -205,12 +206,16 @@ export class DecisionService {
     // The model is the third check: it starts as soon as the features arrive, beside the rules.
     // A model failure degrades the decision in both modes: unlike a Redis blip, retrying a
     // broken model would only stall the stream.
-    const modelCheck = this.models.enabled || this.online.enabled
-      ? withDeadline(lookup.then((found) => this.score(mineItems, found)), msUntil(at.model)).catch((err: unknown) => {
-          if (!lookupFailed) fail('model', err);
-          return null;
-        })
-      : Promise.resolve(null);
+    const modelCheck =
+      this.models.enabled || this.online.enabled
+        ? withDeadline(
+            lookup.then((found) => this.score(mineItems, found)),
+            msUntil(at.model),
+          ).catch((err: unknown) => {
+            if (!lookupFailed) fail('model', err);
+            return null;
+          })
+        : Promise.resolve(null);
 
     const [found, ruleResults, scored] = await Promise.all([lookup, rulesCheck, modelCheck]);
     const itemErrors = found?.filter(lookupFailedFor).length ?? 0;
@@ -228,13 +233,30 @@ export class DecisionService {
       const online = onlineScored?.scores[j] ?? null;
       // Shadow: the online part is reported, never used; live: its combination decides.
       const score = online !== null && this.online.live ? online.combined : base;
-      const { decision, policyInput } = assembleDecision({
-        tx: item.tx, receivedAt: item.receivedAt, rules: rulesResult, score, modelVersion: scored?.version ?? null, rulesVersion: ruleSet.version,
-        failures: itemFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures, overrides: looked?.overrides ?? [],
-        online: online === null || onlineScored === null ? undefined : { base, online: online.online, version: onlineScored.version },
-      }, this.config.policy, clock);
+      const { decision, policyInput } = assembleDecision(
+        {
+          tx: item.tx,
+          receivedAt: item.receivedAt,
+          rules: rulesResult,
+          score,
+          modelVersion: scored?.version ?? null,
+          rulesVersion: ruleSet.version,
+          failures: itemFailed ? [...failures, { check: 'velocity', reason: 'error' }] : failures,
+          overrides: looked?.overrides ?? [],
+          online: online === null || onlineScored === null ? undefined : { base, online: online.online, version: onlineScored.version },
+        },
+        this.config.policy,
+        clock,
+      );
       return {
-        index, item, decision, policyInput, looked, row: scored?.rows[j] ?? null, onlineRow: onlineScored?.rows[j] ?? null, base,
+        index,
+        item,
+        decision,
+        policyInput,
+        looked,
+        row: scored?.rows[j] ?? null,
+        onlineRow: onlineScored?.rows[j] ?? null,
+        base,
         online: online === null || onlineScored === null ? null : { ...online, version: onlineScored.version },
       };
     });
@@ -286,7 +308,9 @@ export class DecisionService {
     const lease = this.config.redis.idempotencyLeaseMs + (stream ? this.config.kafka.batchDeadlineMs : 0);
     const batch = new RedisBatch(this.redis.redis);
     const epoch = this.epoch.queueOn(batch);
-    const readers = items.map((item) => this.store.queueClaim(batch, item.tx.transactionId, item.origin ? kafkaOwner(item.origin) : this.httpOwner, item.fingerprint, lease));
+    const readers = items.map((item) =>
+      this.store.queueClaim(batch, item.tx.transactionId, item.origin ? kafkaOwner(item.origin) : this.httpOwner, item.fingerprint, lease),
+    );
     await batch.exec();
     this.metrics.stageSeconds.observe({ stage: 'claim' }, seconds(t0));
     this.epoch.observe(epoch());
@@ -363,14 +387,21 @@ export class DecisionService {
   private async save(fresh: readonly Fresh[], stream: boolean, answerAt: number): Promise<Map<number, Decision | 'conflict'>> {
     const kept = new Map<number, Decision | 'conflict'>(fresh.map((f) => [f.index, f.decision]));
     if (fresh.length === 0) return kept;
-    const records = fresh.map(({ item, decision }): StoredDecision => (
-      { decision, origin: item.origin, fingerprint: item.fingerprint, subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt } }
-    ));
+    const records = fresh.map(({ item, decision }): StoredDecision => ({
+      decision,
+      origin: item.origin,
+      fingerprint: item.fingerprint,
+      subject: { cardId: item.tx.cardId, merchantId: item.tx.merchantId, occurredAt: item.tx.occurredAt },
+    }));
     const t0 = performance.now();
-    const saving = this.store.saveAll(records, (pipeline) => { this.queueOnlineRows(pipeline, fresh); }).then(({ stored, extraFailed }) => {
-      if (extraFailed[0] !== undefined) this.warn('online-rows', `keeping ${String(extraFailed.length)} online model rows failed: ${extraFailed[0].message}`);
-      return stored;
-    });
+    const saving = this.store
+      .saveAll(records, (pipeline) => {
+        this.queueOnlineRows(pipeline, fresh);
+      })
+      .then(({ stored, extraFailed }) => {
+        if (extraFailed[0] !== undefined) this.warn('online-rows', `keeping ${String(extraFailed.length)} online model rows failed: ${extraFailed[0].message}`);
+        return stored;
+      });
     const earlier = stream
       ? await saving
       : await withDeadline(saving, msUntil(answerAt)).catch((err: unknown) => {
@@ -402,12 +433,22 @@ export class DecisionService {
       if (f.onlineRow === null) continue;
       const weight = rowWeight(f.decision.transactionId, f.decision.decision !== 'approve', sampleRate);
       if (weight === null) continue;
-      this.onlineStore.queueRow(pipeline, f.decision.transactionId, { row: Float32Array.from(f.onlineRow), base: f.base, decidedAtMs, weight }, rowTtlDays * 86_400);
+      this.onlineStore.queueRow(
+        pipeline,
+        f.decision.transactionId,
+        { row: Float32Array.from(f.onlineRow), base: f.base, decidedAtMs, weight },
+        rowTtlDays * 86_400,
+      );
     }
   }
 
   /** Metrics and the shadow evaluation of the decisions this batch made and kept. */
-  private record(source: DecisionSource, fresh: readonly Fresh[], kept: ReadonlyMap<number, Decision | 'conflict'>, rules: ReturnType<RulesService['snapshot']>): void {
+  private record(
+    source: DecisionSource,
+    fresh: readonly Fresh[],
+    kept: ReadonlyMap<number, Decision | 'conflict'>,
+    rules: ReturnType<RulesService['snapshot']>,
+  ): void {
     // Only collected while a shadow model or shadow rules exist: the hot path pays nothing for it otherwise.
     const onlineShadow = this.online.enabled && !this.online.live;
     const shadowItems: ShadowItem[] | null = this.shadow.active || rules.shadowing || onlineShadow ? [] : null;

@@ -116,7 +116,10 @@ export class DecisionStore {
    * or the decision already stored for that id (the first stored wins), which is then the
    * answer. `extraFailed`: extra commands that failed (they never fail a record).
    */
-  async saveAll(records: readonly StoredDecision[], extra?: (pipeline: ChainableCommander) => void): Promise<{ stored: (StoredDecision | null)[]; extraFailed: Error[] }> {
+  async saveAll(
+    records: readonly StoredDecision[],
+    extra?: (pipeline: ChainableCommander) => void,
+  ): Promise<{ stored: (StoredDecision | null)[]; extraFailed: Error[] }> {
     if (records.length === 0) return { stored: [], extraFailed: [] };
     const pipeline = this.client.redis.pipeline();
     for (const r of records) pipeline.fdDecisionSave(decisionKey(r.decision.transactionId), JSON.stringify(r), this.ttlSeconds);

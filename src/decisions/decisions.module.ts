@@ -13,7 +13,14 @@ import { OnlineStore } from '../online/online.store';
 @Module({
   imports: [RulesModule],
   providers: [
-    DecisionService, DecisionStore, VelocityStore, ModelService, ShadowPublisher, OnlineModel, OnlineStore, OnlineLearner,
+    DecisionService,
+    DecisionStore,
+    VelocityStore,
+    ModelService,
+    ShadowPublisher,
+    OnlineModel,
+    OnlineStore,
+    OnlineLearner,
     { provide: VELOCITY_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => velocityLimits(config.features.labelDelayDays) },
   ],
   exports: [DecisionService, DecisionStore, VelocityStore, ModelService, OnlineModel, OnlineLearner, OnlineStore],

@@ -8,7 +8,20 @@ import type { Transaction } from '../transactions/transaction.schema';
  * fingerprint. A later version that covers more fields gets its own prefix, and records
  * stored under v1 keep being compared by v1.
  */
-const FINGERPRINT_V1 = ['occurredAt', 'cardId', 'merchantId', 'amount', 'currency', 'customerId', 'merchantCategory', 'channel', 'deviceId', 'ipAddress', 'location', 'country'] as const;
+const FINGERPRINT_V1 = [
+  'occurredAt',
+  'cardId',
+  'merchantId',
+  'amount',
+  'currency',
+  'customerId',
+  'merchantCategory',
+  'channel',
+  'deviceId',
+  'ipAddress',
+  'location',
+  'country',
+] as const;
 
 /**
  * What a transaction id was first decided on. Equal payloads give equal fingerprints whatever
@@ -30,7 +43,8 @@ export function fingerprint(tx: Transaction): string {
 export type ClaimOwner = string;
 
 export const httpOwner = (instanceId: string): ClaimOwner => `h:${instanceId}`;
-export const kafkaOwner = (origin: { topic: string; partition: number; offset: string }): ClaimOwner => `k:${origin.topic}:${String(origin.partition)}:${origin.offset}`;
+export const kafkaOwner = (origin: { topic: string; partition: number; offset: string }): ClaimOwner =>
+  `k:${origin.topic}:${String(origin.partition)}:${origin.offset}`;
 
 /**
  * A claim is stored in the decision's own key until the decision replaces it. Its first
@@ -57,10 +71,7 @@ export const samePayload = (stored: { fingerprint?: string | undefined }, print:
  * - `conflict`: the id was first used for another payload: refuse.
  */
 export type ClaimResult<S> =
-  | { readonly kind: 'claimed' }
-  | { readonly kind: 'decided'; readonly stored: S }
-  | { readonly kind: 'held' }
-  | { readonly kind: 'conflict' };
+  { readonly kind: 'claimed' } | { readonly kind: 'decided'; readonly stored: S } | { readonly kind: 'held' } | { readonly kind: 'conflict' };
 
 /**
  * Reads the value found in a decision's key: the reply of `SET key claim NX PX lease GET` (the
@@ -69,7 +80,12 @@ export type ClaimResult<S> =
  * a decision nor a claim is taken as free, the way a record that does not parse is treated as
  * absent.
  */
-export function readClaim<S extends { fingerprint?: string | undefined }>(raw: unknown, owner: ClaimOwner | null, print: string, parseStored: (raw: string) => S | null): ClaimResult<S> {
+export function readClaim<S extends { fingerprint?: string | undefined }>(
+  raw: unknown,
+  owner: ClaimOwner | null,
+  print: string,
+  parseStored: (raw: string) => S | null,
+): ClaimResult<S> {
   if (typeof raw !== 'string') return { kind: 'claimed' };
   if (isDecisionRecord(raw)) {
     const stored = parseStored(raw);

@@ -13,7 +13,10 @@ export class ApiKeys {
   private readonly keys: readonly { digest: Buffer; scope: Scope }[];
 
   constructor(adminKeys: readonly string[], scoringKeys: readonly string[]) {
-    this.keys = [...adminKeys.map((key) => ({ digest: digest(key), scope: 'admin' as const })), ...scoringKeys.map((key) => ({ digest: digest(key), scope: 'scoring' as const }))];
+    this.keys = [
+      ...adminKeys.map((key) => ({ digest: digest(key), scope: 'admin' as const })),
+      ...scoringKeys.map((key) => ({ digest: digest(key), scope: 'scoring' as const })),
+    ];
   }
 
   get adminEnabled(): boolean {

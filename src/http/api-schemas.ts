@@ -43,7 +43,10 @@ export const rulesOverviewSchema = z.object({
 export const versionDetailSchema = versionSummarySchema.extend({
   document: z.unknown().meta({ description: 'The rule-set document as it was submitted.' }),
 });
-export const activatedSchema = z.object({ active: versionSummarySchema, changed: z.boolean().meta({ description: 'false when the version was already active.' }) });
+export const activatedSchema = z.object({
+  active: versionSummarySchema,
+  changed: z.boolean().meta({ description: 'false when the version was already active.' }),
+});
 export const shadowSetSchema = z.object({ shadow: versionSummarySchema });
 export const shadowClearedSchema = z.object({ shadow: z.null() });
 
@@ -60,6 +63,8 @@ export const onlineOverviewSchema = z.object({
 });
 export type OnlineOverview = z.infer<typeof onlineOverviewSchema>;
 
-export const onlineSnapshotSchema = z.object({ version: z.number().int().positive().nullable().meta({ description: 'The version snapshotted; null while nothing has been learnt.' }) });
+export const onlineSnapshotSchema = z.object({
+  version: z.number().int().positive().nullable().meta({ description: 'The version snapshotted; null while nothing has been learnt.' }),
+});
 export const onlineRollbackSchema = z.object({ version: z.number().int().positive(), from: z.number().int().positive() });
 export const onlineResetSchema = z.object({ version: z.number().int().positive() });

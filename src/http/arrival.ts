@@ -12,7 +12,10 @@ const arrivals = new WeakMap<IncomingMessage, number>();
  * behind is shed here, with 503 OVERLOADED and Retry-After, before its body is read: past
  * saturation the in-flight bound alone sheds too late, after each request has cost its parse.
  */
-export function stampArrivals(fastify: FastifyInstance, options: { shedLoopDelayMs: number; onShed: () => void } = { shedLoopDelayMs: 0, onShed: () => undefined }): void {
+export function stampArrivals(
+  fastify: FastifyInstance,
+  options: { shedLoopDelayMs: number; onShed: () => void } = { shedLoopDelayMs: 0, onShed: () => undefined },
+): void {
   const delay = options.shedLoopDelayMs > 0 ? LoopDelay.get() : null;
   const overloaded = new ApiError('OVERLOADED').toBody();
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -27,8 +27,14 @@ export const ERROR_CODES = {
   RULES_VERSION_EXISTS: { status: 409, message: 'a stored version already has this document version; give the draft a new "version"' },
   RULES_VERSION_ACTIVE: { status: 409, message: 'the active version cannot also run in shadow' },
   OVERRIDE_CONFLICT: { status: 409, message: 'the entity already has an override with the opposite action; remove it first' },
-  IDEMPOTENCY_CONFLICT: { status: 409, message: 'this transactionId was already decided on a different payload; a retry must repeat the original request, a new transaction needs a new id' },
-  DECISION_IN_PROGRESS: { status: 409, message: 'a request with this transactionId is still being decided; retry after the Retry-After delay to get its decision' },
+  IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    message: 'this transactionId was already decided on a different payload; a retry must repeat the original request, a new transaction needs a new id',
+  },
+  DECISION_IN_PROGRESS: {
+    status: 409,
+    message: 'a request with this transactionId is still being decided; retry after the Retry-After delay to get its decision',
+  },
   OVERLOADED: { status: 503, message: 'the service is at its limit of requests in flight; retry after the Retry-After delay' },
   INTERNAL: { status: 500, message: 'internal error' },
 } as const;

@@ -8,7 +8,10 @@ import type { OnlineOverview, onlineResetSchema, onlineRollbackSchema, onlineSna
 import { AdminGuard } from './auth.guard';
 import { ApiError } from './errors';
 
-const versionParam = z.string().regex(/^[1-9]\d{0,9}$/).transform(Number);
+const versionParam = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/)
+  .transform(Number);
 
 /**
  * The online model's state, snapshots and the two ways back: roll back to a snapshot, or reset

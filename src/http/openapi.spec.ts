@@ -6,11 +6,17 @@ import { API_VERSION, buildOpenApiDocument, OPERATIONS, openApiPath } from './op
 const responseShape = z.object({ content: z.record(z.string(), z.object({ schema: z.unknown() })).optional() });
 const documentShape = z.object({
   info: z.object({ version: z.string() }),
-  paths: z.record(z.string(), z.record(z.string(), z.object({
-    operationId: z.string(),
-    parameters: z.array(z.object({ name: z.string(), in: z.literal('path') })).optional(),
-    responses: z.record(z.string(), responseShape),
-  }))),
+  paths: z.record(
+    z.string(),
+    z.record(
+      z.string(),
+      z.object({
+        operationId: z.string(),
+        parameters: z.array(z.object({ name: z.string(), in: z.literal('path') })).optional(),
+        responses: z.record(z.string(), responseShape),
+      }),
+    ),
+  ),
 });
 
 const errorCodes = (response: z.infer<typeof responseShape> | undefined): string[] => {
@@ -42,7 +48,7 @@ describe('the OpenAPI document', () => {
     expect(openApiPath('/v1/overrides/:entity/:id/:action')).toBe('/v1/overrides/{entity}/{id}/{action}');
   });
 
-  it('lists the auth errors on admin operations, body errors where there is a body, and the decision endpoint\'s own codes', () => {
+  it("lists the auth errors on admin operations, body errors where there is a body, and the decision endpoint's own codes", () => {
     const byId = new Map(operations.map(({ op }) => [op.operationId, op]));
     expect(errorCodes(byId.get('listRules')?.responses['403'])).toEqual(['ADMIN_DISABLED', 'FORBIDDEN']);
     expect(errorCodes(byId.get('decide')?.responses['400'])).toEqual(['VALIDATION_FAILED', 'CARD_NUMBER_DETECTED', 'INVALID_JSON']);

@@ -73,15 +73,20 @@ const NAMED = {
   Override: { schema: overrideSchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
 
-const rulesVersion: Param = { name: 'v', schema: z.string().regex(/^[1-9]\d{0,9}$/), description: 'A rules version\'s store number (`v` in the listing).' };
+const rulesVersion: Param = { name: 'v', schema: z.string().regex(/^[1-9]\d{0,9}$/), description: "A rules version's store number (`v` in the listing)." };
 const onlineVersion: Param = { name: 'version', schema: z.string().regex(/^[1-9]\d{0,9}$/), description: 'The version of an online-model snapshot.' };
 const retryAfter = { 'retry-after': { description: 'Seconds to wait before retrying (OVERLOADED, DECISION_IN_PROGRESS).', required: false } };
 
 export const OPERATIONS: readonly OperationSpec[] = [
   {
-    method: 'POST', path: '/v1/decisions', operationId: 'decide', tag: 'decisions', auth: 'scoring',
+    method: 'POST',
+    path: '/v1/decisions',
+    operationId: 'decide',
+    tag: 'decisions',
+    auth: 'scoring',
     summary: 'Decide one transaction: approve, deny or review, with reasons',
-    description: 'Idempotent per `transactionId`: a retry with the same payload gets the stored decision; the same id with another payload is refused (409 `IDEMPOTENCY_CONFLICT`). A request whose card-number-like digits pass the Luhn check is refused with 400 `CARD_NUMBER_DETECTED`, wherever they are.',
+    description:
+      'Idempotent per `transactionId`: a retry with the same payload gets the stored decision; the same id with another payload is refused (409 `IDEMPOTENCY_CONFLICT`). A request whose card-number-like digits pass the Luhn check is refused with 400 `CARD_NUMBER_DETECTED`, wherever they are.',
     body: json(ref('Transaction')),
     ok: { status: 200, description: 'The decision.', content: [json(ref('Decision'))] },
     links: { getDecision: { transactionId: 'transactionId' } },
@@ -89,140 +94,230 @@ export const OPERATIONS: readonly OperationSpec[] = [
     headers: { 409: retryAfter, 503: retryAfter },
   },
   {
-    method: 'GET', path: '/v1/decisions/:transactionId', operationId: 'getDecision', tag: 'decisions', auth: 'scoring',
+    method: 'GET',
+    path: '/v1/decisions/:transactionId',
+    operationId: 'getDecision',
+    tag: 'decisions',
+    auth: 'scoring',
     summary: 'The stored decision for a transaction (kept DECISION_TTL_SECONDS)',
-    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: 'The transaction\'s id as it was sent.' }],
+    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The transaction's id as it was sent." }],
     ok: { status: 200, description: 'The decision as it was made.', content: [json(ref('Decision'))] },
     errors: ['INVALID_TRANSACTION_ID', 'DECISION_NOT_FOUND'],
   },
   {
-    method: 'GET', path: '/v1/rules', operationId: 'listRules', tag: 'rules', auth: 'admin',
+    method: 'GET',
+    path: '/v1/rules',
+    operationId: 'listRules',
+    tag: 'rules',
+    auth: 'admin',
     summary: 'The rule-set versions, which is active and which in shadow, and the last activations',
     ok: { status: 200, description: 'The overview.', content: [json(rulesOverviewSchema)] },
     errors: [],
   },
   {
-    method: 'GET', path: '/v1/rules/versions/:v', operationId: 'getRulesVersion', tag: 'rules', auth: 'admin',
+    method: 'GET',
+    path: '/v1/rules/versions/:v',
+    operationId: 'getRulesVersion',
+    tag: 'rules',
+    auth: 'admin',
     summary: 'One stored rule-set version with its document',
     params: [rulesVersion],
     ok: { status: 200, description: 'The version.', content: [json(versionDetailSchema)] },
     errors: ['INVALID_RULES_VERSION', 'RULES_VERSION_NOT_FOUND'],
   },
   {
-    method: 'POST', path: '/v1/rules/versions', operationId: 'createRulesVersion', tag: 'rules', auth: 'admin',
+    method: 'POST',
+    path: '/v1/rules/versions',
+    operationId: 'createRulesVersion',
+    tag: 'rules',
+    auth: 'admin',
     summary: 'Store a new, immutable rule-set version (inactive until activated)',
-    description: 'Beyond the schema, rule ids must be unique within the document (400 `INVALID_RULE_SET` names the duplicate), and the document\'s `version` must be new (409 `RULES_VERSION_EXISTS`).',
+    description:
+      "Beyond the schema, rule ids must be unique within the document (400 `INVALID_RULE_SET` names the duplicate), and the document's `version` must be new (409 `RULES_VERSION_EXISTS`).",
     body: json(ref('RuleSetDocument')),
     ok: { status: 201, description: 'The stored version.', content: [json(versionDetailSchema)] },
     links: { getRulesVersion: { v: 'v' }, activateRulesVersion: { v: 'v' }, shadowRulesVersion: { v: 'v' } },
     errors: ['INVALID_RULE_SET', 'RULES_VERSION_EXISTS'],
   },
   {
-    method: 'POST', path: '/v1/rules/versions/:v/activate', operationId: 'activateRulesVersion', tag: 'rules', auth: 'admin',
+    method: 'POST',
+    path: '/v1/rules/versions/:v/activate',
+    operationId: 'activateRulesVersion',
+    tag: 'rules',
+    auth: 'admin',
     summary: 'Make a version the active one (activating an older version is the rollback)',
     params: [rulesVersion],
-    ok: { status: 200, description: 'The active version; this instance applies it before answering, the others within RULES_POLL_INTERVAL_MS.', content: [json(activatedSchema)] },
+    ok: {
+      status: 200,
+      description: 'The active version; this instance applies it before answering, the others within RULES_POLL_INTERVAL_MS.',
+      content: [json(activatedSchema)],
+    },
     errors: ['INVALID_RULES_VERSION', 'RULES_VERSION_NOT_FOUND'],
   },
   {
-    method: 'POST', path: '/v1/rules/versions/:v/shadow', operationId: 'shadowRulesVersion', tag: 'rules', auth: 'admin',
+    method: 'POST',
+    path: '/v1/rules/versions/:v/shadow',
+    operationId: 'shadowRulesVersion',
+    tag: 'rules',
+    auth: 'admin',
     summary: 'Evaluate a version in shadow beside the active one (its hits are counted, never applied)',
     params: [rulesVersion],
     ok: { status: 200, description: 'The shadow version.', content: [json(shadowSetSchema)] },
     errors: ['INVALID_RULES_VERSION', 'RULES_VERSION_NOT_FOUND', 'RULES_VERSION_ACTIVE'],
   },
   {
-    method: 'DELETE', path: '/v1/rules/shadow', operationId: 'clearRulesShadow', tag: 'rules', auth: 'admin',
+    method: 'DELETE',
+    path: '/v1/rules/shadow',
+    operationId: 'clearRulesShadow',
+    tag: 'rules',
+    auth: 'admin',
     summary: 'Stop evaluating a shadow version',
     ok: { status: 200, description: 'No shadow version.', content: [json(shadowClearedSchema)] },
     errors: [],
   },
   {
-    method: 'GET', path: '/v1/overrides', operationId: 'listOverrides', tag: 'overrides', auth: 'admin',
+    method: 'GET',
+    path: '/v1/overrides',
+    operationId: 'listOverrides',
+    tag: 'overrides',
+    auth: 'admin',
     summary: 'The allow and block overrides in force',
     ok: { status: 200, description: 'Every override that has not expired.', content: [json(z.object({ overrides: z.array(overrideSchema) }))] },
     errors: [],
   },
   {
-    method: 'POST', path: '/v1/overrides', operationId: 'createOverride', tag: 'overrides', auth: 'admin',
-    summary: 'Allow or block a card, merchant or device until a time (replaces the same entity\'s entry with the same action)',
-    description: '`expiresAt` must be in the future and at most 366 days ahead (400 `INVALID_OVERRIDE`); an entity cannot be allowed and blocked at once (409 `OVERRIDE_CONFLICT`).',
+    method: 'POST',
+    path: '/v1/overrides',
+    operationId: 'createOverride',
+    tag: 'overrides',
+    auth: 'admin',
+    summary: "Allow or block a card, merchant or device until a time (replaces the same entity's entry with the same action)",
+    description:
+      '`expiresAt` must be in the future and at most 366 days ahead (400 `INVALID_OVERRIDE`); an entity cannot be allowed and blocked at once (409 `OVERRIDE_CONFLICT`).',
     body: json(ref('OverrideRequest')),
     ok: { status: 201, description: 'The override as stored.', content: [json(ref('Override'))] },
     links: { removeOverride: { entity: 'entity', id: 'id', action: 'action' } },
     errors: ['INVALID_OVERRIDE', 'OVERRIDE_CONFLICT'],
   },
   {
-    method: 'DELETE', path: '/v1/overrides/:entity/:id/:action', operationId: 'removeOverride', tag: 'overrides', auth: 'admin',
+    method: 'DELETE',
+    path: '/v1/overrides/:entity/:id/:action',
+    operationId: 'removeOverride',
+    tag: 'overrides',
+    auth: 'admin',
     summary: 'Remove an override',
     params: [
       { name: 'entity', schema: overrideEntitySchema, description: 'card, merchant or device.' },
-      { name: 'id', schema: z.string().min(1).max(128), description: 'The entity\'s id.' },
+      { name: 'id', schema: z.string().min(1).max(128), description: "The entity's id." },
       { name: 'action', schema: overrideActionSchema, description: 'allow or block.' },
     ],
     ok: { status: 204, description: 'Removed.' },
     errors: ['INVALID_OVERRIDE', 'OVERRIDE_NOT_FOUND'],
   },
   {
-    method: 'GET', path: '/v1/online', operationId: 'getOnlineModel', tag: 'online', auth: 'admin',
+    method: 'GET',
+    path: '/v1/online',
+    operationId: 'getOnlineModel',
+    tag: 'online',
+    auth: 'admin',
     summary: 'The online model: mode, version in Redis and served here, examples learnt, snapshots',
     ok: { status: 200, description: 'The overview.', content: [json(onlineOverviewSchema)] },
     errors: [],
   },
   {
-    method: 'POST', path: '/v1/online/snapshots', operationId: 'snapshotOnlineModel', tag: 'online', auth: 'admin',
-    summary: 'Keep a snapshot of the online model\'s current version (ONLINE_SNAPSHOTS_KEPT are kept)',
+    method: 'POST',
+    path: '/v1/online/snapshots',
+    operationId: 'snapshotOnlineModel',
+    tag: 'online',
+    auth: 'admin',
+    summary: "Keep a snapshot of the online model's current version (ONLINE_SNAPSHOTS_KEPT are kept)",
     ok: { status: 201, description: 'The version snapshotted.', content: [json(onlineSnapshotSchema)] },
     errors: ['ONLINE_MODEL_OFF'],
   },
   {
-    method: 'POST', path: '/v1/online/rollback/:version', operationId: 'rollbackOnlineModel', tag: 'online', auth: 'admin',
+    method: 'POST',
+    path: '/v1/online/rollback/:version',
+    operationId: 'rollbackOnlineModel',
+    tag: 'online',
+    auth: 'admin',
     summary: 'Write a snapshot back as a new version',
     params: [onlineVersion],
     ok: { status: 200, description: 'The new version and the snapshot it came from.', content: [json(onlineRollbackSchema)] },
     errors: ['ONLINE_MODEL_OFF', 'INVALID_ONLINE_VERSION', 'ONLINE_SNAPSHOT_NOT_FOUND'],
   },
   {
-    method: 'POST', path: '/v1/online/reset', operationId: 'resetOnlineModel', tag: 'online', auth: 'admin',
+    method: 'POST',
+    path: '/v1/online/reset',
+    operationId: 'resetOnlineModel',
+    tag: 'online',
+    auth: 'admin',
     summary: 'Forget everything learnt, as a new version',
     ok: { status: 200, description: 'The new version.', content: [json(onlineResetSchema)] },
     errors: ['ONLINE_MODEL_OFF'],
   },
   {
-    method: 'GET', path: '/health/live', operationId: 'live', tag: 'operations', auth: 'none',
+    method: 'GET',
+    path: '/health/live',
+    operationId: 'live',
+    tag: 'operations',
+    auth: 'none',
     summary: 'Liveness: the process answers',
     ok: { status: 200, description: 'Alive.', content: [json(liveSchema)] },
     errors: [],
   },
   {
-    method: 'GET', path: '/health/ready', operationId: 'ready', tag: 'operations', auth: 'none',
+    method: 'GET',
+    path: '/health/ready',
+    operationId: 'ready',
+    tag: 'operations',
+    auth: 'none',
     summary: 'Readiness: every dependency answers (503 with the same body while one does not)',
     ok: { status: 200, description: 'Ready.', content: [json(readySchema)] },
     errors: [],
   },
   {
-    method: 'GET', path: '/metrics', operationId: 'metrics', tag: 'operations', auth: 'none',
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    tag: 'operations',
+    auth: 'none',
     summary: 'Prometheus metrics (text exposition format)',
     ok: { status: 200, description: 'The metrics.', content: [{ contentType: 'text/plain', schema: z.string() }] },
     errors: [],
   },
   {
-    method: 'GET', path: '/openapi.json', operationId: 'openapi', tag: 'operations', auth: 'none',
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    tag: 'operations',
+    auth: 'none',
     summary: 'This document',
     ok: { status: 200, description: 'The OpenAPI 3.1 document.', content: [json(z.record(z.string(), z.unknown()))] },
     errors: [],
   },
   {
-    method: 'GET', path: '/docs', operationId: 'docs', tag: 'operations', auth: 'none',
+    method: 'GET',
+    path: '/docs',
+    operationId: 'docs',
+    tag: 'operations',
+    auth: 'none',
     summary: 'This document as a browsable page (Swagger UI, served from the swagger-ui-dist package)',
     ok: { status: 200, description: 'The page.', content: [{ contentType: 'text/html', schema: z.string() }] },
     errors: [],
   },
   {
-    method: 'GET', path: '/docs/assets/:file', operationId: 'docsAsset', tag: 'operations', auth: 'none',
-    summary: 'The docs page\'s scripts and styles',
+    method: 'GET',
+    path: '/docs/assets/:file',
+    operationId: 'docsAsset',
+    tag: 'operations',
+    auth: 'none',
+    summary: "The docs page's scripts and styles",
     params: [{ name: 'file', schema: z.enum(DOCS_ASSETS), description: 'One of the files the page loads.' }],
-    ok: { status: 200, description: 'The file.', content: ['text/css', 'text/javascript', 'image/png'].map((contentType) => ({ contentType, schema: z.string() })) },
+    ok: {
+      status: 200,
+      description: 'The file.',
+      content: ['text/css', 'text/javascript', 'image/png'].map((contentType) => ({ contentType, schema: z.string() })),
+    },
     errors: ['NOT_FOUND'],
   },
 ];
@@ -277,7 +372,9 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
 }
 
 function operation(spec: OperationSpec): Record<string, unknown> {
-  const codes = [...new Set<ErrorCode>([...spec.errors, ...AUTH_ERRORS[spec.auth], ...(spec.body ? BODY_ERRORS : []), ...(spec.params ? PARAM_ERRORS : []), 'INTERNAL'])];
+  const codes = [
+    ...new Set<ErrorCode>([...spec.errors, ...AUTH_ERRORS[spec.auth], ...(spec.body ? BODY_ERRORS : []), ...(spec.params ? PARAM_ERRORS : []), 'INTERNAL']),
+  ];
   const responses: Record<string, Record<string, unknown>> = {
     [String(spec.ok.status)]: {
       description: spec.ok.description,
@@ -290,7 +387,10 @@ function operation(spec: OperationSpec): Record<string, unknown> {
   }
   for (const [status, headers] of Object.entries(spec.headers ?? {})) {
     const response = responses[status];
-    if (response) response.headers = Object.fromEntries(Object.entries(headers).map(([name, h]) => [name, { description: h.description, required: h.required, schema: { type: 'string' } }]));
+    if (response)
+      response.headers = Object.fromEntries(
+        Object.entries(headers).map(([name, h]) => [name, { description: h.description, required: h.required, schema: { type: 'string' } }]),
+      );
   }
   if (spec.auth !== 'none') {
     const unauthenticated = responses['401'];
@@ -311,7 +411,9 @@ function operation(spec: OperationSpec): Record<string, unknown> {
     tags: [spec.tag],
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
-    ...(spec.params ? { parameters: spec.params.map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: toSchema(p.schema, 'input') })) } : {}),
+    ...(spec.params
+      ? { parameters: spec.params.map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: toSchema(p.schema, 'input') })) }
+      : {}),
     ...(spec.body ? { requestBody: { required: true, content: { [spec.body.contentType]: { schema: toSchema(spec.body.schema, 'input') } } } } : {}),
     responses,
     ...(security ? { security } : { security: [] }),
@@ -329,7 +431,8 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[] = OPER
     info: {
       title: 'Fraud detection service',
       version: API_VERSION,
-      description: 'Real-time card fraud decisions (approve, deny, review, with reasons) and the admin API for rules, overrides and the online model. Every error is `{ "error": { "code", "message", "details"? } }` with a stable code. The same decisions are made for transactions consumed from Kafka; that contract is in the README.',
+      description:
+        'Real-time card fraud decisions (approve, deny, review, with reasons) and the admin API for rules, overrides and the online model. Every error is `{ "error": { "code", "message", "details"? } }` with a stable code. The same decisions are made for transactions consumed from Kafka; that contract is in the README.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     tags: [

@@ -24,7 +24,11 @@ export class OverridesController {
   async create(@Body() body: unknown): Promise<Override> {
     const now = Date.now();
     const parsed = overrideRequestSchema(now).safeParse(body);
-    if (!parsed.success) throw new ApiError('INVALID_OVERRIDE', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+    if (!parsed.success)
+      throw new ApiError(
+        'INVALID_OVERRIDE',
+        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      );
     const override: Override = { ...parsed.data, expiresAt: new Date(Date.parse(parsed.data.expiresAt)).toISOString(), createdAt: new Date(now).toISOString() };
     if ((await this.store.set(override)) === 'conflict') throw new ApiError('OVERRIDE_CONFLICT');
     return override;
@@ -34,7 +38,11 @@ export class OverridesController {
   @HttpCode(204)
   async remove(@Param() params: unknown): Promise<void> {
     const parsed = keyParams.safeParse(params);
-    if (!parsed.success) throw new ApiError('INVALID_OVERRIDE', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+    if (!parsed.success)
+      throw new ApiError(
+        'INVALID_OVERRIDE',
+        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      );
     if (!(await this.store.remove(parsed.data.entity, parsed.data.id, parsed.data.action))) throw new ApiError('OVERRIDE_NOT_FOUND');
   }
 }

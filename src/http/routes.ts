@@ -15,7 +15,7 @@ export function allowedMethods(routes: readonly RegisteredRoute[], path: string)
   const methods = new Set<string>();
   for (const route of routes) {
     const pattern = route.path.split('/');
-    if (pattern.length === segments.length && pattern.every((part, i) => part.startsWith(':') ? (segments[i] ?? '') !== '' : part === segments[i])) {
+    if (pattern.length === segments.length && pattern.every((part, i) => (part.startsWith(':') ? (segments[i] ?? '') !== '' : part === segments[i]))) {
       methods.add(route.method);
       if (route.method === 'GET') methods.add('HEAD');
     }

@@ -11,7 +11,10 @@ type Status = VersionSummary['status'];
 
 // Stored documents were validated on the way in; this reads the two fields a listing shows.
 const headline = z.object({ version: z.string(), description: z.string().optional() });
-const versionParam = z.string().regex(/^[1-9]\d{0,9}$/).transform(Number);
+const versionParam = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/)
+  .transform(Number);
 
 function parseV(raw: string): number {
   const parsed = versionParam.safeParse(raw);
@@ -58,7 +61,8 @@ export class RulesController {
     const parsed = parseRuleSet(document);
     if (!parsed.ok) throw new ApiError('INVALID_RULE_SET', parsed.errors);
     const result = await this.store.create(parsed.ruleSet.version, document);
-    if (!result.created) throw new ApiError('RULES_VERSION_EXISTS', [{ path: 'version', message: `"${parsed.ruleSet.version}" is stored as version ${String(result.existing)}` }]);
+    if (!result.created)
+      throw new ApiError('RULES_VERSION_EXISTS', [{ path: 'version', message: `"${parsed.ruleSet.version}" is stored as version ${String(result.existing)}` }]);
     const record = await this.store.get(result.v);
     if (record === null) throw new Error(`version ${String(result.v)} vanished after it was created`);
     return { ...summary(record, { active: null, shadow: null }), document: record.document };

@@ -23,7 +23,9 @@ export class LabelsService {
 
   async apply(labels: readonly FraudLabel[]): Promise<LabelResult[]> {
     const own = labels.map((l): Subject | null =>
-      l.cardId !== undefined && l.merchantId !== undefined && l.occurredAt !== undefined ? { cardId: l.cardId, merchantId: l.merchantId, occurredAt: l.occurredAt } : null,
+      l.cardId !== undefined && l.merchantId !== undefined && l.occurredAt !== undefined
+        ? { cardId: l.cardId, merchantId: l.merchantId, occurredAt: l.occurredAt }
+        : null,
     );
     const missing = labels.filter((_, i) => own[i] === null).map((l) => l.transactionId);
     const stored = await this.decisions.getMany(missing);

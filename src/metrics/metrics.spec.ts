@@ -3,7 +3,7 @@ import { Metrics } from './metrics';
 const exposition = (metrics: Metrics) => metrics.registry.metrics();
 
 describe('Metrics', () => {
-  it('labels each stage observation with its unit, taking the stage\'s own unless the caller names one', async () => {
+  it("labels each stage observation with its unit, taking the stage's own unless the caller names one", async () => {
     const metrics = new Metrics();
     metrics.stageSeconds.observe({ stage: 'parse' }, 0.001);
     metrics.stageSeconds.observe({ stage: 'parse', unit: 'kafka_batch' }, 0.002);

@@ -49,13 +49,15 @@ const LABEL_RESULTS = Object.keys({ applied: true, unchanged: true, unresolved: 
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly stageSeconds = new StageSeconds(new Histogram({
-    name: 'fraud_stage_duration_seconds',
-    help: 'Time spent in each pipeline stage, by stage and unit (what one observation times). unit="micro_batch" (the transactions sent to Redis and the model together, on HTTP and Kafka alike): claim (the id claims), velocity, model, rules, decide (assembling the decisions), store (writing the decisions under their claims), batch (the whole micro-batch). parse: unit="transaction" on HTTP (one request body), unit="kafka_batch" in the consumer (one partition\'s fetched messages still to decide, poison and redeliveries included). commit: unit="kafka_commit" (one exactly-once transaction: decisions, dead letters, offsets, commit; it may carry several batches of a partition merged).',
-    labelNames: ['stage', 'unit'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  }));
+  readonly stageSeconds = new StageSeconds(
+    new Histogram({
+      name: 'fraud_stage_duration_seconds',
+      help: 'Time spent in each pipeline stage, by stage and unit (what one observation times). unit="micro_batch" (the transactions sent to Redis and the model together, on HTTP and Kafka alike): claim (the id claims), velocity, model, rules, decide (assembling the decisions), store (writing the decisions under their claims), batch (the whole micro-batch). parse: unit="transaction" on HTTP (one request body), unit="kafka_batch" in the consumer (one partition\'s fetched messages still to decide, poison and redeliveries included). commit: unit="kafka_commit" (one exactly-once transaction: decisions, dead letters, offsets, commit; it may carry several batches of a partition merged).',
+      labelNames: ['stage', 'unit'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    }),
+  );
 
   readonly decisionSeconds = new Histogram({
     name: 'fraud_decision_duration_seconds',
@@ -102,7 +104,7 @@ export class Metrics {
 
   readonly lateAnswers = new Counter({
     name: 'fraud_late_answers_total',
-    help: 'HTTP decisions answered after BUDGET_TOTAL_MS from the request\'s arrival (the budget is enforced, so these measure how far the event loop fell behind).',
+    help: "HTTP decisions answered after BUDGET_TOTAL_MS from the request's arrival (the budget is enforced, so these measure how far the event loop fell behind).",
     registers: [this.registry],
   });
 
@@ -193,7 +195,7 @@ export class Metrics {
 
   readonly onlineExamples = new Counter({
     name: 'fraud_online_examples_total',
-    help: 'Transactions the online model was taught about, by result: learnt (a first verdict or a correction), unchanged (a redelivery, or maturity after a label), no_row (its decision\'s row was not kept, or expired: skipped).',
+    help: "Transactions the online model was taught about, by result: learnt (a first verdict or a correction), unchanged (a redelivery, or maturity after a label), no_row (its decision's row was not kept, or expired: skipped).",
     labelNames: ['source', 'result'] as const,
     registers: [this.registry],
   });

@@ -10,18 +10,39 @@ const ROOT = join(__dirname, '..', '..');
 describe('the feature catalogue', () => {
   const tx = aTransaction({ amount: 120, occurredAt: '2026-11-21T23:30:00Z', channel: 'ecommerce', merchantCategory: '5732' });
   const seen: Features = {
-    card: { ...NO_HISTORY.card, count24h: 4, sum24h: 100, zeroAmount24h: 1, count7d: 6, sum7d: 180, count30d: 20, sum30d: 800, avgAmount30d: 40, kmFromPrev: 90, secondsSincePrevLocated: 1800, countDelayed30d: 25, fraudsDelayed30d: 5 },
+    card: {
+      ...NO_HISTORY.card,
+      count24h: 4,
+      sum24h: 100,
+      zeroAmount24h: 1,
+      count7d: 6,
+      sum7d: 180,
+      count30d: 20,
+      sum30d: 800,
+      avgAmount30d: 40,
+      kmFromPrev: 90,
+      secondsSincePrevLocated: 1800,
+      countDelayed30d: 25,
+      fraudsDelayed30d: 5,
+    },
     merchant: { ...NO_HISTORY.merchant, countDelayed1d: 0, countDelayed7d: 40, fraudsDelayed7d: 2 },
   };
 
-  it('builds a model\'s row in the order its metadata lists, whatever that order', () => {
+  it("builds a model's row in the order its metadata lists, whatever that order", () => {
     const row = rowBuilder(['amount_to_avg_30d', 'amount', 'speed_kmh_from_prev', 'is_weekend', 'is_night']);
     // 120 / 40; 90 km in half an hour; a Saturday; 23:30 is not night.
     expect(row(tx, seen)).toEqual([3, 120, 180, 1, 0]);
   });
 
   it('gives rates over the delayed windows, and -1 where a window is empty', () => {
-    const row = rowBuilder(['card_fraud_rate_30d_delayed', 'merchant_fraud_rate_7d_delayed', 'merchant_fraud_rate_1d_delayed', 'card_avg_amount_24h', 'card_avg_amount_7d', 'amount_to_avg_7d']);
+    const row = rowBuilder([
+      'card_fraud_rate_30d_delayed',
+      'merchant_fraud_rate_7d_delayed',
+      'merchant_fraud_rate_1d_delayed',
+      'card_avg_amount_24h',
+      'card_avg_amount_7d',
+      'amount_to_avg_7d',
+    ]);
     expect(row(tx, seen)).toEqual([0.2, 0.05, -1, 25, 30, 4].map(Math.fround));
   });
 
@@ -44,7 +65,7 @@ describe('the feature catalogue', () => {
     expect(row.every(Number.isFinite)).toBe(true);
   });
 
-  it('is what the README\'s table and the trainer\'s meanings say (npm run docs:config regenerates them)', () => {
+  it("is what the README's table and the trainer's meanings say (npm run docs:config regenerates them)", () => {
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(featureTable());
     expect(JSON.parse(readFileSync(join(ROOT, 'models', 'train', 'feature_meanings.json'), 'utf8'))).toEqual(featureMeanings());
   });

@@ -51,7 +51,10 @@ export const CATALOGUE = {
   hour_of_day: { meaning: 'UTC hour of the transaction, with minutes as a fraction', compute: (x) => x.hour },
   day_of_week: { meaning: 'UTC day of the week (0 = Sunday)', compute: (x) => x.weekday },
   channel: { meaning: '0 card present, 1 e-commerce, 2 ATM, 3 other, -1 unknown', compute: (x) => (x.tx.channel === undefined ? null : CHANNEL[x.tx.channel]) },
-  merchant_category: { meaning: 'merchant category code (MCC) as a number, -1 unknown', compute: (x) => (x.tx.merchantCategory === undefined ? null : Number(x.tx.merchantCategory)) },
+  merchant_category: {
+    meaning: 'merchant category code (MCC) as a number, -1 unknown',
+    compute: (x) => (x.tx.merchantCategory === undefined ? null : Number(x.tx.merchantCategory)),
+  },
   card_count_1m: { meaning: "card's transactions in the previous minute", compute: (x) => x.card.count1m },
   card_sum_1m: { meaning: "card's amount in the previous minute", compute: (x) => x.card.sum1m },
   card_count_1h: { meaning: "card's transactions in the previous hour", compute: (x) => x.card.count1h },
@@ -85,18 +88,48 @@ export const CATALOGUE = {
   card_zero_amount_24h: { meaning: "card's zero-amount authorisations in the previous 24 hours", compute: (x) => x.card.zeroAmount24h },
   card_count_7d: { meaning: "card's transactions over 7 days (6 whole UTC days and today so far)", compute: (x) => x.card.count7d },
   card_avg_amount_7d: { meaning: "card's average amount over those 7 days (-1 if none)", compute: (x) => ratio(x.card.sum7d, x.card.count7d) },
-  amount_to_avg_7d: { meaning: "amount divided by the card's 7-day average (-1 if none or 0)", compute: (x) => { const avg = ratio(x.card.sum7d, x.card.count7d); return avg === null || avg <= 0 ? null : x.tx.amount / avg; } },
+  amount_to_avg_7d: {
+    meaning: "amount divided by the card's 7-day average (-1 if none or 0)",
+    compute: (x) => {
+      const avg = ratio(x.card.sum7d, x.card.count7d);
+      return avg === null || avg <= 0 ? null : x.tx.amount / avg;
+    },
+  },
   card_frauds_known: { meaning: 'confirmed frauds on the card known at decision time (labels kept 60 days)', compute: (x) => x.card.fraudsKnown },
-  card_count_30d_delayed: { meaning: "card's transactions over the 30 whole UTC days ending LABEL_DELAY_DAYS before today", compute: (x) => x.card.countDelayed30d },
-  card_fraud_rate_30d_delayed: { meaning: 'share of those transactions confirmed fraud (-1 if none)', compute: (x) => ratio(x.card.fraudsDelayed30d, x.card.countDelayed30d) },
+  card_count_30d_delayed: {
+    meaning: "card's transactions over the 30 whole UTC days ending LABEL_DELAY_DAYS before today",
+    compute: (x) => x.card.countDelayed30d,
+  },
+  card_fraud_rate_30d_delayed: {
+    meaning: 'share of those transactions confirmed fraud (-1 if none)',
+    compute: (x) => ratio(x.card.fraudsDelayed30d, x.card.countDelayed30d),
+  },
   merchant_count_7d: { meaning: "merchant's transactions over the 7 whole UTC days before today", compute: (x) => x.merchant.count7d },
   merchant_count_30d: { meaning: "merchant's transactions over the 30 whole UTC days before today", compute: (x) => x.merchant.count30d },
-  merchant_count_1d_delayed: { meaning: "merchant's transactions on the UTC day LABEL_DELAY_DAYS + 1 days before today", compute: (x) => x.merchant.countDelayed1d },
-  merchant_count_7d_delayed: { meaning: "merchant's transactions over the 7 whole UTC days ending LABEL_DELAY_DAYS before today", compute: (x) => x.merchant.countDelayed7d },
-  merchant_count_30d_delayed: { meaning: "merchant's transactions over the 30 whole UTC days ending LABEL_DELAY_DAYS before today", compute: (x) => x.merchant.countDelayed30d },
-  merchant_fraud_rate_1d_delayed: { meaning: 'share of the 1-day delayed window confirmed fraud (-1 if none)', compute: (x) => ratio(x.merchant.fraudsDelayed1d, x.merchant.countDelayed1d) },
-  merchant_fraud_rate_7d_delayed: { meaning: 'share of the 7-day delayed window confirmed fraud (-1 if none)', compute: (x) => ratio(x.merchant.fraudsDelayed7d, x.merchant.countDelayed7d) },
-  merchant_fraud_rate_30d_delayed: { meaning: 'share of the 30-day delayed window confirmed fraud (-1 if none)', compute: (x) => ratio(x.merchant.fraudsDelayed30d, x.merchant.countDelayed30d) },
+  merchant_count_1d_delayed: {
+    meaning: "merchant's transactions on the UTC day LABEL_DELAY_DAYS + 1 days before today",
+    compute: (x) => x.merchant.countDelayed1d,
+  },
+  merchant_count_7d_delayed: {
+    meaning: "merchant's transactions over the 7 whole UTC days ending LABEL_DELAY_DAYS before today",
+    compute: (x) => x.merchant.countDelayed7d,
+  },
+  merchant_count_30d_delayed: {
+    meaning: "merchant's transactions over the 30 whole UTC days ending LABEL_DELAY_DAYS before today",
+    compute: (x) => x.merchant.countDelayed30d,
+  },
+  merchant_fraud_rate_1d_delayed: {
+    meaning: 'share of the 1-day delayed window confirmed fraud (-1 if none)',
+    compute: (x) => ratio(x.merchant.fraudsDelayed1d, x.merchant.countDelayed1d),
+  },
+  merchant_fraud_rate_7d_delayed: {
+    meaning: 'share of the 7-day delayed window confirmed fraud (-1 if none)',
+    compute: (x) => ratio(x.merchant.fraudsDelayed7d, x.merchant.countDelayed7d),
+  },
+  merchant_fraud_rate_30d_delayed: {
+    meaning: 'share of the 30-day delayed window confirmed fraud (-1 if none)',
+    compute: (x) => ratio(x.merchant.fraudsDelayed30d, x.merchant.countDelayed30d),
+  },
 } as const satisfies Record<string, FeatureSpec>;
 
 export type FeatureName = keyof typeof CATALOGUE;

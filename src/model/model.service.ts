@@ -104,7 +104,9 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
       await previous?.retire();
     } catch (err) {
       this.metrics.modelLoads.inc({ role: slot.role, result: 'refused' });
-      this.logger.error(`${slot.role} model at ${slot.path} refused${slot.scorer ? `; keeping ${slot.scorer.version}` : ''}: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.error(
+        `${slot.role} model at ${slot.path} refused${slot.scorer ? `; keeping ${slot.scorer.version}` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 }
@@ -112,8 +114,10 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
 function fileStamp(modelPath: string): string {
   const metadata = metadataPathFor(modelPath);
   if (!existsSync(modelPath) || !existsSync(metadata)) return 'missing';
-  return [modelPath, metadata].map((p) => {
-    const s = statSync(p);
-    return `${String(s.size)}@${String(s.mtimeMs)}`;
-  }).join('|');
+  return [modelPath, metadata]
+    .map((p) => {
+      const s = statSync(p);
+      return `${String(s.size)}@${String(s.mtimeMs)}`;
+    })
+    .join('|');
 }

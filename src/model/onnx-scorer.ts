@@ -39,7 +39,9 @@ export class OnnxScorer {
     });
     if (!session.inputNames.includes(metadata.input) || !session.outputNames.includes(metadata.output)) {
       await session.release();
-      throw new Error(`${modelPath}: expected input "${metadata.input}" and output "${metadata.output}", found [${session.inputNames.join(',')}] -> [${session.outputNames.join(',')}]`);
+      throw new Error(
+        `${modelPath}: expected input "${metadata.input}" and output "${metadata.output}", found [${session.inputNames.join(',')}] -> [${session.outputNames.join(',')}]`,
+      );
     }
     const scorer = new OnnxScorer(session, metadata, options.maxRowsPerRun);
     // A model that cannot score one row is refused before it takes traffic.

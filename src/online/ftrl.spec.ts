@@ -57,7 +57,7 @@ describe('FTRL-Proximal logistic regression', () => {
   const heldOut = examples.slice(6000);
   const trained = learnAll(DEFAULT_FTRL, train);
 
-  it('learns a stream where fraud depends on two of eight inputs: held-out log loss far below the base rate\'s, AUC above 0.9', () => {
+  it("learns a stream where fraud depends on two of eight inputs: held-out log loss far below the base rate's, AUC above 0.9", () => {
     const w = weights(trained, DEFAULT_FTRL);
     const baseRate = heldOut.filter((e) => e.y === 1).length / heldOut.length;
     const learnt = meanLogLoss((x) => predict(w, x), heldOut);
@@ -104,7 +104,7 @@ describe('FTRL-Proximal logistic regression', () => {
     expect(Array.from(twice.n)).toEqual(Array.from(once.n, (v) => 2 * v));
   });
 
-  it('grows n by twice a weight-1 update\'s squared gradient on a weight-2 update from a trained state, as two copies would', () => {
+  it("grows n by twice a weight-1 update's squared gradient on a weight-2 update from a trained state, as two copies would", () => {
     const { x } = heldOut[0]!;
     const once = update(trained, DEFAULT_FTRL, x, 1);
     const twice = update(trained, DEFAULT_FTRL, x, 1, 2);
@@ -136,14 +136,19 @@ describe('FTRL-Proximal logistic regression', () => {
     expect(Array.from(corrected.n).every((n, i) => n >= wrong.n[i]!)).toBe(true);
   });
 
-  it('learns residuals on an offset: starting from the offset\'s own probability, it learns only what the offset gets wrong', () => {
+  it("learns residuals on an offset: starting from the offset's own probability, it learns only what the offset gets wrong", () => {
     // The offset knows x0 (3 x0 of the true logit -3 + 3 x0 - 3 x1) and nothing of x1.
     const offsetOf = (x: ArrayLike<number>) => -3 + 3 * (x[0] ?? 0);
     const fresh = emptyState(INPUTS);
     const { x } = heldOut[0]!;
     expect(predict(weights(fresh, DEFAULT_FTRL), x, offsetOf(x))).toBeCloseTo(1 / (1 + Math.exp(-offsetOf(x))), 12);
 
-    const residual = updateBatch(fresh, DEFAULT_FTRL, train.map((e) => ({ ...e, offset: offsetOf(e.x) })), Infinity).state;
+    const residual = updateBatch(
+      fresh,
+      DEFAULT_FTRL,
+      train.map((e) => ({ ...e, offset: offsetOf(e.x) })),
+      Infinity,
+    ).state;
     const w = weights(residual, DEFAULT_FTRL);
     // x1's weight carries what the offset lacks; x0's stays small, the offset already has it.
     expect(w[2]!).toBeLessThan(-1.5);

@@ -18,23 +18,52 @@ const coordinatesOf = (input: Float64Array, feature: string): Record<string, num
 /** A card with history everywhere, so every feature has a known value. */
 const seen: Features = {
   card: {
-    ...NO_HISTORY.card, count1m: 1, sum1m: 30, count1h: 2, sum1h: 60, count24h: 4, sum24h: 100, zeroAmount24h: 1, count7d: 6, sum7d: 180,
-    count30d: 20, sum30d: 800, avgAmount30d: 40, secondsSincePrev: 600, kmFromPrev: 90, secondsSincePrevLocated: 1800, deviceSeen: true,
-    merchantSeen: true, countDelayed30d: 25, fraudsDelayed30d: 5,
+    ...NO_HISTORY.card,
+    count1m: 1,
+    sum1m: 30,
+    count1h: 2,
+    sum1h: 60,
+    count24h: 4,
+    sum24h: 100,
+    zeroAmount24h: 1,
+    count7d: 6,
+    sum7d: 180,
+    count30d: 20,
+    sum30d: 800,
+    avgAmount30d: 40,
+    secondsSincePrev: 600,
+    kmFromPrev: 90,
+    secondsSincePrevLocated: 1800,
+    deviceSeen: true,
+    merchantSeen: true,
+    countDelayed30d: 25,
+    fraudsDelayed30d: 5,
   },
-  merchant: { ...NO_HISTORY.merchant, count1h: 3, count24h: 50, count7d: 300, count30d: 1200, countDelayed1d: 40, fraudsDelayed1d: 1, countDelayed7d: 280, fraudsDelayed7d: 2, countDelayed30d: 1100, fraudsDelayed30d: 6 },
+  merchant: {
+    ...NO_HISTORY.merchant,
+    count1h: 3,
+    count24h: 50,
+    count7d: 300,
+    count30d: 1200,
+    countDelayed1d: 40,
+    fraudsDelayed1d: 1,
+    countDelayed7d: 280,
+    fraudsDelayed7d: 2,
+    countDelayed30d: 1100,
+    fraudsDelayed30d: 6,
+  },
 };
 const knownTx = aTransaction({ amount: 120, occurredAt: '2026-11-21T23:30:00Z', channel: 'ecommerce', merchantCategory: '5732', deviceId: 'device-1' });
 const knownRow = featureVector(knownTx, seen);
 const known = toOnlineInput(knownRow, FEATURE_NAMES);
 
-describe('the online learner\'s input', () => {
+describe("the online learner's input", () => {
   it('gives every catalogue feature a kind, and none to a name the catalogue does not have', () => {
     expect(FEATURE_NAMES.filter((name) => !Object.hasOwn(ONLINE_KINDS, name))).toEqual([]);
     expect(Object.keys(ONLINE_KINDS).filter((name) => !isFeatureName(name))).toEqual([]);
   });
 
-  it('gives the same input whatever order the row\'s columns come in, ignoring columns it does not use', () => {
+  it("gives the same input whatever order the row's columns come in, ignoring columns it does not use", () => {
     const orders = [[...FEATURE_NAMES].reverse(), [...FEATURE_NAMES.slice(17), ...FEATURE_NAMES.slice(0, 17)], [...FEATURE_NAMES].sort()];
     for (const names of orders) {
       const row = names.map((name) => knownRow[FEATURE_NAMES.indexOf(name)]!);
@@ -49,7 +78,7 @@ describe('the online learner\'s input', () => {
     expect(toOnlineInput(featureVector(aTransaction(), NO_HISTORY), FEATURE_NAMES)).toHaveLength(NAMES.length);
   });
 
-  it('sets a feature\'s unknown coordinate for -1 and leaves its value at 0, for every feature that can be unknown', () => {
+  it("sets a feature's unknown coordinate for -1 and leaves its value at 0, for every feature that can be unknown", () => {
     const canBeUnknown = FEATURE_NAMES.filter((name) => NAMES.includes(`${name}_unknown`));
     expect(canBeUnknown.length).toBeGreaterThan(10);
     for (const name of canBeUnknown) {
@@ -99,7 +128,9 @@ describe('the online learner\'s input', () => {
     const bucketsOf = (mcc: number) => {
       const row = [...knownRow];
       row[FEATURE_NAMES.indexOf('merchant_category')] = mcc;
-      return Object.entries(coordinatesOf(toOnlineInput(row, FEATURE_NAMES), 'merchant_category')).filter(([, v]) => v === 1).map(([name]) => name);
+      return Object.entries(coordinatesOf(toOnlineInput(row, FEATURE_NAMES), 'merchant_category'))
+        .filter(([, v]) => v === 1)
+        .map(([name]) => name);
     };
     expect(Object.keys(coordinatesOf(known, 'merchant_category'))).toHaveLength(32);
     expect(bucketsOf(5732)).toHaveLength(1);
@@ -128,7 +159,12 @@ describe('the online learner\'s input', () => {
 
   it('gives finite values whatever the row holds', () => {
     for (const value of [-1, 0, 1e12, Number.NaN, Infinity, -Infinity, -5, 0.5]) {
-      expect(toOnlineInput(FEATURE_NAMES.map(() => value), FEATURE_NAMES).every(Number.isFinite)).toBe(true);
+      expect(
+        toOnlineInput(
+          FEATURE_NAMES.map(() => value),
+          FEATURE_NAMES,
+        ).every(Number.isFinite),
+      ).toBe(true);
     }
   });
 });

@@ -81,7 +81,9 @@ export class OnlineLearner implements OnModuleInit, OnApplicationShutdown {
   matureNow(now = new Date()): Promise<void> {
     if (this.maturing !== null) return this.maturing;
     this.maturing = this.mature(now)
-      .catch((err: unknown) => { this.warn('mature', `maturing decisions failed (they stay queued): ${err instanceof Error ? err.message : String(err)}`); })
+      .catch((err: unknown) => {
+        this.warn('mature', `maturing decisions failed (they stay queued): ${err instanceof Error ? err.message : String(err)}`);
+      })
       .finally(() => {
         this.maturing = null;
       });
@@ -116,13 +118,24 @@ export class OnlineLearner implements OnModuleInit, OnApplicationShutdown {
     return run;
   }
 
-  private async learnNow(source: LearnSource, items: readonly { transactionId: string; row: KeptRow; next: Verdict }[], now: Date): Promise<{ learnt: number }> {
+  private async learnNow(
+    source: LearnSource,
+    items: readonly { transactionId: string; row: KeptRow; next: Verdict }[],
+    now: Date,
+  ): Promise<{ learnt: number }> {
     const { maxStep, combination, rowTtlDays, snapshotEvery, snapshotsKept } = this.config.online;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const read = await this.store.readState();
       if (read.kind === 'refused') throw new Error(`the online model cannot learn: ${read.why}`);
       const previous = await this.store.readVerdicts(items.map((i) => ({ transactionId: i.transactionId, decidedAtMs: i.row.decidedAtMs })));
-      const taught = teach(read.state, DEFAULT_FTRL, maxStep, combination === 'residual', items.map((item, i) => ({ row: item.row, previous: previous[i] ?? null, next: item.next })), now);
+      const taught = teach(
+        read.state,
+        DEFAULT_FTRL,
+        maxStep,
+        combination === 'residual',
+        items.map((item, i) => ({ row: item.row, previous: previous[i] ?? null, next: item.next })),
+        now,
+      );
       const verdicts: VerdictWrite[] = items.flatMap((item, i) => {
         const verdict = taught.verdicts[i];
         return verdict === null || verdict === undefined ? [] : [{ transactionId: item.transactionId, decidedAtMs: item.row.decidedAtMs, verdict }];

@@ -66,7 +66,9 @@ export class OnlineModel implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
     const subscriber = this.client.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
     this.subscriber = subscriber;
-    subscriber.on('error', (err: Error) => { this.warn('subscriber', `online model subscriber: ${err.message}`); });
+    subscriber.on('error', (err: Error) => {
+      this.warn('subscriber', `online model subscriber: ${err.message}`);
+    });
     subscriber.on('message', () => void this.refresh());
     subscriber.subscribe(ONLINE_KEYS.channel).catch((err: unknown) => {
       if (this.subscriber !== null) this.warn('subscriber', `online model subscribe failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -111,7 +113,10 @@ export class OnlineModel implements OnModuleInit, OnApplicationShutdown {
         try {
           await this.sync();
         } catch (err) {
-          this.warn('sync', `online model sync failed, keeping version ${String(this.current?.version ?? 'none')}: ${err instanceof Error ? err.message : String(err)}`);
+          this.warn(
+            'sync',
+            `online model sync failed, keeping version ${String(this.current?.version ?? 'none')}: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
       } while (again());
       this.running = null;
@@ -137,7 +142,10 @@ export class OnlineModel implements OnModuleInit, OnApplicationShutdown {
     this.metrics.onlineVersion.set(state.version);
     this.metrics.onlineUpdatedAt.set(state.updatedAt === null ? 0 : Date.parse(state.updatedAt) / 1000);
     this.metrics.onlineWarm.set(this.current.warm ? 1 : 0);
-    if (previous?.warm !== this.current.warm) this.logger.log(`online model v${String(state.version)} (${this.current.warm ? 'warm' : `warming up: ${String(state.positives)} frauds, ${String(state.negatives)} legitimate of ${String(warmup)} each`})`);
+    if (previous?.warm !== this.current.warm)
+      this.logger.log(
+        `online model v${String(state.version)} (${this.current.warm ? 'warm' : `warming up: ${String(state.positives)} frauds, ${String(state.negatives)} legitimate of ${String(warmup)} each`})`,
+      );
   }
 
   private warn(key: string, message: string): void {

@@ -69,19 +69,35 @@ export type StateRead = { readonly kind: 'ok'; readonly state: OnlineState } | {
 export function readStoredState(hash: Record<string, string>, layout: string): StateRead {
   if (Object.keys(hash).length === 0) return { kind: 'ok', state: emptyOnlineState() };
   const parsed = storedStateSchema.safeParse(hash);
-  if (!parsed.success) return { kind: 'refused', why: `the stored online model does not parse: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      kind: 'refused',
+      why: `the stored online model does not parse: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    };
   const s = parsed.data;
-  if (s.layout !== layout) return { kind: 'refused', why: `the stored online model has layout ${s.layout}, this instance ${layout} (another input encoding or ONLINE_COMBINATION; reset it: POST /v1/online/reset)` };
+  if (s.layout !== layout)
+    return {
+      kind: 'refused',
+      why: `the stored online model has layout ${s.layout}, this instance ${layout} (another input encoding or ONLINE_COMBINATION; reset it: POST /v1/online/reset)`,
+    };
   const size = onlineInputNames().length + 1;
   const zs = decodeFloats(s.z, size);
   const ns = decodeFloats(s.n, size);
-  if (zs === null || ns === null || ![...zs, ...ns].every(Number.isFinite) || ns.some((n) => n < 0)) return { kind: 'refused', why: 'the stored online model\'s z or n is not a finite vector of the layout\'s size' };
+  if (zs === null || ns === null || ![...zs, ...ns].every(Number.isFinite) || ns.some((n) => n < 0))
+    return { kind: 'refused', why: "the stored online model's z or n is not a finite vector of the layout's size" };
   return { kind: 'ok', state: { version: s.v, ftrl: { z: zs, n: ns }, positives: s.pos, negatives: s.neg, updatedAt: s.updatedAt ?? null } };
 }
 
 /** The hash fields of a state (its version is the store's to set). */
 export function storedFields(state: OnlineState, layout: string): Record<string, string> {
-  return { layout, z: encodeFloats(state.ftrl.z), n: encodeFloats(state.ftrl.n), pos: String(state.positives), neg: String(state.negatives), updatedAt: state.updatedAt ?? '' };
+  return {
+    layout,
+    z: encodeFloats(state.ftrl.z),
+    n: encodeFloats(state.ftrl.n),
+    pos: String(state.positives),
+    neg: String(state.negatives),
+    updatedAt: state.updatedAt ?? '',
+  };
 }
 
 /**
@@ -101,7 +117,12 @@ const keptRowSchema = z.object({ x: z.string(), b: z.number().min(0).max(1).null
 
 /** About 330 bytes: the 45 features as float32 in base64 (240 characters) and three numbers. */
 export function encodeRow(kept: KeptRow): string {
-  return JSON.stringify({ x: Buffer.from(kept.row.buffer, kept.row.byteOffset, kept.row.byteLength).toString('base64'), b: kept.base, t: kept.decidedAtMs, w: kept.weight });
+  return JSON.stringify({
+    x: Buffer.from(kept.row.buffer, kept.row.byteOffset, kept.row.byteLength).toString('base64'),
+    b: kept.base,
+    t: kept.decidedAtMs,
+    w: kept.weight,
+  });
 }
 
 export function decodeRow(text: unknown): KeptRow | null {

@@ -130,8 +130,17 @@ export class OnlineStore {
     const days = [...new Set(verdicts.map((v) => dayOf(v.decidedAtMs)))];
     const keyIndex = new Map(days.map((day, i) => [day, i + 2]));
     const args: (string | number)[] = [
-      1 + days.length, ONLINE_KEYS.model, ...days.map(ONLINE_KEYS.verdicts),
-      expected, fields.layout ?? '', fields.z ?? '', fields.n ?? '', fields.pos ?? '0', fields.neg ?? '0', fields.updatedAt ?? '', ONLINE_KEYS.channel,
+      1 + days.length,
+      ONLINE_KEYS.model,
+      ...days.map(ONLINE_KEYS.verdicts),
+      expected,
+      fields.layout ?? '',
+      fields.z ?? '',
+      fields.n ?? '',
+      fields.pos ?? '0',
+      fields.neg ?? '0',
+      fields.updatedAt ?? '',
+      ONLINE_KEYS.channel,
       ...days.map((day) => Date.parse(`${day}T00:00:00Z`) + 86_400_000 + verdictTtlMs),
       ...verdicts.flatMap((v) => [keyIndex.get(dayOf(v.decidedAtMs)) ?? 2, v.transactionId, VERDICT_CODES[v.verdict]]),
     ];
@@ -164,7 +173,12 @@ export class OnlineStore {
     const key = ONLINE_KEYS.snapshot(version);
     await this.redis.multi().del(key).hset(key, hash).zadd(ONLINE_KEYS.snapshots, version, String(version)).exec();
     const old = await this.redis.zrange(ONLINE_KEYS.snapshots, 0, -keep - 1);
-    if (old.length > 0) await this.redis.multi().zrem(ONLINE_KEYS.snapshots, ...old).del(...old.map((v) => ONLINE_KEYS.snapshot(Number(v)))).exec();
+    if (old.length > 0)
+      await this.redis
+        .multi()
+        .zrem(ONLINE_KEYS.snapshots, ...old)
+        .del(...old.map((v) => ONLINE_KEYS.snapshot(Number(v))))
+        .exec();
     return version;
   }
 

@@ -48,7 +48,9 @@ export class StateEpoch implements OnApplicationBootstrap, OnApplicationShutdown
     readiness: Readiness,
   ) {
     readiness.register({ name: 'state', isReady: () => this.lostSince === null });
-    client.redis.on('ready', () => { void this.verify(); });
+    client.redis.on('ready', () => {
+      void this.verify();
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -67,7 +69,10 @@ export class StateEpoch implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Queues the epoch read on a batch; `observe` takes its reply. */
   queueOn(batch: RedisBatch): () => Reply<string | null> {
-    return batch.add((p) => p.hget(STATE_KEY, 'epoch'), (raw) => epochReply.parse(raw));
+    return batch.add(
+      (p) => p.hget(STATE_KEY, 'epoch'),
+      (raw) => epochReply.parse(raw),
+    );
   }
 
   /** A failed read says nothing about the state (the batch's own error handling covers it). */
@@ -87,7 +92,9 @@ export class StateEpoch implements OnApplicationBootstrap, OnApplicationShutdown
         const created = await this.client.redis.hsetnx(STATE_KEY, 'epoch', made);
         if (created === 1) {
           await this.client.redis.hset(STATE_KEY, 'since', new Date().toISOString(), 'origin', 'start-up');
-          this.logger.warn(`Redis held no state epoch: starting on its data as new state ${made}. If Redis lost its data while no instance was running, restore it before sending traffic.`);
+          this.logger.warn(
+            `Redis held no state epoch: starting on its data as new state ${made}. If Redis lost its data while no instance was running, restore it before sending traffic.`,
+          );
         }
       }
       this.compare(epochReply.parse(await this.client.redis.hget(STATE_KEY, 'epoch')));
@@ -104,7 +111,9 @@ export class StateEpoch implements OnApplicationBootstrap, OnApplicationShutdown
     if (epoch === this.known || this.lostSince !== null) return;
     this.lostSince = new Date();
     this.metrics.stateLost.set(1);
-    this.logger.error(`Redis lost its state (epoch ${this.known} is ${epoch === null ? 'gone' : `now ${epoch}`}): HTTP decides degraded with STATE_LOST and the Kafka path waits, until the state is restored and marked so (npm run state:resume)`);
+    this.logger.error(
+      `Redis lost its state (epoch ${this.known} is ${epoch === null ? 'gone' : `now ${epoch}`}): HTTP decides degraded with STATE_LOST and the Kafka path waits, until the state is restored and marked so (npm run state:resume)`,
+    );
     this.poll();
   }
 

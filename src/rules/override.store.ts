@@ -55,7 +55,10 @@ export class OverrideStore {
    */
   queueOn(batch: RedisBatch, tx: Transaction): (now: number) => { overrides: Override[]; invalid: number } | null {
     const readers = entitiesOf(tx).map(({ entity, id }) =>
-      batch.add((p) => p.mget(this.key(entity, id, 'block'), this.key(entity, id, 'allow')), (raw) => (Array.isArray(raw) ? (raw as unknown[]) : [])),
+      batch.add(
+        (p) => p.mget(this.key(entity, id, 'block'), this.key(entity, id, 'allow')),
+        (raw) => (Array.isArray(raw) ? (raw as unknown[]) : []),
+      ),
     );
     return (now) => {
       const overrides: Override[] = [];

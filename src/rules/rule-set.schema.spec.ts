@@ -90,10 +90,7 @@ describe('parseRuleSet', () => {
   it('reserves the allow action for allowlists, and allowlists for it', () => {
     const errors = errorsOf({
       version: '1',
-      rules: [
-        velocityRule({ action: 'allow' }),
-        { id: 'vip-cards', description: 'x', type: 'card_allowlist', action: 'deny', params: { ids: [] } },
-      ],
+      rules: [velocityRule({ action: 'allow' }), { id: 'vip-cards', description: 'x', type: 'card_allowlist', action: 'deny', params: { ids: [] } }],
     });
     expect(errors.map((error) => error.path)).toEqual(['rules.0.action', 'rules.1.action']);
   });

@@ -68,8 +68,16 @@ export const ruleSchema = z.discriminatedUnion('type', [
   // Per currency only: one default threshold would compare 500 JPY with 500 EUR.
   rule('new_device_high_amount', scoringAction, z.strictObject({ minAmount: amountsByCurrency(z.number().min(0)) })),
   // Confirmed frauds (fraud-labels) on the card, or at the merchant, within the window reach minCount.
-  rule('card_fraud_history', scoringAction, z.strictObject({ window: cardFraudWindowSchema, minCount: integer(1), minRate }).refine(minRateNeedsDelay, minRateIssue)),
-  rule('merchant_fraud_history', scoringAction, z.strictObject({ window: merchantFraudWindowSchema, minCount: integer(1), minRate }).refine(minRateNeedsDelay, minRateIssue)),
+  rule(
+    'card_fraud_history',
+    scoringAction,
+    z.strictObject({ window: cardFraudWindowSchema, minCount: integer(1), minRate }).refine(minRateNeedsDelay, minRateIssue),
+  ),
+  rule(
+    'merchant_fraud_history',
+    scoringAction,
+    z.strictObject({ window: merchantFraudWindowSchema, minCount: integer(1), minRate }).refine(minRateNeedsDelay, minRateIssue),
+  ),
   // Lists carry a fixed action so the policy's precedence (blocklist > allowlist > other rules) is not configurable by accident.
   rule('card_blocklist', z.literal('deny'), z.strictObject({ ids: idSet })),
   rule('merchant_blocklist', z.literal('deny'), z.strictObject({ ids: idSet })),

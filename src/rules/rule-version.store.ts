@@ -149,9 +149,9 @@ export class RuleVersionStore {
 
   /** Stores a validated document as a new version; a document version already stored is a conflict. */
   async create(docVersion: string, document: unknown): Promise<CreateResult> {
-    const reply = z.tuple([z.union([z.literal(0), z.literal(1)]), intReply]).parse(
-      await this.redis.fdRulesCreate(this.keys.next, this.keys.versions, this.keys.names, docVersion, this.record(document)),
-    );
+    const reply = z
+      .tuple([z.union([z.literal(0), z.literal(1)]), intReply])
+      .parse(await this.redis.fdRulesCreate(this.keys.next, this.keys.versions, this.keys.names, docVersion, this.record(document)));
     return reply[0] === 1 ? { created: true, v: reply[1] } : { created: false, existing: reply[1] };
   }
 
@@ -163,7 +163,15 @@ export class RuleVersionStore {
 
   async activate(v: number): Promise<'activated' | 'unchanged' | 'not_found'> {
     const reply = intReply.parse(
-      await this.redis.fdRulesActivate(this.keys.versions, this.keys.active, this.keys.shadow, this.keys.activations, v, new Date().toISOString(), this.channel),
+      await this.redis.fdRulesActivate(
+        this.keys.versions,
+        this.keys.active,
+        this.keys.shadow,
+        this.keys.activations,
+        v,
+        new Date().toISOString(),
+        this.channel,
+      ),
     );
     return reply === 1 ? 'activated' : reply === 0 ? 'unchanged' : 'not_found';
   }

@@ -147,7 +147,7 @@ export class RulesService implements OnModuleInit, OnApplicationShutdown {
   private async sync(): Promise<void> {
     const pointers = await this.store.pointers();
     const { shadow } = pointers;
-    const active = pointers.active ?? await this.store.seed(this.bootstrap.ruleSet.version, this.bootstrap.document);
+    const active = pointers.active ?? (await this.store.seed(this.bootstrap.ruleSet.version, this.bootstrap.document));
     const next = snapshotOf(await this.version(active), shadow === null ? null : await this.version(shadow));
     const previous = this.current;
     this.current = next;

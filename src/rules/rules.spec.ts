@@ -256,7 +256,10 @@ describe('evaluateRules', () => {
     });
 
     it('flags a merchant once its confirmed frauds reach minCount, and not before', () => {
-      const at = (frauds7d: number): Features => ({ ...someFeatures(), merchant: { ...NO_HISTORY.merchant, count1h: 3, count24h: 40, frauds7d, frauds30d: frauds7d } });
+      const at = (frauds7d: number): Features => ({
+        ...someFeatures(),
+        merchant: { ...NO_HISTORY.merchant, count1h: 3, count24h: 40, frauds7d, frauds30d: frauds7d },
+      });
       expect(evaluateOne('merchant_fraud_history', { window: '7d', minCount: 3 }, aTransaction(), at(2)).status).toBe('pass');
       expect(evaluateOne('merchant_fraud_history', { window: '7d', minCount: 3 }, aTransaction(), at(3))).toMatchObject({
         status: 'hit',
@@ -265,14 +268,19 @@ describe('evaluateRules', () => {
     });
 
     it('judges a merchant by the share of its delayed window confirmed fraud, when minRate is set', () => {
-      const at = (frauds: number, count: number): Features => ({ ...someFeatures(), merchant: { ...NO_HISTORY.merchant, fraudsDelayed7d: frauds, countDelayed7d: count } });
+      const at = (frauds: number, count: number): Features => ({
+        ...someFeatures(),
+        merchant: { ...NO_HISTORY.merchant, fraudsDelayed7d: frauds, countDelayed7d: count },
+      });
       const params = { window: 'delayed-7d' as const, minCount: 3, minRate: 0.02 };
       // 3 frauds in 1,000 transactions is a busy merchant's noise; 3 in 100 is a compromise point.
       expect(evaluateOne('merchant_fraud_history', params, aTransaction(), at(3, 1000)).status).toBe('pass');
       expect(evaluateOne('merchant_fraud_history', params, aTransaction(), at(2, 20)).status).toBe('pass');
       expect(evaluateOne('merchant_fraud_history', params, aTransaction(), at(3, 100))).toMatchObject({
         status: 'hit',
-        reason: { message: "3 confirmed frauds on the merchant's transactions of the 7 days ending LABEL_DELAY_DAYS ago, 3.0 % of 100 (threshold 3 and 2.0 %)" },
+        reason: {
+          message: "3 confirmed frauds on the merchant's transactions of the 7 days ending LABEL_DELAY_DAYS ago, 3.0 % of 100 (threshold 3 and 2.0 %)",
+        },
       });
     });
 
@@ -283,7 +291,10 @@ describe('evaluateRules', () => {
     });
 
     it('refuses minRate on a window without transaction counts', () => {
-      const doc = { version: 'v', rules: [{ id: 'r', description: '', type: 'merchant_fraud_history', action: 'review', params: { window: '7d', minCount: 1, minRate: 0.1 } }] };
+      const doc = {
+        version: 'v',
+        rules: [{ id: 'r', description: '', type: 'merchant_fraud_history', action: 'review', params: { window: '7d', minCount: 1, minRate: 0.1 } }],
+      };
       const parsed = ruleSetSchema.safeParse(doc);
       expect(parsed.success).toBe(false);
       expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain('rules.0.params.minRate');

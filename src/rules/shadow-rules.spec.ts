@@ -7,7 +7,12 @@ import { evaluateShadowRules } from './shadow-rules';
 
 const policy: PolicyConfig = { denyThreshold: 0.8, reviewThreshold: 0.5, failMode: 'open' };
 const tx = transactionSchema.parse({
-  transactionId: `tx-${String(Math.random())}`, occurredAt: '2026-11-20T12:00:00Z', cardId: 'card-1', merchantId: 'm-1', amount: 700, currency: 'EUR',
+  transactionId: `tx-${String(Math.random())}`,
+  occurredAt: '2026-11-20T12:00:00Z',
+  cardId: 'card-1',
+  merchantId: 'm-1',
+  amount: 700,
+  currency: 'EUR',
 });
 
 function ruleSet(version: string, rules: unknown[]): RuleSet {
@@ -15,15 +20,30 @@ function ruleSet(version: string, rules: unknown[]): RuleSet {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.ruleSet;
 }
-const ceiling = (id: string, eur: number, extra: Record<string, unknown> = {}) => ({ id, description: id, type: 'amount_ceiling', action: 'review', params: { ceilings: { EUR: eur } }, ...extra });
+const ceiling = (id: string, eur: number, extra: Record<string, unknown> = {}) => ({
+  id,
+  description: id,
+  type: 'amount_ceiling',
+  action: 'review',
+  params: { ceilings: { EUR: eur } },
+  ...extra,
+});
 
 /** The live decision exactly as the pipeline makes it, so the shadow compares against the real thing. */
 function liveItem(active: RuleSet, score: number | null) {
   const policyInput: PolicyInput = { rules: evaluateRules(active, tx, null), score, failures: [] };
   const outcome = decide(policyInput, policy);
   const decision = {
-    transactionId: tx.transactionId, decision: outcome.decision, score, reasons: outcome.reasons, ruleHits: outcome.ruleHits,
-    modelVersion: null, rulesVersion: active.version, degraded: false, latencyMs: 1, decidedAt: '2026-11-20T12:00:00.001Z',
+    transactionId: tx.transactionId,
+    decision: outcome.decision,
+    score,
+    reasons: outcome.reasons,
+    ruleHits: outcome.ruleHits,
+    modelVersion: null,
+    rulesVersion: active.version,
+    degraded: false,
+    latencyMs: 1,
+    decidedAt: '2026-11-20T12:00:00.001Z',
   };
   return { decision, tx, features: null, policyInput };
 }
@@ -35,8 +55,15 @@ describe('evaluateShadowRules', () => {
     const [result, ...rest] = evaluateShadowRules(snapshot, liveItem(active, 0.1), policy);
     expect(rest).toEqual([]);
     expect(result?.record).toEqual({
-      kind: 'rules', scope: 'rules', transactionId: tx.transactionId, shadowRulesVersion: 'live.1', shadowRuleHits: ['trial'], shadowDecision: 'review',
-      liveRulesVersion: 'live.1', liveRuleHits: [], liveDecision: 'approve',
+      kind: 'rules',
+      scope: 'rules',
+      transactionId: tx.transactionId,
+      shadowRulesVersion: 'live.1',
+      shadowRuleHits: ['trial'],
+      shadowDecision: 'review',
+      liveRulesVersion: 'live.1',
+      liveRuleHits: [],
+      liveDecision: 'approve',
     });
   });
 
@@ -46,7 +73,13 @@ describe('evaluateShadowRules', () => {
     const snapshot: RulesSnapshot = { active: { v: 1, ruleSet: active }, shadow: { v: 2, ruleSet: draft }, shadowing: true };
     // A review-band score: live reviews on the model; the draft denies on its rule.
     const [result] = evaluateShadowRules(snapshot, liveItem(active, 0.6), policy);
-    expect(result?.record).toMatchObject({ scope: 'version', shadowRulesVersion: 'draft.2', shadowRuleHits: ['high'], shadowDecision: 'deny', liveDecision: 'review' });
+    expect(result?.record).toMatchObject({
+      scope: 'version',
+      shadowRulesVersion: 'draft.2',
+      shadowRuleHits: ['high'],
+      shadowDecision: 'deny',
+      liveDecision: 'review',
+    });
     expect(result?.hits.map((hit) => hit.reason.code)).toEqual(['AMOUNT_OVER_CEILING']);
   });
 

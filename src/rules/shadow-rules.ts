@@ -40,7 +40,13 @@ export function evaluateShadowRules(snapshot: RulesSnapshot, item: ShadowRulesIn
   const results: ShadowRulesResult[] = [];
   const live = item.decision;
   const active = snapshot.active.ruleSet;
-  const base = { kind: 'rules', transactionId: live.transactionId, liveRulesVersion: live.rulesVersion, liveRuleHits: live.ruleHits, liveDecision: live.decision } as const;
+  const base = {
+    kind: 'rules',
+    transactionId: live.transactionId,
+    liveRulesVersion: live.rulesVersion,
+    liveRuleHits: live.ruleHits,
+    liveDecision: live.decision,
+  } as const;
 
   const shadowRules = evaluateRules(active, item.tx, item.features, 'shadow');
   if (shadowRules.outcomes.length > 0) {
@@ -48,7 +54,13 @@ export function evaluateShadowRules(snapshot: RulesSnapshot, item: ShadowRulesIn
     const outcome = decide({ ...item.policyInput, rules: { rulesVersion: active.version, outcomes: [...liveOutcomes, ...shadowRules.outcomes] } }, policy);
     const shadowHits = hits(shadowRules);
     results.push({
-      record: { ...base, scope: 'rules', shadowRulesVersion: active.version, shadowRuleHits: shadowHits.map((h) => h.ruleId), shadowDecision: outcome.decision },
+      record: {
+        ...base,
+        scope: 'rules',
+        shadowRulesVersion: active.version,
+        shadowRuleHits: shadowHits.map((h) => h.ruleId),
+        shadowDecision: outcome.decision,
+      },
       hits: shadowHits,
     });
   }
@@ -58,7 +70,13 @@ export function evaluateShadowRules(snapshot: RulesSnapshot, item: ShadowRulesIn
     const outcome = decide({ ...item.policyInput, rules: version }, policy);
     const versionHits = hits(version);
     results.push({
-      record: { ...base, scope: 'version', shadowRulesVersion: snapshot.shadow.ruleSet.version, shadowRuleHits: versionHits.map((h) => h.ruleId), shadowDecision: outcome.decision },
+      record: {
+        ...base,
+        scope: 'version',
+        shadowRulesVersion: snapshot.shadow.ruleSet.version,
+        shadowRuleHits: versionHits.map((h) => h.ruleId),
+        shadowDecision: outcome.decision,
+      },
       hits: versionHits,
     });
   }

@@ -13,9 +13,12 @@ export class DeadlineExceeded extends Error {
 export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new DeadlineExceeded(ms));
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        reject(new DeadlineExceeded(ms));
+      },
+      Math.max(0, ms),
+    );
   });
   return Promise.race([work, timeout]).finally(() => {
     clearTimeout(timer);

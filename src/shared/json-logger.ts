@@ -18,11 +18,17 @@ const replacer = (_key: string, value: unknown): unknown =>
  * context, stack), writing each line to a sink.
  */
 export class JsonLogger extends ConsoleLogger {
-  constructor(level: LogLevel, private readonly sink: LogSink = processSink) {
+  constructor(
+    level: LogLevel,
+    private readonly sink: LogSink = processSink,
+  ) {
     super({ json: true, colors: false, logLevels: LEVELS.slice(0, LEVELS.indexOf(level) + 1) });
   }
 
-  protected override printAsJson(message: unknown, options: { context: string; logLevel: LogLevel; writeStreamType?: 'stdout' | 'stderr'; errorStack?: unknown }): void {
+  protected override printAsJson(
+    message: unknown,
+    options: { context: string; logLevel: LogLevel; writeStreamType?: 'stdout' | 'stderr'; errorStack?: unknown },
+  ): void {
     const entry = this.getJsonLogObject(message, options);
     let line: string;
     try {

@@ -4,8 +4,12 @@ import { kafkaLogCreator } from './kafka.logger';
 
 describe('kafkaLogCreator', () => {
   const log = kafkaLogCreator(logLevel.WARN);
-  const entry = (namespace: string, level: logLevel, message: string, extra: Record<string, unknown> = {}) =>
-    ({ namespace, level, label: 'ERROR', log: { timestamp: '2026-12-01T00:00:00Z', logger: 'kafkajs', message, ...extra } });
+  const entry = (namespace: string, level: logLevel, message: string, extra: Record<string, unknown> = {}) => ({
+    namespace,
+    level,
+    label: 'ERROR',
+    log: { timestamp: '2026-12-01T00:00:00Z', logger: 'kafkajs', message, ...extra },
+  });
   let error: jest.SpyInstance;
   let warn: jest.SpyInstance;
   beforeEach(() => {

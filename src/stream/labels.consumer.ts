@@ -54,7 +54,12 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
-    const retry = { logger: this.logger, throttle: this.throttle, heartbeat: () => payload.heartbeat(), isRunning: () => payload.isRunning() && !payload.isStale() };
+    const retry = {
+      logger: this.logger,
+      throttle: this.throttle,
+      heartbeat: () => payload.heartbeat(),
+      isRunning: () => payload.isRunning() && !payload.isStale(),
+    };
     // Within a batch the latest label of a transaction wins (a correction follows its label).
     const latest = new Map<string, FraudLabel>();
     const dlq: Message[] = [];
@@ -79,7 +84,10 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
     if ((await retryUntilDone('online-labels', retry, () => this.learner.learnLabels(labels))) === null) return;
     const unresolved = results.filter((r) => r === 'unresolved').length;
     if (unresolved > 0) {
-      const message = this.throttle.admit('unresolved', `${String(unresolved)} labels name transactions with no stored decision and carry no cardId/merchantId/occurredAt; not counted`);
+      const message = this.throttle.admit(
+        'unresolved',
+        `${String(unresolved)} labels name transactions with no stored decision and carry no cardId/merchantId/occurredAt; not counted`,
+      );
       if (message !== null) this.logger.warn(message);
     }
     // In runs a produce request can carry (a burst of bad labels made one the broker refused for
@@ -92,7 +100,9 @@ export class LabelsConsumer implements OnApplicationBootstrap, OnApplicationShut
     if (runs.length > 0 && (await retryUntilDone('labels-dlq', retry, sendRuns)) === null) return;
 
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    const committed = await retryUntilDone('labels-commit', retry, () => this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]));
+    const committed = await retryUntilDone('labels-commit', retry, () =>
+      this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]),
+    );
     if (committed === null) return;
     payload.resolveOffset(batch.lastOffset());
     await payload.heartbeat();

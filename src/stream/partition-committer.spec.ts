@@ -97,7 +97,10 @@ describe('PartitionCommitter', () => {
 
   it('a commit that throws counts as lost', async () => {
     const drops: string[] = [];
-    const committer = new PartitionCommitter(() => Promise.reject(new Error('broker gone')), (_from, outcome) => drops.push(outcome));
+    const committer = new PartitionCommitter(
+      () => Promise.reject(new Error('broker gone')),
+      (_from, outcome) => drops.push(outcome),
+    );
     expect(await committer.submit(batch(0, 0), 0, heartbeat)).toBe(false);
     expect(drops).toEqual(['lost']);
   });

@@ -1,11 +1,15 @@
 import { keepCommitted, markAborted, type AbortedTransaction, type FetchedRecord } from './read-committed';
 
 const record = (offset: number, producerId: number, key = `tx-${String(offset)}`): FetchedRecord => ({
-  offset: String(offset), key: Buffer.from(key), batchContext: { producerId: String(producerId), inTransaction: true },
+  offset: String(offset),
+  key: Buffer.from(key),
+  batchContext: { producerId: String(producerId), inTransaction: true },
 });
 /** A transaction's end marker: key version 0, type 0 (ABORT) or 1 (COMMIT). */
 const marker = (offset: number, producerId: number, type: 'ABORT' | 'COMMIT'): FetchedRecord => ({
-  offset: String(offset), key: Buffer.from([0, 0, 0, type === 'ABORT' ? 0 : 1]), isControlRecord: true,
+  offset: String(offset),
+  key: Buffer.from([0, 0, 0, type === 'ABORT' ? 0 : 1]),
+  isControlRecord: true,
   batchContext: { producerId: String(producerId), inTransaction: true },
 });
 const aborted = (producerId: number, firstOffset: number): AbortedTransaction => ({ producerId: String(producerId), firstOffset: String(firstOffset) });
@@ -16,9 +20,19 @@ const offsetsOf = (records: readonly FetchedRecord[]) => records.filter((r) => r
  * interleaved, one committed, three aborted by a broker outage, listed in abort order.
  */
 const interleaved = [
-  record(10, 9), record(11, 9), record(12, 11), record(13, 7), record(14, 8), record(15, 12),
-  marker(16, 8, 'COMMIT'), marker(17, 7, 'ABORT'), marker(18, 11, 'ABORT'), marker(19, 12, 'ABORT'), marker(20, 9, 'ABORT'),
-  record(21, 9), marker(22, 9, 'COMMIT'),
+  record(10, 9),
+  record(11, 9),
+  record(12, 11),
+  record(13, 7),
+  record(14, 8),
+  record(15, 12),
+  marker(16, 8, 'COMMIT'),
+  marker(17, 7, 'ABORT'),
+  marker(18, 11, 'ABORT'),
+  marker(19, 12, 'ABORT'),
+  marker(20, 9, 'ABORT'),
+  record(21, 9),
+  marker(22, 9, 'COMMIT'),
 ];
 const abortOrder = [aborted(7, 13), aborted(11, 12), aborted(12, 15), aborted(9, 10)];
 
@@ -29,7 +43,10 @@ describe('the read_committed filter', () => {
 
   it('is needed: kafkajs 2.2.4 lets the records of an aborted transaction through on the same fetch', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs's own filter, by path, to show what it misses
-    const kafkajs = require('kafkajs/src/consumer/filterAbortedMessages') as (args: { messages: FetchedRecord[]; abortedTransactions: AbortedTransaction[] }) => FetchedRecord[];
+    const kafkajs = require('kafkajs/src/consumer/filterAbortedMessages') as (args: {
+      messages: FetchedRecord[];
+      abortedTransactions: AbortedTransaction[];
+    }) => FetchedRecord[];
     expect(offsetsOf(kafkajs({ messages: [...interleaved], abortedTransactions: abortOrder }))).toContain(10);
   });
 

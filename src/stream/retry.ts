@@ -23,7 +23,10 @@ export async function retryUntilDone<T>(what: string, ctx: RetryContext, work: (
     try {
       return await work();
     } catch (err) {
-      const message = ctx.throttle.admit(what, `${what} failed (attempt ${String(attempt + 1)}), retrying: ${err instanceof Error ? err.message : String(err)}`);
+      const message = ctx.throttle.admit(
+        what,
+        `${what} failed (attempt ${String(attempt + 1)}), retrying: ${err instanceof Error ? err.message : String(err)}`,
+      );
       if (message !== null) ctx.logger.warn(message);
       await sleep(Math.min(5000, 100 * 2 ** attempt));
       await ctx.heartbeat().catch(() => undefined);

@@ -5,15 +5,16 @@ const response = (partitions: string, errorCode = '0000') => Buffer.from(`00` + 
 const partition = (index: string, offset: string, errorCode = '0000') => index + offset + 'ffffffff' + '01' + errorCode + '00';
 
 describe('OffsetFetch v7 on the wire', () => {
-  it('asks for one topic\'s partitions with require_stable, after header v2\'s empty tagged fields', () => {
-    expect(encodeOffsetFetch('g', 't', [0, 1]).toString('hex')).toBe(
-      '00' + '0267' + '02' + '0274' + '03' + '00000000' + '00000001' + '00' + '01' + '00',
-    );
+  it("asks for one topic's partitions with require_stable, after header v2's empty tagged fields", () => {
+    expect(encodeOffsetFetch('g', 't', [0, 1]).toString('hex')).toBe('00' + '0267' + '02' + '0274' + '03' + '00000000' + '00000001' + '00' + '01' + '00');
   });
 
-  it('reads each partition\'s committed offset, -1 for none', () => {
+  it("reads each partition's committed offset, -1 for none", () => {
     const raw = response('03' + partition('00000000', '000000000000002a') + partition('00000001', 'ffffffffffffffff'));
-    expect(decodeOffsetFetch(raw)).toEqual([{ partition: 0, offset: 42n }, { partition: 1, offset: -1n }]);
+    expect(decodeOffsetFetch(raw)).toEqual([
+      { partition: 0, offset: 42n },
+      { partition: 1, offset: -1n },
+    ]);
   });
 
   it('says to ask again while a transaction is applying its offsets, or the coordinator moves', () => {

@@ -118,20 +118,22 @@ export function decodeOffsetFetch(raw: Buffer): PartitionOffset[] {
   r.skipTags(); // response header v1
   r.int32(); // throttle_time_ms
   const codes: number[] = [];
-  const offsets = r.array(() => {
-    r.skipString(); // topic name
-    const partitions = r.array(() => {
-      const partition = r.int32();
-      const offset = r.int64();
-      r.int32(); // committed_leader_epoch
-      r.skipString(); // metadata
-      codes.push(r.int16());
+  const offsets = r
+    .array(() => {
+      r.skipString(); // topic name
+      const partitions = r.array(() => {
+        const partition = r.int32();
+        const offset = r.int64();
+        r.int32(); // committed_leader_epoch
+        r.skipString(); // metadata
+        codes.push(r.int16());
+        r.skipTags();
+        return { partition, offset };
+      });
       r.skipTags();
-      return { partition, offset };
-    });
-    r.skipTags();
-    return partitions;
-  }).flat();
+      return partitions;
+    })
+    .flat();
   codes.push(r.int16());
   const failed = codes.find((c) => c !== 0);
   if (failed !== undefined && RETRIABLE.has(failed)) throw new NotYet(failed);
@@ -169,7 +171,10 @@ interface InternalCluster {
 export class StableOffsets {
   private readonly cluster: InternalCluster;
 
-  constructor(kafka: Kafka, private readonly groupId: string) {
+  constructor(
+    kafka: Kafka,
+    private readonly groupId: string,
+  ) {
     // kafkajs keeps its cluster factory under a symbol; admin() builds its cluster the same way.
     const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
     const create = factory === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[factory];
@@ -191,10 +196,16 @@ export class StableOffsets {
     for (;;) {
       const coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId });
       const version = coordinator.versions[OFFSET_FETCH]?.maxVersion ?? 0;
-      if (version < STABLE_VERSION) throw new Error(`the broker speaks OffsetFetch up to v${String(version)}; exactly-once needs v${String(STABLE_VERSION)} (Kafka 2.5 or later)`);
+      if (version < STABLE_VERSION)
+        throw new Error(`the broker speaks OffsetFetch up to v${String(version)}; exactly-once needs v${String(STABLE_VERSION)} (Kafka 2.5 or later)`);
       try {
         return await coordinator.connectionPool.send({
-          request: { apiKey: OFFSET_FETCH, apiVersion: STABLE_VERSION, apiName: 'OffsetFetch', encode: () => Promise.resolve(asEncoder(encodeOffsetFetch(this.groupId, topic, partitions))) },
+          request: {
+            apiKey: OFFSET_FETCH,
+            apiVersion: STABLE_VERSION,
+            apiName: 'OffsetFetch',
+            encode: () => Promise.resolve(asEncoder(encodeOffsetFetch(this.groupId, topic, partitions))),
+          },
           response: { decode: (raw: Buffer) => Promise.resolve(decodeOffsetFetch(raw)), parse: (offsets: PartitionOffset[]) => Promise.resolve(offsets) },
           logResponseError: false,
         });

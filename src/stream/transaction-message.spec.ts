@@ -1,7 +1,14 @@
 import { classifyMessage, deadLetterRuns, dlqRecord, type SourceMessage } from './transaction-message';
 
 const valid = { transactionId: 't-1', occurredAt: '2026-11-20T10:00:00Z', cardId: 'tok_1', merchantId: 'm-1', amount: 12.5, currency: 'EUR' };
-const source = (value: Buffer | null): SourceMessage => ({ topic: 'transactions', partition: 3, offset: '42', timestamp: '1795597869600', key: Buffer.from('tok_1'), value });
+const source = (value: Buffer | null): SourceMessage => ({
+  topic: 'transactions',
+  partition: 3,
+  offset: '42',
+  timestamp: '1795597869600',
+  key: Buffer.from('tok_1'),
+  value,
+});
 
 describe('classifying Kafka transaction messages', () => {
   it('accepts a contract-valid transaction, ignoring unknown fields', () => {
@@ -11,7 +18,11 @@ describe('classifying Kafka transaction messages', () => {
 
   it('accepts a zero amount (an account-verification authorisation) and refuses a negative one on the amount field', () => {
     expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, amount: 0 })), 65_536)).toEqual({ kind: 'transaction', tx: { ...valid, amount: 0 } });
-    expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, amount: -0.01 })), 65_536)).toMatchObject({ kind: 'poison', code: 'VALIDATION_FAILED', details: [{ path: 'amount' }] });
+    expect(classifyMessage(Buffer.from(JSON.stringify({ ...valid, amount: -0.01 })), 65_536)).toMatchObject({
+      kind: 'poison',
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'amount' }],
+    });
   });
 
   it('refuses an id with a lone UTF-16 surrogate (Redis would fold it into another id), and takes a well-formed astral one', () => {
@@ -59,7 +70,10 @@ describe('classifying Kafka transaction messages', () => {
     if (failure.kind !== 'poison') throw new Error('expected poison');
     const record = dlqRecord(source(Buffer.from(text)), failure, new Date(), 65_536);
     expect(JSON.stringify(record)).not.toContain('5555555555554444');
-    expect(record).toMatchObject({ error: { details: [{ path: 'memo' }] }, original: { encoding: 'utf8', value: expect.stringContaining('555555******4444') as string } });
+    expect(record).toMatchObject({
+      error: { details: [{ path: 'memo' }] },
+      original: { encoding: 'utf8', value: expect.stringContaining('555555******4444') as string },
+    });
   });
 
   it('keeps the first KAFKA_MAX_MESSAGE_BYTES of an oversized value, cut between characters and marked truncated, so the record fits the broker', () => {
@@ -76,7 +90,10 @@ describe('classifying Kafka transaction messages', () => {
     expect(binary).toMatchObject({ original: { encoding: 'base64', value: bytes.subarray(0, 65_536).toString('base64'), truncated: true } });
     expect(JSON.stringify(binary).length).toBeLessThan(100_000);
     // Within the limit, a value is kept whole and not marked.
-    expect(dlqRecord(source(Buffer.from('{')), { kind: 'poison', code: 'INVALID_JSON', message: 'x', details: [] }, new Date(), 65_536).original).toEqual({ encoding: 'utf8', value: '{' });
+    expect(dlqRecord(source(Buffer.from('{')), { kind: 'poison', code: 'INVALID_JSON', message: 'x', details: [] }, new Date(), 65_536).original).toEqual({
+      encoding: 'utf8',
+      value: '{',
+    });
   });
 
   it('masks a card number before cutting, so a cut through it never leaves its digits', () => {

@@ -4,7 +4,15 @@ import { parseTransaction, type FieldError, type Parsed } from '../transactions/
 import type { Transaction } from '../transactions/transaction.schema';
 
 /** Stable codes of dead-lettered messages; consumers of transactions.dlq may switch on them. */
-export const DLQ_CODES = ['EMPTY_VALUE', 'MESSAGE_TOO_LARGE', 'INVALID_ENCODING', 'INVALID_JSON', 'VALIDATION_FAILED', 'CARD_NUMBER_DETECTED', 'IDEMPOTENCY_CONFLICT'] as const;
+export const DLQ_CODES = [
+  'EMPTY_VALUE',
+  'MESSAGE_TOO_LARGE',
+  'INVALID_ENCODING',
+  'INVALID_JSON',
+  'VALIDATION_FAILED',
+  'CARD_NUMBER_DETECTED',
+  'IDEMPOTENCY_CONFLICT',
+] as const;
 export type DlqCode = (typeof DLQ_CODES)[number];
 
 export type ClassifiedMessage =
@@ -51,7 +59,9 @@ const transactionParser: Parser<Transaction> = (json) => {
 
 /** A valid transaction whose id was first decided on another payload: never decided again, never given the other's decision. */
 export const idempotencyConflict = (): Poison =>
-  poison('IDEMPOTENCY_CONFLICT', 'this transactionId was already decided on a different payload; a new transaction needs a new id', [{ path: 'transactionId', message: 'reused with a different payload' }]);
+  poison('IDEMPOTENCY_CONFLICT', 'this transactionId was already decided on a different payload; a new transaction needs a new id', [
+    { path: 'transactionId', message: 'reused with a different payload' },
+  ]);
 
 /** Decides whether a raw Kafka value is a transaction or poison, and why. Never throws. */
 export function classifyMessage(value: Buffer | null, maxBytes: number): ClassifiedMessage {
@@ -75,7 +85,12 @@ export interface SourceMessage {
  * kept whole, a value near the broker's 1 MB limit made a record the broker refused (base64
  * and JSON escaping grow it), and the partition's commit failed for good.
  */
-export function dlqRecord(source: SourceMessage, failure: Extract<ClassifiedMessage, { kind: 'poison' }>, now: Date, maxBytes: number): Record<string, unknown> {
+export function dlqRecord(
+  source: SourceMessage,
+  failure: Extract<ClassifiedMessage, { kind: 'poison' }>,
+  now: Date,
+  maxBytes: number,
+): Record<string, unknown> {
   let original: { encoding: 'utf8' | 'base64'; value: string; truncated?: true } | null = null;
   if (source.value !== null) {
     let kept: Buffer;
@@ -112,7 +127,13 @@ function utf8Boundary(text: Buffer, maxBytes: number): number {
 }
 
 /** The DLQ message for a poison message of `batch`: its original key, the record as value. */
-export function dlqMessage(batch: { readonly topic: string; readonly partition: number }, message: Omit<SourceMessage, 'topic' | 'partition'>, failure: Poison, now: Date, maxBytes: number): { key: Buffer | null; value: string } {
+export function dlqMessage(
+  batch: { readonly topic: string; readonly partition: number },
+  message: Omit<SourceMessage, 'topic' | 'partition'>,
+  failure: Poison,
+  now: Date,
+  maxBytes: number,
+): { key: Buffer | null; value: string } {
   return { key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now, maxBytes)) };
 }
 

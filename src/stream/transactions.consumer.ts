@@ -98,7 +98,9 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         this.committers.delete(key);
         closing.push(committer.idle());
       }
-      void Promise.all(closing).then(() => this.producers.retain(this.ownership.ownedKeys)).catch(() => undefined);
+      void Promise.all(closing)
+        .then(() => this.producers.retain(this.ownership.ownedKeys))
+        .catch(() => undefined);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.crashed = true;
@@ -160,11 +162,21 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     if (batch.messages.length === 0) return;
     this.handling++;
     try {
-      await this.process({
-        topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark,
-        heartbeat: () => payload.heartbeat(), isRunning: () => payload.isRunning(), isStale: () => payload.isStale(),
-        resolveOffset: (offset) => { payload.resolveOffset(offset); },
-      }, false);
+      await this.process(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages,
+          highWatermark: batch.highWatermark,
+          heartbeat: () => payload.heartbeat(),
+          isRunning: () => payload.isRunning(),
+          isStale: () => payload.isStale(),
+          resolveOffset: (offset) => {
+            payload.resolveOffset(offset);
+          },
+        },
+        false,
+      );
     } finally {
       this.handling--;
     }
@@ -175,10 +187,19 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
    * exactly-once commit, for one message at a time, each waiting for its own transaction.
    */
   private handleMessage(payload: EachMessagePayload): Promise<void> {
-    return this.process({
-      topic: payload.topic, partition: payload.partition, messages: [payload.message], highWatermark: null,
-      heartbeat: () => payload.heartbeat(), isRunning: () => this.joined, isStale: () => false, resolveOffset: () => undefined,
-    }, true);
+    return this.process(
+      {
+        topic: payload.topic,
+        partition: payload.partition,
+        messages: [payload.message],
+        highWatermark: null,
+        heartbeat: () => payload.heartbeat(),
+        isRunning: () => this.joined,
+        isStale: () => false,
+        resolveOffset: () => undefined,
+      },
+      true,
+    );
   }
 
   /** The partition's committer, made on its first batch of an assignment. */
@@ -188,7 +209,9 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     if (committer === undefined) {
       const made: PartitionCommitter = new PartitionCommitter(
         (batch, heartbeat) => this.commit(topic, partition, batch, heartbeat, () => !this.stopping && !made.isClosed && this.ownership.owns(key)),
-        (fromOffset, outcome) => { this.dropped(topic, partition, fromOffset, outcome); },
+        (fromOffset, outcome) => {
+          this.dropped(topic, partition, fromOffset, outcome);
+        },
       );
       committer = made;
       this.committers.set(key, committer);
@@ -206,7 +229,12 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
    * while it commits.
    */
   private async process(work: Work, perMessage: boolean): Promise<void> {
-    const batch = { topic: work.topic, partition: work.partition, lastOffset: () => work.messages[work.messages.length - 1]?.offset ?? '-1', highWatermark: work.highWatermark };
+    const batch = {
+      topic: work.topic,
+      partition: work.partition,
+      lastOffset: () => work.messages[work.messages.length - 1]?.offset ?? '-1',
+      highWatermark: work.highWatermark,
+    };
     const heartbeat = () => work.heartbeat();
     const retry = { logger: this.logger, throttle: this.throttle, heartbeat, isRunning: () => work.isRunning() && !work.isStale() };
     const receivedAt = performance.now();
@@ -243,7 +271,10 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         const earlier = seen.get(classified.tx.transactionId);
         if (earlier === undefined) {
           seen.set(classified.tx.transactionId, print);
-          items.push({ item: { tx: classified.tx, fingerprint: print, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } }, message });
+          items.push({
+            item: { tx: classified.tx, fingerprint: print, receivedAt, origin: { topic: batch.topic, partition: batch.partition, offset: message.offset } },
+            message,
+          });
         } else if (earlier !== print) {
           deadLetter(message, idempotencyConflict());
         }
@@ -261,7 +292,13 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const reviews: Message[] = [];
     for (let start = 0; start < items.length; start += microBatch) {
       const chunk = items.slice(start, start + microBatch);
-      const outcomes = await retryUntilDone('decide', retry, () => this.decisions.decideBatch(chunk.map((c) => c.item), 'kafka', 'stream'));
+      const outcomes = await retryUntilDone('decide', retry, () =>
+        this.decisions.decideBatch(
+          chunk.map((c) => c.item),
+          'kafka',
+          'stream',
+        ),
+      );
       if (outcomes === null) return; // stopping or partition lost: nothing committed, the next owner redoes it
       for (const [j, outcome] of outcomes.entries()) {
         const source = chunk[j]?.message;
@@ -282,8 +319,12 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
 
     const lastOffset = batch.lastOffset();
     const decided: DecidedBatch = {
-      firstOffset: fetchedFrom, nextOffset: (BigInt(lastOffset) + 1n).toString(),
-      decisions, reviews, deadLetters: dlq, highWatermark: batch.highWatermark,
+      firstOffset: fetchedFrom,
+      nextOffset: (BigInt(lastOffset) + 1n).toString(),
+      decisions,
+      reviews,
+      deadLetters: dlq,
+      highWatermark: batch.highWatermark,
     };
     const committed = committer.submit(decided, epoch, heartbeat);
     if (committed === null) return; // refused: the partition is redone from its committed offset
@@ -295,7 +336,13 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
   }
 
   /** One Kafka transaction: a (merged) batch's messages and the offset after it. */
-  private async commit(topic: string, partition: number, batch: DecidedBatch, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<CommitOutcome> {
+  private async commit(
+    topic: string,
+    partition: number,
+    batch: DecidedBatch,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<CommitOutcome> {
     const { topics, groupId } = this.config.kafka;
     const [deadLetters = [], ...moreDeadLetters] = deadLetterRuns(batch.deadLetters, DEAD_LETTER_BYTES_PER_REQUEST);
     const topicMessages = [
@@ -319,9 +366,14 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
         // the same messages are tried again. An abort that fails leaves the outcome unknown
         // (a new owner may have fenced this producer, or the commit may have landed): the
         // producer is replaced and the partition fenced again and redone from its committed offset.
-        const aborted = await txn.abort().then(() => true, () => false);
+        const aborted = await txn.abort().then(
+          () => true,
+          () => false,
+        );
         if (aborted) throw err;
-        this.logger.warn(`commit on ${topic}/${String(partition)} failed and could not be aborted (${errorText(err)}): its batches are dropped, and the partition's owner redoes them from the committed offset`);
+        this.logger.warn(
+          `commit on ${topic}/${String(partition)} failed and could not be aborted (${errorText(err)}): its batches are dropped, and the partition's owner redoes them from the committed offset`,
+        );
         await this.producers.replace(topic, partition);
         return 'lost';
       }

@@ -24,7 +24,15 @@ describe('card number detection', () => {
   });
 
   it('finds a card number in any field, however it is grouped, and names the field', () => {
-    const body = { transactionId: 't-1', cardId: 'tok_abc', note: 'card 4111 1111 1111 1111 used', nested: { list: ['x', '5555-5555-5555-4444'] }, pan: 4012888888881881, amex: '3782 822463 10005', ref: 'pan-4111111111111111' };
+    const body = {
+      transactionId: 't-1',
+      cardId: 'tok_abc',
+      note: 'card 4111 1111 1111 1111 used',
+      nested: { list: ['x', '5555-5555-5555-4444'] },
+      pan: 4012888888881881,
+      amex: '3782 822463 10005',
+      ref: 'pan-4111111111111111',
+    };
     expect(findCardNumbers(body).sort()).toEqual(['amex', 'nested.list.1', 'note', 'pan', 'ref']);
   });
 
@@ -62,14 +70,25 @@ describe('card number detection', () => {
   it('names the same fields, in the same order, as a recursive walk', () => {
     const pan = fc.constantFrom('4111111111111111', '5555 5555 5555 4444', '3782-822463-10005', 4012888888881881);
     const json = fc.letrec<{ value: unknown }>((tie) => ({
-      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), pan, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), pan.map(String)), tie('value'), { maxKeys: 4 })),
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        pan,
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(fc.oneof(fc.string(), pan.map(String)), tie('value'), { maxKeys: 4 }),
+      ),
     })).value;
-    fc.assert(fc.property(json, (value) => {
-      expect(findCardNumbers(value)).toEqual(recursiveReference(value));
-    }), { seed: 16, numRuns: 500 });
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(findCardNumbers(value)).toEqual(recursiveReference(value));
+      }),
+      { seed: 16, numRuns: 500 },
+    );
   });
 
   it('masks card numbers to BIN and last four, leaving other digits alone', () => {
-    expect(maskCardNumbers('{"pan":"4111 1111 1111 1111","amount":12345,"ts":1795597869600}')).toBe('{"pan":"411111******1111","amount":12345,"ts":1795597869600}');
+    expect(maskCardNumbers('{"pan":"4111 1111 1111 1111","amount":12345,"ts":1795597869600}')).toBe(
+      '{"pan":"411111******1111","amount":12345,"ts":1795597869600}',
+    );
   });
 });

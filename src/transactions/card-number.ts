@@ -56,7 +56,8 @@ function looksLikeCardNumber(digits: string): boolean {
 }
 
 /** An array or object the walk is inside, with the index of its next child. */
-type Open = { readonly array: readonly unknown[]; at: number } | { readonly object: Readonly<Record<string, unknown>>; readonly keys: readonly string[]; at: number };
+type Open =
+  { readonly array: readonly unknown[]; at: number } | { readonly object: Readonly<Record<string, unknown>>; readonly keys: readonly string[]; at: number };
 
 /**
  * Paths (dotted) of every string or number in `value` that holds a card number. Every input

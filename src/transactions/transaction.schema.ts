@@ -13,7 +13,12 @@ const rfc3339 = z.iso.datetime({ offset: true, message: 'an RFC 3339 timestamp s
  * different ids would share one key: one transaction answered with another's decision, or
  * refused as a reuse.
  */
-const id = () => z.string().min(1).max(128).refine((s) => s.isWellFormed(), 'well-formed Unicode (no lone UTF-16 surrogate)');
+const id = () =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((s) => s.isWellFormed(), 'well-formed Unicode (no lone UTF-16 surrogate)');
 
 export const channelSchema = z.enum(['card_present', 'ecommerce', 'atm', 'other']);
 
@@ -31,12 +36,18 @@ export const transactionSchema = z.object({
   amount: z.number().min(0).max(1e12),
   currency: isoCurrency,
   customerId: id().optional(),
-  merchantCategory: z.string().regex(/^\d{4}$/, 'a 4-digit merchant category code').optional(),
+  merchantCategory: z
+    .string()
+    .regex(/^\d{4}$/, 'a 4-digit merchant category code')
+    .optional(),
   channel: channelSchema.optional(),
   deviceId: id().optional(),
   ipAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
   location: locationSchema.optional(),
-  country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code').optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code')
+    .optional(),
 });
 export type Transaction = z.infer<typeof transactionSchema>;
 

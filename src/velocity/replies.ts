@@ -69,7 +69,9 @@ export type Parsed<R extends Reply> = { readonly [K in keyof R]: z.output<R[K]['
 
 /** The script's last line: its fields in the list's order. */
 export function luaReturn(reply: Reply): string {
-  return `return { ${Object.values(reply).map((f) => f.lua).join(', ')} }`;
+  return `return { ${Object.values(reply)
+    .map((f) => f.lua)
+    .join(', ')} }`;
 }
 
 /** Reads a script's reply into an object named by the list. */

@@ -88,9 +88,14 @@ export class VelocityStore {
     this.limits = limits ?? DEFAULT_VELOCITY_LIMITS;
     const l = this.limits;
     this.strings = {
-      retention: String(l.cardEventRetentionMs), cardTtl: String(l.cardTtlSeconds), maxEvents: String(l.maxCardEvents),
-      maxSeen: String(l.maxSeenEntities), eventsTtl: String(l.cardEventRetentionMs + HOUR_MS), merchantTtl: String(l.merchantTtlSeconds),
-      dedupeTtl: String(Math.min(DEDUPE_TTL_SECONDS, l.merchantTtlSeconds)), delay: String(l.labelDelayDays),
+      retention: String(l.cardEventRetentionMs),
+      cardTtl: String(l.cardTtlSeconds),
+      maxEvents: String(l.maxCardEvents),
+      maxSeen: String(l.maxSeenEntities),
+      eventsTtl: String(l.cardEventRetentionMs + HOUR_MS),
+      merchantTtl: String(l.merchantTtlSeconds),
+      dedupeTtl: String(Math.min(DEDUPE_TTL_SECONDS, l.merchantTtlSeconds)),
+      delay: String(l.labelDelayDays),
     };
   }
 
@@ -125,14 +130,40 @@ export class VelocityStore {
     // inside Redis's Lua was most of the scripts' cost, and Redis runs them on one thread.
     return [
       [
-        `${card}:e`, `${card}:p`, `${card}:s`, `${card}:l`,
-        txh, String(t), String(Math.round(tx.amount * MILLI)),
-        tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
-        tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
-        this.strings.retention, this.strings.cardTtl, this.strings.maxEvents, this.strings.maxSeen,
-        day, `(${String(t - DAY_MS)}`, `(${String(t - retention)}`, this.strings.eventsTtl, this.strings.delay,
+        `${card}:e`,
+        `${card}:p`,
+        `${card}:s`,
+        `${card}:l`,
+        txh,
+        String(t),
+        String(Math.round(tx.amount * MILLI)),
+        tx.location ? String(round5(tx.location.lat)) : '',
+        tx.location ? String(round5(tx.location.lon)) : '',
+        tx.deviceId !== undefined ? shortHash(tx.deviceId) : '',
+        shortHash(tx.merchantId),
+        this.strings.retention,
+        this.strings.cardTtl,
+        this.strings.maxEvents,
+        this.strings.maxSeen,
+        day,
+        `(${String(t - DAY_MS)}`,
+        `(${String(t - retention)}`,
+        this.strings.eventsTtl,
+        this.strings.delay,
       ],
-      [`${merchant}:b`, `${merchant}:x${minute}`, `${merchant}:l`, `${merchant}:d`, txh, this.strings.dedupeTtl, minute, String(Math.floor(t / HOUR_MS)), day, this.strings.delay, this.strings.merchantTtl],
+      [
+        `${merchant}:b`,
+        `${merchant}:x${minute}`,
+        `${merchant}:l`,
+        `${merchant}:d`,
+        txh,
+        this.strings.dedupeTtl,
+        minute,
+        String(Math.floor(t / HOUR_MS)),
+        day,
+        this.strings.delay,
+        this.strings.merchantTtl,
+      ],
     ];
   }
 
@@ -142,8 +173,14 @@ export class VelocityStore {
    */
   queueOn(batch: RedisBatch, tx: Transaction): () => Reply<VelocityResult> {
     const [cardArgs, merchantArgs] = this.scriptArgs(tx);
-    const card = batch.add((p) => p.fdCard(...cardArgs), (raw) => raw);
-    const merchant = batch.add((p) => p.fdMerchant(...merchantArgs), (raw) => raw);
+    const card = batch.add(
+      (p) => p.fdCard(...cardArgs),
+      (raw) => raw,
+    );
+    const merchant = batch.add(
+      (p) => p.fdMerchant(...merchantArgs),
+      (raw) => raw,
+    );
     return () => {
       const c = card();
       if (!c.ok) return c;
@@ -198,22 +235,42 @@ export class VelocityStore {
       duplicate: c.duplicate === 1,
       features: {
         card: {
-          count1m: c.count1m, sum1m: c.sum1m / MILLI, count1h: c.count1h, sum1h: c.sum1h / MILLI, count24h: c.count24h, sum24h: c.sum24h / MILLI,
-          zeroAmount24h: c.zeroAmount24h, count7d: c.count7d, sum7d: c.sum7d / MILLI,
-          count30d: c.count30d, sum30d: c.sum30d / MILLI, avgAmount30d: c.count30d > 0 ? c.sum30d / MILLI / c.count30d : null,
+          count1m: c.count1m,
+          sum1m: c.sum1m / MILLI,
+          count1h: c.count1h,
+          sum1h: c.sum1h / MILLI,
+          count24h: c.count24h,
+          sum24h: c.sum24h / MILLI,
+          zeroAmount24h: c.zeroAmount24h,
+          count7d: c.count7d,
+          sum7d: c.sum7d / MILLI,
+          count30d: c.count30d,
+          sum30d: c.sum30d / MILLI,
+          avgAmount30d: c.count30d > 0 ? c.sum30d / MILLI / c.count30d : null,
           secondsSincePrev: prevT === null ? null : (t - prevT) / 1000,
           kmFromPrev: located ? haversineKm(prevLat, prevLon, round5(here.lat), round5(here.lon)) : null,
           secondsSincePrevLocated: located ? (t - prevLocT) / 1000 : null,
           deviceSeen: c.deviceSeen === -1 ? null : c.deviceSeen === 1,
           merchantSeen: c.merchantSeen === 1,
-          frauds7d: c.frauds7d, frauds30d: c.frauds30d, fraudsKnown: c.fraudsKnown,
-          countDelayed30d: c.countDelayed30d, fraudsDelayed30d: c.fraudsDelayed30d,
+          frauds7d: c.frauds7d,
+          frauds30d: c.frauds30d,
+          fraudsKnown: c.fraudsKnown,
+          countDelayed30d: c.countDelayed30d,
+          fraudsDelayed30d: c.fraudsDelayed30d,
         },
         merchant: {
-          count1h: m.count1h, count24h: m.count24h, count7d: m.count7d, count30d: m.count30d,
-          frauds7d: m.frauds7d, frauds30d: m.frauds30d,
-          countDelayed1d: m.countDelayed1d, countDelayed7d: m.countDelayed7d, countDelayed30d: m.countDelayed30d,
-          fraudsDelayed1d: m.fraudsDelayed1d, fraudsDelayed7d: m.fraudsDelayed7d, fraudsDelayed30d: m.fraudsDelayed30d,
+          count1h: m.count1h,
+          count24h: m.count24h,
+          count7d: m.count7d,
+          count30d: m.count30d,
+          frauds7d: m.frauds7d,
+          frauds30d: m.frauds30d,
+          countDelayed1d: m.countDelayed1d,
+          countDelayed7d: m.countDelayed7d,
+          countDelayed30d: m.countDelayed30d,
+          fraudsDelayed1d: m.fraudsDelayed1d,
+          fraudsDelayed7d: m.fraudsDelayed7d,
+          fraudsDelayed30d: m.fraudsDelayed30d,
         },
       },
     };

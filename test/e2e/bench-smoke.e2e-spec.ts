@@ -30,7 +30,11 @@ describe('npm run bench --smoke', () => {
   });
 
   it('runs every scenario and writes JSON, Markdown and PNG charts', async () => {
-    const { json, md } = await runBench(parseOptions(['--smoke', '--out', out, '--dist', dist]), { write: (text: string) => { testLogSink(text.trimEnd(), 'stderr'); } });
+    const { json, md } = await runBench(parseOptions(['--smoke', '--out', out, '--dist', dist]), {
+      write: (text: string) => {
+        testLogSink(text.trimEnd(), 'stderr');
+      },
+    });
 
     const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
     expect(result.smoke).toBe(true);
@@ -63,8 +67,12 @@ describe('npm run bench --smoke', () => {
     for (const step of result.floor?.http ?? []) expect([step.requestsPerSecond > 0, step.non2xx, step.errors, step.timeouts]).toEqual([true, 0, 0, 0]);
     // Past the fixed rates and the maximum, twice the maximum offered: answered or shed with 503, never an error or a timeout.
     // Then the same overload on a service that sheds on event-loop delay.
-    expect(result.http?.map((s) => s.target.replace(/\(\d+\/s offered\)/, '(N/s offered)')))
-      .toEqual(['200/s', 'max', 'overload 2x max (N/s offered)', 'overload 2x max, shedding at 20 ms loop delay (N/s offered)']);
+    expect(result.http?.map((s) => s.target.replace(/\(\d+\/s offered\)/, '(N/s offered)'))).toEqual([
+      '200/s',
+      'max',
+      'overload 2x max (N/s offered)',
+      'overload 2x max, shedding at 20 ms loop delay (N/s offered)',
+    ]);
     for (const overload of result.http?.slice(2) ?? []) {
       expect([overload.errors, overload.timeouts, (overload.rssMb?.length ?? 0) > 0, overload.served !== undefined]).toEqual([0, 0, true, true]);
       // Every answer is a decision or a 503 shed, nothing else.
@@ -88,7 +96,16 @@ describe('npm run bench --smoke', () => {
     expect(Number.isFinite(result.soak?.slopesPerHour.rssMb)).toBe(true);
 
     const summary = readFileSync(md, 'utf8');
-    for (const heading of ['Replay (catch-up)', 'Floors: the Kafka path and the HTTP stack alone', 'per-message baseline', 'Steady load on Kafka', 'HTTP POST /v1/decisions', 'Stages on their own', 'Soak:']) expect(summary).toContain(heading);
+    for (const heading of [
+      'Replay (catch-up)',
+      'Floors: the Kafka path and the HTTP stack alone',
+      'per-message baseline',
+      'Steady load on Kafka',
+      'HTTP POST /v1/decisions',
+      'Stages on their own',
+      'Soak:',
+    ])
+      expect(summary).toContain(heading);
     for (const chart of ['steady-latency', 'throughput', 'http-latency', 'soak']) {
       const png = json.replace(/\.json$/, `-${chart}.png`);
       expect(existsSync(png)).toBe(true);

@@ -75,7 +75,15 @@ describe('POST /v1/decisions', () => {
   });
 
   it('rejects a bad body with 400, a stable code and every failing field path', async () => {
-    const res = await post({ transactionId: '', occurredAt: 'yesterday', cardId: 'c', merchantId: 'm', amount: -5, currency: 'euro', location: { lat: 200, lon: 0 } });
+    const res = await post({
+      transactionId: '',
+      occurredAt: 'yesterday',
+      cardId: 'c',
+      merchantId: 'm',
+      amount: -5,
+      currency: 'euro',
+      location: { lat: 200, lon: 0 },
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json<{ error: { code: string; details: { path: string }[] } }>();
     expect(body.error.code).toBe('VALIDATION_FAILED');
@@ -107,7 +115,12 @@ describe('POST /v1/decisions', () => {
   });
 
   it('rejects malformed JSON without quoting it back', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/decisions', headers: { 'content-type': 'application/json' }, payload: '{"cardId": "4111111111111111' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"cardId": "4111111111111111',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'INVALID_JSON' } });
     expect(res.body).not.toContain('4111');
@@ -128,7 +141,12 @@ describe('POST /v1/decisions', () => {
   it('exports per-stage latency histograms for parse (per request), velocity, rules and decide (per micro-batch)', async () => {
     await decideOk(aTransaction());
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    for (const [stage, unit] of [['parse', 'transaction'], ['velocity', 'micro_batch'], ['rules', 'micro_batch'], ['decide', 'micro_batch']]) {
+    for (const [stage, unit] of [
+      ['parse', 'transaction'],
+      ['velocity', 'micro_batch'],
+      ['rules', 'micro_batch'],
+      ['decide', 'micro_batch'],
+    ]) {
       expect(metrics).toMatch(new RegExp(`fraud_stage_duration_seconds_count\\{stage="${stage}",unit="${unit}"\\} [1-9]`));
     }
   });

@@ -101,7 +101,18 @@ describe('one decision per transactionId', () => {
     const tx = aTransaction();
     const key = `fd:d:{${tx.transactionId}}`;
     await redis.set(key, claimValue(httpOwner('another-instance'), fingerprint(tx)), 'PX', 10_000);
-    const decided = { transactionId: tx.transactionId, decision: 'review', score: null, reasons: [], ruleHits: [], modelVersion: null, rulesVersion: 'other', degraded: false, latencyMs: 1, decidedAt: new Date().toISOString() };
+    const decided = {
+      transactionId: tx.transactionId,
+      decision: 'review',
+      score: null,
+      reasons: [],
+      ruleHits: [],
+      modelVersion: null,
+      rulesVersion: 'other',
+      degraded: false,
+      latencyMs: 1,
+      decidedAt: new Date().toISOString(),
+    };
     const waiting = post(b, tx);
     await new Promise((resolve) => setTimeout(resolve, 10));
     await redis.set(key, JSON.stringify({ decision: decided, origin: null, fingerprint: fingerprint(tx) }), 'EX', 60);

@@ -30,7 +30,7 @@ describe('the Kafka path', () => {
     // 500 redeliveries of earlier transactions, 7 kinds of poison and a reused id.
     for (let i = 0; i < 500; i++) {
       const tx = txs[(i * 17) % TOTAL]!;
-      messages.splice(Math.min(messages.length, (i * 23) % TOTAL + 50), 0, { key: tx.cardId, value: JSON.stringify(tx) });
+      messages.splice(Math.min(messages.length, ((i * 23) % TOTAL) + 50), 0, { key: tx.cardId, value: JSON.stringify(tx) });
     }
     const poison: Message[] = [
       { key: 'p1', value: '{"transactionId": "broken' },
@@ -59,7 +59,16 @@ describe('the Kafka path', () => {
     expect(decisions.every((d) => d.key === decisionSchema.parse(JSON.parse(d.value)).transactionId)).toBe(true);
 
     const codes = dlq.map((d) => (JSON.parse(d.value) as { error: { code: string } }).error.code).sort();
-    expect(codes).toEqual(['CARD_NUMBER_DETECTED', 'EMPTY_VALUE', 'IDEMPOTENCY_CONFLICT', 'INVALID_ENCODING', 'INVALID_JSON', 'MESSAGE_TOO_LARGE', 'VALIDATION_FAILED', 'VALIDATION_FAILED']);
+    expect(codes).toEqual([
+      'CARD_NUMBER_DETECTED',
+      'EMPTY_VALUE',
+      'IDEMPOTENCY_CONFLICT',
+      'INVALID_ENCODING',
+      'INVALID_JSON',
+      'MESSAGE_TOO_LARGE',
+      'VALIDATION_FAILED',
+      'VALIDATION_FAILED',
+    ]);
     // The original keeps its one decision, made on its own payload.
     const original = decisions.map((d) => decisionSchema.parse(JSON.parse(d.value))).filter((d) => d.transactionId === txs[3]!.transactionId);
     expect(original).toHaveLength(1);

@@ -23,8 +23,20 @@ describe('fraud labels from Kafka feed the card and merchant fraud counts', () =
     // rules as a team with same-day labels would.
     const rules = join(mkdtempSync(join(tmpdir(), 'labels-rules-')), 'rules.json');
     const doc = withRule('labels-e2e', 'card-confirmed-fraud', { enabled: true, params: { window: '30d', minCount: 1 } });
-    writeFileSync(rules, JSON.stringify({ ...doc, rules: (doc.rules as { id: string }[]).map((r) => (r.id === 'merchant-fraud-cluster' ? { ...r, params: { window: '7d', minCount: 3 } } : r)) }));
-    app = await startTestApp({ ...topics, KAFKA_GROUP_ID: config.kafka.groupId, KAFKA_CONSUMER_ENABLED: 'true', RULES_PATH: rules, RULES_KEY_PREFIX: rulesIsolation().RULES_KEY_PREFIX });
+    writeFileSync(
+      rules,
+      JSON.stringify({
+        ...doc,
+        rules: (doc.rules as { id: string }[]).map((r) => (r.id === 'merchant-fraud-cluster' ? { ...r, params: { window: '7d', minCount: 3 } } : r)),
+      }),
+    );
+    app = await startTestApp({
+      ...topics,
+      KAFKA_GROUP_ID: config.kafka.groupId,
+      KAFKA_CONSUMER_ENABLED: 'true',
+      RULES_PATH: rules,
+      RULES_KEY_PREFIX: rulesIsolation().RULES_KEY_PREFIX,
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -56,7 +68,9 @@ describe('fraud labels from Kafka feed the card and merchant fraud counts', () =
       onStolenCard = await decide(aTransaction({ cardId: stolen.cardId, occurredAt: T }));
       return onStolenCard.decision === 'review';
     });
-    expect(onStolenCard?.reasons).toEqual([{ code: 'CARD_FRAUD_HISTORY', message: "1 confirmed fraud on the card's transactions of the last 30 days (threshold 1)" }]);
+    expect(onStolenCard?.reasons).toEqual([
+      { code: 'CARD_FRAUD_HISTORY', message: "1 confirmed fraud on the card's transactions of the last 30 days (threshold 1)" },
+    ]);
 
     const atMerchant = await decide(aTransaction({ merchantId, occurredAt: T }));
     expect(atMerchant.decision).toBe('review');
@@ -77,12 +91,34 @@ describe('fraud labels from Kafka feed the card and merchant fraud counts', () =
     // 3,000 labels without a verdict, ~450 bytes each on one partition: ~1.4 MB of dead letters
     // in one batch, past the broker's 1 MB per request.
     const pad = 'x'.repeat(300);
-    const bad = Array.from({ length: 3000 }, (_, i) => ({ key: 'burst', value: JSON.stringify({ transactionId: `burst-${String(i)}`, reportedAt: T, note: pad }) }));
+    const bad = Array.from({ length: 3000 }, (_, i) => ({
+      key: 'burst',
+      value: JSON.stringify({ transactionId: `burst-${String(i)}`, reportedAt: T, note: pad }),
+    }));
     const tx = aTransaction({ occurredAt: at(T, -HOUR) });
-    await produce(config, topics.TOPIC_LABELS ?? '', [...bad, { key: 'burst', value: JSON.stringify({ transactionId: tx.transactionId, fraud: true, reportedAt: T, cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt }) }]);
+    await produce(config, topics.TOPIC_LABELS ?? '', [
+      ...bad,
+      {
+        key: 'burst',
+        value: JSON.stringify({
+          transactionId: tx.transactionId,
+          fraud: true,
+          reportedAt: T,
+          cardId: tx.cardId,
+          merchantId: tx.merchantId,
+          occurredAt: tx.occurredAt,
+        }),
+      },
+    ]);
     const dead = await collect(config, topics.TOPIC_DLQ ?? '', (all) => all.length >= 3001, 60_000);
-    const burst = new Set(dead.map((d) => (JSON.parse(d.value) as { original?: { value?: string } }).original?.value ?? '').filter((v) => v.includes('burst-')));
+    const burst = new Set(
+      dead.map((d) => (JSON.parse(d.value) as { original?: { value?: string } }).original?.value ?? '').filter((v) => v.includes('burst-')),
+    );
     expect(burst.size).toBe(3000);
-    await waitUntil("the label after the burst applied", async () => (await app.inject({ method: "GET", url: "/metrics" })).body.includes("fraud_labels_total{result=\"applied\"} 5"), 30_000);
+    await waitUntil(
+      'the label after the burst applied',
+      async () => (await app.inject({ method: 'GET', url: '/metrics' })).body.includes('fraud_labels_total{result="applied"} 5'),
+      30_000,
+    );
   }, 120_000);
 });

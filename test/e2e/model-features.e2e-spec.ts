@@ -20,19 +20,25 @@ const T = '2026-10-01T08:00:00.000Z';
 function history(): { txs: Transaction[]; labels: FraudLabel[] } {
   const cards = ['a', 'b', 'c'].map((c) => `skew-card-${c}-${aTransaction().cardId.slice(-6)}`);
   const merchants = ['m1', 'm2', 'm3'].map((m) => `skew-${m}-${aTransaction().merchantId.slice(-6)}`);
-  const places = [{ lat: 48.8566, lon: 2.3522 }, { lat: 52.52, lon: 13.405 }, { lat: 40.4168, lon: -3.7038 }];
+  const places = [
+    { lat: 48.8566, lon: 2.3522 },
+    { lat: 52.52, lon: 13.405 },
+    { lat: 40.4168, lon: -3.7038 },
+  ];
   const txs: Transaction[] = [];
   for (let i = 0; i < 90; i++) {
     const card = cards[i % 3] ?? '';
-    txs.push(aTransaction({
-      cardId: card,
-      merchantId: merchants[(i * 7) % 3] ?? '',
-      amount: 10 + ((i * 37) % 200) + (i === 80 ? 2000 : 0),
-      occurredAt: at(T, i * 3 * HOUR + (i % 5 === 0 ? 20 * MINUTE : 0)),
-      channel: i % 4 === 0 ? 'ecommerce' : 'card_present',
-      merchantCategory: ['5411', '5812', '5732'][i % 3],
-      ...(i % 4 === 0 ? { deviceId: `dev-${String(i % 6)}` } : { location: places[Math.floor(i / 3) % 3] }),
-    }));
+    txs.push(
+      aTransaction({
+        cardId: card,
+        merchantId: merchants[(i * 7) % 3] ?? '',
+        amount: 10 + ((i * 37) % 200) + (i === 80 ? 2000 : 0),
+        occurredAt: at(T, i * 3 * HOUR + (i % 5 === 0 ? 20 * MINUTE : 0)),
+        channel: i % 4 === 0 ? 'ecommerce' : 'card_present',
+        merchantCategory: ['5411', '5812', '5732'][i % 3],
+        ...(i % 4 === 0 ? { deviceId: `dev-${String(i % 6)}` } : { location: places[Math.floor(i / 3) % 3] }),
+      }),
+    );
   }
   // Three late arrivals: events that reach the service hours after later ones.
   for (const late of [txs.splice(50, 1)[0], txs.splice(30, 1)[0], txs.splice(20, 1)[0]]) if (late) txs.splice(55, 0, late);
@@ -62,10 +68,12 @@ describe('training rows and online features are the same numbers', () => {
     await replayRedis.flushdb();
     await replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath: join(dir, 'f.csv'), redis: replayRedis });
     const [, ...lines] = readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n');
-    const written = new Map(lines.map((line) => {
-      const cells = line.split(',');
-      return [cells[0] ?? '', cells.slice(CSV_HEADER.length - FEATURE_NAMES.length).map(Number)];
-    }));
+    const written = new Map(
+      lines.map((line) => {
+        const cells = line.split(',');
+        return [cells[0] ?? '', cells.slice(CSV_HEADER.length - FEATURE_NAMES.length).map(Number)];
+      }),
+    );
 
     // The service, on a Redis database of its own, sees the same stream: each label once its
     // report time has passed, each transaction through POST /v1/decisions.

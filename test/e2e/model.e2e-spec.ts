@@ -10,7 +10,8 @@ import { testConfig, uniqueTopics } from '../support/config';
 import { collect, createTopics } from '../support/kafka';
 
 const COMMITTED = join(__dirname, '..', '..', 'models', 'current');
-const committedMetadata = () => JSON.parse(readFileSync(join(COMMITTED, 'metadata.json'), 'utf8')) as { modelVersion: string; featureNames: string[] } & Record<string, unknown>;
+const committedMetadata = () =>
+  JSON.parse(readFileSync(join(COMMITTED, 'metadata.json'), 'utf8')) as { modelVersion: string; featureNames: string[] } & Record<string, unknown>;
 
 /** A model folder of the test's own: the committed model, under a version name of our choosing. */
 function modelDir(version: string): string {
@@ -87,7 +88,11 @@ describe('the model check', () => {
     const topics = uniqueTopics('shadow');
     const config = testConfig(topics);
     await createTopics(config);
-    app = await startTestApp({ ...topics, MODEL_PATH: join(modelDir('live-test'), 'model.onnx'), MODEL_SHADOW_PATH: join(modelDir('challenger-test'), 'model.onnx') });
+    app = await startTestApp({
+      ...topics,
+      MODEL_PATH: join(modelDir('live-test'), 'model.onnx'),
+      MODEL_SHADOW_PATH: join(modelDir('challenger-test'), 'model.onnx'),
+    });
     const decisions = [await decide(), await decide(), await decide()];
     expect(decisions.every((d) => d.modelVersion === 'live-test')).toBe(true);
 
@@ -97,7 +102,13 @@ describe('the model check', () => {
     expect(records.map((r) => r.transactionId).sort()).toEqual(decisions.map((d) => d.transactionId).sort());
     for (const record of records) {
       const live = decisions.find((d) => d.transactionId === record.transactionId);
-      expect(record).toMatchObject({ kind: 'model', shadowModelVersion: 'challenger-test', liveModelVersion: 'live-test', liveScore: live?.score, liveDecision: live?.decision });
+      expect(record).toMatchObject({
+        kind: 'model',
+        shadowModelVersion: 'challenger-test',
+        liveModelVersion: 'live-test',
+        liveScore: live?.score,
+        liveDecision: live?.decision,
+      });
       // Same model file under another name: the challenger agrees with the live model.
       expect(record.shadowScore).toBeCloseTo(live?.score ?? -1, 5);
     }

@@ -27,8 +27,14 @@ describe('the online model learns from fraud-labels and every instance scores wi
   const config = testConfig({ ...topics, REDIS_URL: url });
   const redis = new Redis(url);
   const common = {
-    ...topics, REDIS_URL: url, MODEL_PATH: MODEL, ONLINE_MODEL: 'live', ONLINE_WARMUP_LABELS: '5', ONLINE_ROW_SAMPLE_RATE: '1',
-    ADMIN_API_KEYS: ADMIN_KEY, RULES_KEY_PREFIX: rulesIsolation().RULES_KEY_PREFIX,
+    ...topics,
+    REDIS_URL: url,
+    MODEL_PATH: MODEL,
+    ONLINE_MODEL: 'live',
+    ONLINE_WARMUP_LABELS: '5',
+    ONLINE_ROW_SAMPLE_RATE: '1',
+    ADMIN_API_KEYS: ADMIN_KEY,
+    RULES_KEY_PREFIX: rulesIsolation().RULES_KEY_PREFIX,
   };
   let learner: NestFastifyApplication;
   let scorer: NestFastifyApplication;
@@ -54,12 +60,15 @@ describe('the online model learns from fraud-labels and every instance scores wi
     const res = await app.inject({ method, url: path, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
   };
-  const version = async () => Number(await redis.hget(ONLINE_KEYS.model, 'v') ?? '0');
+  const version = async () => Number((await redis.hget(ONLINE_KEYS.model, 'v')) ?? '0');
   const serving = async (app: NestFastifyApplication) => (await admin(app, 'GET', '/v1/online')).body.serving;
   // A ring at one merchant category at small amounts; the good customers elsewhere.
   const ringTx = () => aTransaction({ amount: 9.5, merchantCategory: '8398', channel: 'ecommerce' });
   const goodTx = () => aTransaction({ amount: 64, merchantCategory: '5411', channel: 'card_present' });
-  const labelOf = (tx: Transaction, fraud: boolean) => ({ key: tx.transactionId, value: JSON.stringify({ transactionId: tx.transactionId, fraud, reportedAt: new Date().toISOString() }) });
+  const labelOf = (tx: Transaction, fraud: boolean) => ({
+    key: tx.transactionId,
+    value: JSON.stringify({ transactionId: tx.transactionId, fraud, reportedAt: new Date().toISOString() }),
+  });
   const onlineScore = async (app: NestFastifyApplication, tx: Transaction) => (await decide(app, tx)).scoreParts?.online ?? null;
 
   let ringLabels: { key: string; value: string }[] = [];
@@ -75,10 +84,14 @@ describe('the online model learns from fraud-labels and every instance scores wi
     ringLabels = ring.map((tx) => labelOf(tx, true));
     const started = performance.now();
     await produce(config, topics.TOPIC_LABELS ?? '', [...ringLabels, ...good.map((tx) => labelOf(tx, false))]);
-    await waitUntil('the labels to be learnt', async () => {
-      const s = await redis.hmget(ONLINE_KEYS.model, 'pos', 'neg');
-      return Number(s[0]) === 30 && Number(s[1]) === 30;
-    }, 30_000);
+    await waitUntil(
+      'the labels to be learnt',
+      async () => {
+        const s = await redis.hmget(ONLINE_KEYS.model, 'pos', 'neg');
+        return Number(s[0]) === 30 && Number(s[1]) === 30;
+      },
+      30_000,
+    );
     const learnt = await version();
     await waitUntil('the scoring instance to serve the new version', async () => (await serving(scorer)) === learnt, 10_000);
     testNote(`[online e2e] labels produced to version ${String(learnt)} served by the other instance: ${(performance.now() - started).toFixed(0)} ms`);
@@ -95,10 +108,14 @@ describe('the online model learns from fraud-labels and every instance scores wi
     const v = await version();
     const z = await redis.hget(ONLINE_KEYS.model, 'z');
     await produce(config, topics.TOPIC_LABELS ?? '', ringLabels);
-    await waitUntil('the redelivered labels to be consumed', async () => {
-      const metrics = (await learner.inject({ method: 'GET', url: '/metrics' })).body;
-      return metrics.includes('fraud_online_examples_total{source="label",result="unchanged"} 30');
-    }, 30_000);
+    await waitUntil(
+      'the redelivered labels to be consumed',
+      async () => {
+        const metrics = (await learner.inject({ method: 'GET', url: '/metrics' })).body;
+        return metrics.includes('fraud_online_examples_total{source="label",result="unchanged"} 30');
+      },
+      30_000,
+    );
     expect(await version()).toBe(v);
     expect(await redis.hget(ONLINE_KEYS.model, 'z')).toBe(z);
   });
@@ -113,7 +130,11 @@ describe('the online model learns from fraud-labels and every instance scores wi
     // More ring labels move the weights on.
     const more = Array.from({ length: 20 }, ringTx);
     for (const tx of more) await decide(learner, tx);
-    await produce(config, topics.TOPIC_LABELS ?? '', more.map((tx) => labelOf(tx, true)));
+    await produce(
+      config,
+      topics.TOPIC_LABELS ?? '',
+      more.map((tx) => labelOf(tx, true)),
+    );
     await waitUntil('the new labels to be learnt', async () => Number(await redis.hget(ONLINE_KEYS.model, 'pos')) === 50, 30_000);
     const moved = await version();
     await waitUntil('the scoring instance to serve it', async () => (await serving(scorer)) === moved, 10_000);
@@ -147,7 +168,7 @@ describe('the online model learns from fraud-labels and every instance scores wi
     }
   });
 
-  it('never changes a decision in shadow mode: the score is the base model\'s, the online part is reported beside it and in decisions-shadow', async () => {
+  it("never changes a decision in shadow mode: the score is the base model's, the online part is reported beside it and in decisions-shadow", async () => {
     const shadow = await startTestApp({ ...common, ONLINE_MODEL: 'shadow' });
     try {
       const tx = ringTx();
@@ -163,8 +184,9 @@ describe('the online model learns from fraud-labels and every instance scores wi
       } finally {
         await off.close();
       }
-      const [record] = await collect(config, topics.TOPIC_SHADOW ?? '', (all) => all.some((m) => m.key === tx.transactionId), 30_000)
-        .then((all) => all.filter((m) => m.key === tx.transactionId).map((m) => JSON.parse(m.value) as Record<string, unknown>));
+      const [record] = await collect(config, topics.TOPIC_SHADOW ?? '', (all) => all.some((m) => m.key === tx.transactionId), 30_000).then((all) =>
+        all.filter((m) => m.key === tx.transactionId).map((m) => JSON.parse(m.value) as Record<string, unknown>),
+      );
       expect(record).toMatchObject({ kind: 'online', transactionId: tx.transactionId, liveDecision: decision.decision, liveScore: decision.score });
     } finally {
       await shadow.close();

@@ -29,7 +29,9 @@ describe('the API document', () => {
   });
 
   it('describes every route the service serves, and no route it does not', async () => {
-    const documented = Object.entries((await served()).paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries((await served()).paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     const routes = registeredRoutes(app.getHttpAdapter().getInstance()).map((route) => `${route.method} ${openApiPath(route.path)}`);
     expect(routes.length).toBeGreaterThan(15);
     expect([...new Set(routes)].sort()).toEqual([...documented].sort());

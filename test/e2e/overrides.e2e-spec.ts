@@ -29,7 +29,14 @@ describe('per-entity overrides', () => {
     const { cardId } = aTransaction();
     const T = '2026-11-20T12:00:00Z';
     const expiresAt = inFuture(1500);
-    const created = await call('POST', '/v1/overrides', { entity: 'card', id: cardId, action: 'block', reason: 'reported stolen by phone', author: 'analyst-7', expiresAt });
+    const created = await call('POST', '/v1/overrides', {
+      entity: 'card',
+      id: cardId,
+      action: 'block',
+      reason: 'reported stolen by phone',
+      author: 'analyst-7',
+      expiresAt,
+    });
     expect(created).toMatchObject({ status: 201, body: { entity: 'card', id: cardId, action: 'block', author: 'analyst-7' } });
     expect(await listed()).toContainEqual(expect.objectContaining({ entity: 'card', id: cardId, action: 'block' }));
 
@@ -49,12 +56,34 @@ describe('per-entity overrides', () => {
   it('approves an allowed merchant over a rule hit, and lets a block on the device win over the allow', async () => {
     const { merchantId } = aTransaction();
     const ceiling = { merchantId, amount: 20_000, currency: 'EUR' }; // the ceiling rule would review it
-    expect((await call('POST', '/v1/overrides', { entity: 'merchant', id: merchantId, action: 'allow', reason: 'charity gala tonight', author: 'ops', expiresAt: inFuture(60_000) })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/v1/overrides', {
+          entity: 'merchant',
+          id: merchantId,
+          action: 'allow',
+          reason: 'charity gala tonight',
+          author: 'ops',
+          expiresAt: inFuture(60_000),
+        })
+      ).status,
+    ).toBe(201);
     const allowed = await decide(aTransaction(ceiling));
     expect(allowed).toMatchObject({ decision: 'approve', ruleHits: ['amount-ceiling'], reasons: [{ code: 'OVERRIDE_ALLOW' }] });
 
     const deviceId = `dev-${merchantId}`;
-    expect((await call('POST', '/v1/overrides', { entity: 'device', id: deviceId, action: 'block', reason: 'emulator farm', author: 'ops', expiresAt: inFuture(60_000) })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/v1/overrides', {
+          entity: 'device',
+          id: deviceId,
+          action: 'block',
+          reason: 'emulator farm',
+          author: 'ops',
+          expiresAt: inFuture(60_000),
+        })
+      ).status,
+    ).toBe(201);
     expect(await decide(aTransaction({ ...ceiling, deviceId }))).toMatchObject({ decision: 'deny', reasons: [{ code: 'OVERRIDE_BLOCK' }] });
   });
 

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadDashboard, panelQueries, substitute, variableQueries } from '../../scripts/ops/dashboard';
 import { alertQueries } from '../../scripts/ops/promql';
-import { instantQuery, labelValues, loadedRules, RULES_FILE, SCRAPE_JOB, startPrivatePrometheus, type LoadedRule, type PrivatePrometheus } from '../../scripts/stack/prometheus';
+import {
+  instantQuery,
+  labelValues,
+  loadedRules,
+  RULES_FILE,
+  SCRAPE_JOB,
+  startPrivatePrometheus,
+  type LoadedRule,
+  type PrivatePrometheus,
+} from '../../scripts/stack/prometheus';
 import { startTestApp, waitUntil } from '../support/app';
 import { aTransaction, at, SECOND } from '../support/builders';
 import { testConfig, uniqueTopics } from '../support/config';
@@ -66,7 +75,10 @@ describe('Prometheus scraping the service, with the rules and the dashboard', ()
   it('exports fraud_ metrics that promtool check metrics finds nothing to say about', async () => {
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     // Only the service's own: prom-client's nodejs_active_*_total gauges break the counter naming rule.
-    const own = text.split('\n').filter((line) => /^(?:# (?:HELP|TYPE) )?fraud_/.test(line)).join('\n');
+    const own = text
+      .split('\n')
+      .filter((line) => /^(?:# (?:HELP|TYPE) )?fraud_/.test(line))
+      .join('\n');
     expect(own).toContain('fraud_decisions_total{');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: `${own}\n`, encoding: 'utf8' });
     expect({ status: check.status, output: `${check.stdout}${check.stderr}`.trim() }).toEqual({ status: 0, output: '' });
@@ -85,7 +97,12 @@ describe('Prometheus scraping the service, with the rules and the dashboard', ()
   it('answers every recording rule, every alert without its threshold and every dashboard query with data', async () => {
     const rules = await loadedRules(prometheus.url);
     const queries: NamedQuery[] = [
-      ...rules.filter((r) => r.type === 'recording').flatMap((r) => [{ what: `recording rule ${r.name}`, expr: r.query }, { what: `series ${r.name}`, expr: r.name }]),
+      ...rules
+        .filter((r) => r.type === 'recording')
+        .flatMap((r) => [
+          { what: `recording rule ${r.name}`, expr: r.query },
+          { what: `series ${r.name}`, expr: r.name },
+        ]),
       ...rules.filter((r) => r.type === 'alerting').flatMap((r) => alertQueries(r.query).map((expr) => ({ what: `alert ${r.name}`, expr }))),
       ...panelQueries(loadDashboard()).map((q) => ({ what: `panel "${q.panel}" ${q.refId}`, expr: substitute(q.expr, VARIABLES) })),
     ];
@@ -94,21 +111,33 @@ describe('Prometheus scraping the service, with the rules and the dashboard', ()
     // Until every scrape and evaluation the queries need has happened (a rate needs two
     // scrapes, the lag a committed batch); an error is final at once.
     let missing: string[] = [];
-    await waitUntil('every query to answer with data', async () => {
-      const answers = await Promise.all(queries.map(async (q) => ({ q, result: await instantQuery(prometheus.url, q.expr) })));
-      const errors = answers.flatMap(({ q, result }) => (result.ok ? [] : [`${q.what}: ${q.expr}: ${result.error}`]));
-      if (errors.length > 0) throw new Error(`queries Prometheus refused:\n${errors.join('\n')}`);
-      missing = answers.flatMap(({ q, result }) => (result.ok && result.series === 0 ? [`${q.what}: ${q.expr}`] : []));
-      return missing.length === 0;
-    }, 60_000).catch((err: unknown) => {
+    await waitUntil(
+      'every query to answer with data',
+      async () => {
+        const answers = await Promise.all(queries.map(async (q) => ({ q, result: await instantQuery(prometheus.url, q.expr) })));
+        const errors = answers.flatMap(({ q, result }) => (result.ok ? [] : [`${q.what}: ${q.expr}: ${result.error}`]));
+        if (errors.length > 0) throw new Error(`queries Prometheus refused:\n${errors.join('\n')}`);
+        missing = answers.flatMap(({ q, result }) => (result.ok && result.series === 0 ? [`${q.what}: ${q.expr}`] : []));
+        return missing.length === 0;
+      },
+      60_000,
+    ).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(missing.length === 0 ? message : `${message}; no data for:\n${missing.join('\n')}`);
     });
   }, 90_000);
 
   it("lists this Prometheus's job and the service's instance in the dashboard's variables", async () => {
-    const listed = await Promise.all(variableQueries(loadDashboard()).map(async (v) => ({ variable: v.variable, values: await labelValues(prometheus.url, v.label, substitute(v.match, VARIABLES)) })));
+    const listed = await Promise.all(
+      variableQueries(loadDashboard()).map(async (v) => ({
+        variable: v.variable,
+        values: await labelValues(prometheus.url, v.label, substitute(v.match, VARIABLES)),
+      })),
+    );
     const { port } = app.getHttpServer().address() as AddressInfo;
-    expect(listed).toEqual([{ variable: 'job', values: [SCRAPE_JOB] }, { variable: 'instance', values: [`127.0.0.1:${String(port)}`] }]);
+    expect(listed).toEqual([
+      { variable: 'job', values: [SCRAPE_JOB] },
+      { variable: 'instance', values: [`127.0.0.1:${String(port)}`] },
+    ]);
   });
 });

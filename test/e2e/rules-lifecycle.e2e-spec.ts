@@ -27,7 +27,13 @@ function simulateHistory(dir: string): { transactions: string; labels: string; c
   const transactions = join(dir, 'transactions.jsonl');
   const labels = join(dir, 'labels.jsonl');
   writeFileSync(transactions, `${lines.join('\n')}\n`);
-  writeFileSync(labels, sim.labels().map((l) => JSON.stringify(l)).join('\n'));
+  writeFileSync(
+    labels,
+    sim
+      .labels()
+      .map((l) => JSON.stringify(l))
+      .join('\n'),
+  );
   return { transactions, labels, count: lines.length };
 }
 const TIGHT = 'velocity-3-per-minute';
@@ -81,7 +87,9 @@ describe('the rules lifecycle', () => {
     expect(wrongScope).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: expect.any(String) as string } } });
     // Scoring needs a key once SCORING_API_KEYS is set; an admin key also scores.
     expect((await a.inject({ method: 'POST', url: '/v1/decisions', payload: aTransaction() })).statusCode).toBe(401);
-    expect((await a.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: `Bearer ${admin}` }, payload: aTransaction() })).statusCode).toBe(200);
+    expect((await a.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: `Bearer ${admin}` }, payload: aTransaction() })).statusCode).toBe(
+      200,
+    );
   });
 
   it('rejects a bad draft with every error and its path, a reused document version with 409, an unknown version with 404', async () => {
@@ -100,7 +108,9 @@ describe('the rules lifecycle', () => {
 
     const reused = await call('POST', '/v1/rules/versions', defaultRules());
     expect(reused.status).toBe(409);
-    expect(reused.body).toMatchObject({ error: { code: 'RULES_VERSION_EXISTS', details: [{ path: 'version', message: `"${DEFAULT_VERSION}" is stored as version 1` }] } });
+    expect(reused.body).toMatchObject({
+      error: { code: 'RULES_VERSION_EXISTS', details: [{ path: 'version', message: `"${DEFAULT_VERSION}" is stored as version 1` }] },
+    });
     expect((await call('GET', '/v1/rules/versions/999')).body).toMatchObject({ error: { code: 'RULES_VERSION_NOT_FOUND' } });
     expect((await call('POST', '/v1/rules/versions/999/activate')).status).toBe(404);
     expect((await call('GET', '/v1/rules/versions/abc')).body).toMatchObject({ error: { code: 'INVALID_RULES_VERSION' } });
@@ -123,7 +133,20 @@ describe('the rules lifecycle', () => {
     writeFileSync(join(dir, 'draft.json'), JSON.stringify((await call('GET', '/v1/rules/versions/2')).body?.document));
     const { stdout, stderr } = await run(
       process.execPath,
-      [TSX, join(ROOT, 'models', 'backtest', 'run.ts'), '--transactions', history.transactions, '--labels', history.labels, '--rules', join(dir, 'draft.json'), '--model', 'none', '--out', join(dir, 'out')],
+      [
+        TSX,
+        join(ROOT, 'models', 'backtest', 'run.ts'),
+        '--transactions',
+        history.transactions,
+        '--labels',
+        history.labels,
+        '--rules',
+        join(dir, 'draft.json'),
+        '--model',
+        'none',
+        '--out',
+        join(dir, 'out'),
+      ],
       { cwd: ROOT, env: { ...process.env, REDIS_URL: config.redis.url, RULES_KEY_PREFIX: isolation.RULES_KEY_PREFIX } },
     );
     expect(stderr).toMatch(/\[backtest\] 100 % [\d,]+\/[\d,]+ transactions/);
@@ -140,9 +163,14 @@ describe('the rules lifecycle', () => {
     expect(report.difference.review).toBeGreaterThan(0);
     expect(report.difference.fraudCaught).toBeGreaterThan(0);
     expect(report.difference.goodReviewed).toBe(report.candidate.goodReviewed.count - report.baseline.goodReviewed.count);
-    expect(readFileSync(markdownPath!, 'utf8')).toContain(`| card-velocity-1m | ${String(velocity(report.candidate)?.hits)} | ${String(velocity(report.candidate)?.fraudHits)} |`);
+    expect(readFileSync(markdownPath!, 'utf8')).toContain(
+      `| card-velocity-1m | ${String(velocity(report.candidate)?.hits)} | ${String(velocity(report.candidate)?.fraudHits)} |`,
+    );
 
-    expect(await call('POST', '/v1/rules/versions/2/activate')).toMatchObject({ status: 200, body: { active: { v: 2, version: TIGHT, status: 'active' }, changed: true } });
+    expect(await call('POST', '/v1/rules/versions/2/activate')).toMatchObject({
+      status: 200,
+      body: { active: { v: 2, version: TIGHT, status: 'active' }, changed: true },
+    });
     // Instance A applied it before answering; B converges through pub/sub or its poll.
     expect((await decideOn(a)).rulesVersion).toBe(TIGHT);
     await waitUntil('instance B on the new version', async () => (await decideOn(b)).rulesVersion === TIGHT);
@@ -154,7 +182,10 @@ describe('the rules lifecycle', () => {
     expect(onKafka.rulesVersion).toBe(TIGHT);
 
     // Rollback = activating the previous version.
-    expect(await call('POST', '/v1/rules/versions/1/activate')).toMatchObject({ status: 200, body: { active: { v: 1, version: DEFAULT_VERSION }, changed: true } });
+    expect(await call('POST', '/v1/rules/versions/1/activate')).toMatchObject({
+      status: 200,
+      body: { active: { v: 1, version: DEFAULT_VERSION }, changed: true },
+    });
     await waitUntil('instance B rolled back', async () => (await decideOn(b)).rulesVersion === DEFAULT_VERSION);
     const afterRollback = [];
     for (const tx of burst()) afterRollback.push(await decideOn(b, tx));
@@ -164,8 +195,15 @@ describe('the rules lifecycle', () => {
     const after = await call('GET', '/v1/rules');
     expect(after.body).toMatchObject({
       active: { v: 1 },
-      versions: [{ v: 1, status: 'active' }, { v: 2, version: TIGHT, status: 'inactive' }],
-      activations: [{ v: 1, previous: 2 }, { v: 2, previous: 1 }, { v: 1, previous: null }],
+      versions: [
+        { v: 1, status: 'active' },
+        { v: 2, version: TIGHT, status: 'inactive' },
+      ],
+      activations: [
+        { v: 1, previous: 2 },
+        { v: 2, previous: 1 },
+        { v: 1, previous: null },
+      ],
     });
     expect((await call('GET', '/v1/rules/versions/2')).body).toMatchObject({ v: 2, document: { version: TIGHT } });
     const metrics = (await b.inject({ method: 'GET', url: '/metrics' })).body;

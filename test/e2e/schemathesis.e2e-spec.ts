@@ -27,7 +27,9 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', fail);
-    child.on('close', (code) => { done({ code, output }); });
+    child.on('close', (code) => {
+      done({ code, output });
+    });
   });
 }
 

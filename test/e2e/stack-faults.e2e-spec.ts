@@ -70,58 +70,77 @@ describe('the Kafka path through broker and Redis faults', () => {
     return instance;
   };
 
-  it('a commit the broker applied but whose answer was lost, then the broker unreachable for 5 s: exactly once, exact counts', () =>
-    inScenario('lost-commit', async (s, tail) => {
-      const instance = await deciding(s, tail);
-      // The next EndTxn reaches the broker and commits; its answer never comes back, and
-      // for 5 s the broker looks dead: the service cannot tell whether its commit landed.
-      const lost = kafkaProxy.loseAnswerTo(END_TXN, () => {
-        kafkaProxy.refuse(true);
-        kafkaProxy.cutAll();
-      });
-      await s.feed(TOTAL / 2, TOTAL);
-      await lost;
-      await sleep(5000);
-      kafkaProxy.refuse(false);
-      await s.expectAllDecidedExactlyOnce(tail);
-      expect(await s.decisionsCounted(instance)).toBeGreaterThan(0);
-    }), 300_000);
+  it(
+    'a commit the broker applied but whose answer was lost, then the broker unreachable for 5 s: exactly once, exact counts',
+    () =>
+      inScenario('lost-commit', async (s, tail) => {
+        const instance = await deciding(s, tail);
+        // The next EndTxn reaches the broker and commits; its answer never comes back, and
+        // for 5 s the broker looks dead: the service cannot tell whether its commit landed.
+        const lost = kafkaProxy.loseAnswerTo(END_TXN, () => {
+          kafkaProxy.refuse(true);
+          kafkaProxy.cutAll();
+        });
+        await s.feed(TOTAL / 2, TOTAL);
+        await lost;
+        await sleep(5000);
+        kafkaProxy.refuse(false);
+        await s.expectAllDecidedExactlyOnce(tail);
+        expect(await s.decisionsCounted(instance)).toBeGreaterThan(0);
+      }),
+    300_000,
+  );
 
-  it.each([['Kafka', () => kafkaProxy], ['Redis', () => redisProxy]] as const)('the path to %s stalled for 5 s mid-stream: exactly once, exact counts', (name, proxy) =>
-    inScenario(`${name.toLowerCase()}-stall`, async (s, tail) => {
-      await deciding(s, tail);
-      proxy().stall();
-      await s.feed(TOTAL / 2, TOTAL);
-      await sleep(5000);
-      proxy().resume();
-      await s.expectAllDecidedExactlyOnce(tail);
-    }), 300_000);
+  it.each([
+    ['Kafka', () => kafkaProxy],
+    ['Redis', () => redisProxy],
+  ] as const)(
+    'the path to %s stalled for 5 s mid-stream: exactly once, exact counts',
+    (name, proxy) =>
+      inScenario(`${name.toLowerCase()}-stall`, async (s, tail) => {
+        await deciding(s, tail);
+        proxy().stall();
+        await s.feed(TOTAL / 2, TOTAL);
+        await sleep(5000);
+        proxy().resume();
+        await s.expectAllDecidedExactlyOnce(tail);
+      }),
+    300_000,
+  );
 
-  it('Redis restarted mid-stream with its append-only file: exactly once, exact counts', () =>
-    inScenario('redis-restart', async (s, tail) => {
-      await deciding(s, tail);
-      // SIGTERM: Redis writes its append-only file out and exits, as on a planned restart.
-      await stopPid(redisPid);
-      await s.feed(TOTAL / 2, TOTAL);
-      await sleep(3000);
-      redisPid = await startOwnRedis();
-      await s.expectAllDecidedExactlyOnce(tail);
-    }), 300_000);
+  it(
+    'Redis restarted mid-stream with its append-only file: exactly once, exact counts',
+    () =>
+      inScenario('redis-restart', async (s, tail) => {
+        await deciding(s, tail);
+        // SIGTERM: Redis writes its append-only file out and exits, as on a planned restart.
+        await stopPid(redisPid);
+        await s.feed(TOTAL / 2, TOTAL);
+        await sleep(3000);
+        redisPid = await startOwnRedis();
+        await s.expectAllDecidedExactlyOnce(tail);
+      }),
+    300_000,
+  );
 
-  it('the broker SIGKILLed mid-stream and restarted 10 s later, twice: exactly once, exact counts', () =>
-    inScenario('broker-kill', async (s, tail) => {
-      await deciding(s, tail);
-      const crash = async () => {
-        process.kill(brokerPid, 'SIGKILL');
-        await waitFor('the broker to die', () => Promise.resolve(!isAlive(brokerPid)), 10_000);
-        await sleep(10_000);
-        brokerPid = await startBroker();
-      };
-      await crash();
-      await s.feed(TOTAL / 2, (TOTAL * 3) / 4);
-      await tail.waitFor('decisions after the first crash', (all) => all.length >= TOTAL / 2 + 200, 120_000);
-      await crash();
-      await s.feed((TOTAL * 3) / 4, TOTAL);
-      await s.expectAllDecidedExactlyOnce(tail);
-    }), 400_000);
+  it(
+    'the broker SIGKILLed mid-stream and restarted 10 s later, twice: exactly once, exact counts',
+    () =>
+      inScenario('broker-kill', async (s, tail) => {
+        await deciding(s, tail);
+        const crash = async () => {
+          process.kill(brokerPid, 'SIGKILL');
+          await waitFor('the broker to die', () => Promise.resolve(!isAlive(brokerPid)), 10_000);
+          await sleep(10_000);
+          brokerPid = await startBroker();
+        };
+        await crash();
+        await s.feed(TOTAL / 2, (TOTAL * 3) / 4);
+        await tail.waitFor('decisions after the first crash', (all) => all.length >= TOTAL / 2 + 200, 120_000);
+        await crash();
+        await s.feed((TOTAL * 3) / 4, TOTAL);
+        await s.expectAllDecidedExactlyOnce(tail);
+      }),
+    400_000,
+  );
 });

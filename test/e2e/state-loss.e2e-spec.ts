@@ -51,14 +51,20 @@ describe('Redis restarted empty', () => {
   const card = `card-state-${String(Date.now())}`;
   const stream = (from: number, n: number) =>
     Array.from({ length: n }, (_, i) => aTransaction({ cardId: card, occurredAt: at('2026-11-20T10:00:00Z', (from + i) * SECOND), amount: 10 }));
-  const feed = (txs: ReturnType<typeof stream>) => produce(config, topics.TOPIC_TRANSACTIONS ?? '', txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) })));
+  const feed = (txs: ReturnType<typeof stream>) =>
+    produce(
+      config,
+      topics.TOPIC_TRANSACTIONS ?? '',
+      txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) })),
+    );
   const decideOverHttp = async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/decisions', payload: aTransaction({ amount: 20 }) });
     expect(res.statusCode).toBe(200);
     return decisionSchema.parse(res.json());
   };
   const ready = async () => (await app.inject({ method: 'GET', url: '/health/ready' })).json<{ checks: Record<string, boolean> }>();
-  const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? NaN);
+  const metric = async (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? NaN);
 
   it('is detected, holds the Kafka path and degrades HTTP with STATE_LOST until the state is marked restored', async () => {
     await feed(stream(0, 100));
@@ -82,7 +88,10 @@ describe('Redis restarted empty', () => {
     await sleep(4000);
     expect(tail.all).toHaveLength(100);
 
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'state-resume.ts')], { env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${String(port)}` }, stdio: 'pipe' });
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'state-resume.ts')], {
+      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${String(port)}` },
+      stdio: 'pipe',
+    });
     await waitUntil('readiness after the state is marked restored', async () => (await ready()).checks.state === true);
     await tail.waitFor('the 50 held transactions decided', (all) => all.length >= 150, 60_000);
     expect(await metric('fraud_state_lost')).toBe(0);
@@ -99,19 +108,35 @@ describe('Redis restarted empty', () => {
     const rebuildConfig = testConfig(env);
     await createTopics(rebuildConfig);
     const run = await startTestApp(env);
-    const txs: Transaction[] = Array.from({ length: 1500 }, (_, i) => aTransaction({
-      cardId: `card-rb-${String(i % 40)}`, merchantId: `merchant-rb-${String(i % 8)}`, occurredAt: at('2026-11-25T08:00:00Z', i * 7 * SECOND),
-    }));
+    const txs: Transaction[] = Array.from({ length: 1500 }, (_, i) =>
+      aTransaction({
+        cardId: `card-rb-${String(i % 40)}`,
+        merchantId: `merchant-rb-${String(i % 8)}`,
+        occurredAt: at('2026-11-25T08:00:00Z', i * 7 * SECOND),
+      }),
+    );
     // Labels for one transaction in 15: half carry their subject, half are found through the stored decision.
-    const labels: FraudLabel[] = txs.filter((_, i) => i % 15 === 0).map((tx, j) => ({
-      transactionId: tx.transactionId, fraud: j % 3 !== 0, reportedAt: '2026-11-26T00:00:00Z',
-      ...(j % 2 === 0 ? { cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt } : {}),
-    }));
+    const labels: FraudLabel[] = txs
+      .filter((_, i) => i % 15 === 0)
+      .map((tx, j) => ({
+        transactionId: tx.transactionId,
+        fraud: j % 3 !== 0,
+        reportedAt: '2026-11-26T00:00:00Z',
+        ...(j % 2 === 0 ? { cardId: tx.cardId, merchantId: tx.merchantId, occurredAt: tx.occurredAt } : {}),
+      }));
     const decisions = await Tail.start(rebuildConfig, rebuildTopics.TOPIC_DECISIONS ?? '');
     try {
-      await produce(rebuildConfig, rebuildTopics.TOPIC_TRANSACTIONS ?? '', txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) })));
+      await produce(
+        rebuildConfig,
+        rebuildTopics.TOPIC_TRANSACTIONS ?? '',
+        txs.map((tx) => ({ key: tx.cardId, value: JSON.stringify(tx) })),
+      );
       await decisions.waitFor('every decision', (all) => all.length >= txs.length, 90_000);
-      await produce(rebuildConfig, rebuildTopics.TOPIC_LABELS ?? '', labels.map((l) => ({ key: l.transactionId, value: JSON.stringify(l) })));
+      await produce(
+        rebuildConfig,
+        rebuildTopics.TOPIC_LABELS ?? '',
+        labels.map((l) => ({ key: l.transactionId, value: JSON.stringify(l) })),
+      );
       const applied = async () => {
         const text = (await run.inject({ method: 'GET', url: '/metrics' })).body;
         return [...text.matchAll(/^fraud_labels_total\{result="(?:applied|unchanged)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
@@ -128,7 +153,9 @@ describe('Redis restarted empty', () => {
     const [a, b] = [new Redis(lived), new Redis(rebuilt)];
     try {
       // The same probes on both: each card's and merchant's features after the stream, labels included.
-      const probes = Array.from({ length: 40 }, (_, i) => aTransaction({ cardId: `card-rb-${String(i)}`, merchantId: `merchant-rb-${String(i % 8)}`, occurredAt: '2026-11-25T12:00:00.000Z' }));
+      const probes = Array.from({ length: 40 }, (_, i) =>
+        aTransaction({ cardId: `card-rb-${String(i)}`, merchantId: `merchant-rb-${String(i % 8)}`, occurredAt: '2026-11-25T12:00:00.000Z' }),
+      );
       const features = async (redis: Redis) => {
         VelocityStore.install(redis);
         return (await new VelocityStore().runBatch(redis, probes)).map((r) => r.features);

@@ -49,7 +49,11 @@ describe('the rules backtest', () => {
       goodReviewed: { count: 1, amount: { EUR: 12 } },
     });
     expect(report.candidate.rules.find((r) => r.rule === 'card-velocity-1m')).toEqual({ rule: 'card-velocity-1m', hits: 2, fraudHits: 1, precision: 0.5 });
-    expect(report.baseline).toMatchObject({ decisions: { approve: 5, review: 0, deny: 0 }, fraudCaught: { count: 0 }, fraudMissed: { count: 1, amount: { EUR: 13 } } });
+    expect(report.baseline).toMatchObject({
+      decisions: { approve: 5, review: 0, deny: 0 },
+      fraudCaught: { count: 0 },
+      fraudMissed: { count: 1, amount: { EUR: 13 } },
+    });
     expect(report.baseline.rules.find((r) => r.rule === 'card-velocity-1m')).toEqual({ rule: 'card-velocity-1m', hits: 0, fraudHits: 0, precision: null });
     expect(report.difference).toEqual({ approve: -2, review: 2, deny: 0, fraudCaught: 1, fraudDenied: 0, fraudMissed: -1, goodDenied: 0, goodReviewed: 1 });
 

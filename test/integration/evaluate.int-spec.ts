@@ -88,7 +88,12 @@ describe('the detection-quality evaluation', () => {
     expect((report.review_rate ?? 0) + (report.deny_rate ?? 0)).toBeLessThan(1);
 
     // Every enabled live rule is reported (shadow and disabled rules never change a decision).
-    expect(Object.keys(report.rules).sort()).toEqual(ruleSet.rules.filter((rule) => rule.enabled && rule.mode === 'live').map((rule) => rule.id).sort());
+    expect(Object.keys(report.rules).sort()).toEqual(
+      ruleSet.rules
+        .filter((rule) => rule.enabled && rule.mode === 'live')
+        .map((rule) => rule.id)
+        .sort(),
+    );
     for (const rule of Object.values(report.rules)) {
       expect(rule.fraud_hits).toBeLessThanOrEqual(rule.hits);
       expect(rule.precision === null ? rule.hits === 0 : rule.precision === rule.fraud_hits / rule.hits).toBe(true);
@@ -120,7 +125,12 @@ describe('the detection-quality evaluation', () => {
     const report = await evaluate(false);
 
     expect(report.data.model).toBeNull();
-    expect(report.model).toEqual({ auc_roc: null, average_precision: null, card_precision_at_100: null, card_precision_at_100_ceiling: expect.any(Number) as number });
+    expect(report.model).toEqual({
+      auc_roc: null,
+      average_precision: null,
+      card_precision_at_100: null,
+      card_precision_at_100_ceiling: expect.any(Number) as number,
+    });
     // What a perfect ranking would find depends on the labels alone.
     expect(report.model.card_precision_at_100_ceiling).toBeGreaterThan(0);
     expect(report.thresholds.every((t) => t.review_rate === null)).toBe(true);
@@ -154,8 +164,20 @@ describe('the detection-quality evaluation', () => {
     const driftFrom = start + 20 * DAY;
     const drift = mkdtempSync(join(tmpdir(), 'evaluate-drift-'));
     const sim = new Simulation({ seed: 11, customers: 2000, days: 45, start, driftFrom });
-    writeFileSync(join(drift, 'transactions.jsonl'), [...sim.days()].flatMap((d) => d.transactions).map((tx) => JSON.stringify(tx)).join('\n'));
-    writeFileSync(join(drift, 'labels.jsonl'), sim.labels().map((l) => JSON.stringify(l)).join('\n'));
+    writeFileSync(
+      join(drift, 'transactions.jsonl'),
+      [...sim.days()]
+        .flatMap((d) => d.transactions)
+        .map((tx) => JSON.stringify(tx))
+        .join('\n'),
+    );
+    writeFileSync(
+      join(drift, 'labels.jsonl'),
+      sim
+        .labels()
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
     await redis.flushdb();
     const report = await evaluateHistory({
       transactionsPath: join(drift, 'transactions.jsonl'),
@@ -178,7 +200,13 @@ describe('the detection-quality evaluation', () => {
     expect(online.stats.noRow).toBeGreaterThan(0);
     const ring = (v: keyof typeof online.variants) => online.variants[v].scenarios.charity_ring;
     expect(ring('base')?.frauds).toBeGreaterThan(30);
-    testNote(JSON.stringify({ ring: { base: ring('base'), residual: ring('residual'), blend: ring('blend') }, ap: [online.variants.base.average_precision, online.variants.residual.average_precision], stats: online.stats }));
+    testNote(
+      JSON.stringify({
+        ring: { base: ring('base'), residual: ring('residual'), blend: ring('blend') },
+        ap: [online.variants.base.average_precision, online.variants.residual.average_precision],
+        stats: online.stats,
+      }),
+    );
     expect(ring('residual')?.average_precision).toBeGreaterThan(2 * (ring('base')?.average_precision ?? 1));
     expect(ring('blend')?.average_precision).toBeGreaterThan(2 * (ring('base')?.average_precision ?? 1));
   }, 180_000);

@@ -27,18 +27,31 @@ describe('features under a 7-day label delay', () => {
 
   /** The feature columns with a single value over the replay of `dir`'s history, labels re-timed to 7 days. */
   async function constantColumns(dir: string): Promise<string[]> {
-    const labels = readFileSync(join(dir, 'labels.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { occurredAt: string; reportedAt: string })
+    const labels = readFileSync(join(dir, 'labels.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { occurredAt: string; reportedAt: string })
       .map((l) => ({ ...l, reportedAt: new Date(Date.parse(l.occurredAt) + 7 * DAY).toISOString() }))
       .sort((a, b) => a.reportedAt.localeCompare(b.reportedAt));
     expect(labels.length).toBeGreaterThan(20);
     writeFileSync(join(dir, 'delayed-labels.jsonl'), labels.map((l) => JSON.stringify(l)).join('\n'));
     await redis.flushdb();
-    await replayFeatures({ transactionsPath: join(dir, 'transactions.jsonl'), labelsPath: join(dir, 'delayed-labels.jsonl'), outPath: join(dir, 'f.csv'), redis, labelDelayDays: 7 });
+    await replayFeatures({
+      transactionsPath: join(dir, 'transactions.jsonl'),
+      labelsPath: join(dir, 'delayed-labels.jsonl'),
+      outPath: join(dir, 'f.csv'),
+      redis,
+      labelDelayDays: 7,
+    });
     const [, ...lines] = readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n');
     expect(lines.length).toBeGreaterThan(10_000);
     const first = CSV_HEADER.length - FEATURE_NAMES.length;
     const distinct = FEATURE_NAMES.map(() => new Set<string>());
-    for (const line of lines) line.split(',').slice(first).forEach((v, i) => distinct[i]?.add(v));
+    for (const line of lines)
+      line
+        .split(',')
+        .slice(first)
+        .forEach((v, i) => distinct[i]?.add(v));
     return FEATURE_NAMES.filter((_, i) => (distinct[i]?.size ?? 0) < 2);
   }
 
@@ -51,8 +64,20 @@ describe('features under a 7-day label delay', () => {
   it('leaves no feature column constant on the simulator', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'delay-sim-'));
     const sim = new Simulation({ seed: 11, customers: 300, days: 50, start: START });
-    writeFileSync(join(dir, 'transactions.jsonl'), [...sim.days()].flatMap((day) => day.transactions).map((tx) => JSON.stringify(tx)).join('\n'));
-    writeFileSync(join(dir, 'labels.jsonl'), sim.labels().map((l) => JSON.stringify(l)).join('\n'));
+    writeFileSync(
+      join(dir, 'transactions.jsonl'),
+      [...sim.days()]
+        .flatMap((day) => day.transactions)
+        .map((tx) => JSON.stringify(tx))
+        .join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'labels.jsonl'),
+      sim
+        .labels()
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
     expect(await constantColumns(dir)).toEqual([]);
   }, 180_000);
 });

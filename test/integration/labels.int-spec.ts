@@ -25,7 +25,7 @@ describe('fraud label counts on real Redis', () => {
     return result.features;
   };
 
-  it('counts a confirmed fraud on the card and the merchant by the fraud\'s own day, over 7 and 30 days', async () => {
+  it("counts a confirmed fraud on the card and the merchant by the fraud's own day, over 7 and 30 days", async () => {
     const { cardId, merchantId } = aTransaction();
     const fraud = aTransaction({ cardId, merchantId, occurredAt: T });
     expect(await label(fraud.transactionId, fraud, true)).toEqual([1, 1]);
@@ -79,7 +79,7 @@ describe('fraud label counts on real Redis', () => {
     expect(await label(aTransaction({ cardId, merchantId }).transactionId, fraud, false)).toEqual([0, 0]);
   });
 
-  it('keeps the card\'s label counts in the card\'s Cluster slot', async () => {
+  it("keeps the card's label counts in the card's Cluster slot", async () => {
     const fraud = aTransaction({ occurredAt: T });
     await label(fraud.transactionId, fraud, true);
     expect(await redis.exists(`fd:c:{${fraud.cardId}}:l`, `fd:m:{${fraud.merchantId}}:l`)).toBe(2);

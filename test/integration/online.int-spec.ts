@@ -49,7 +49,7 @@ describe('the online model on real Redis', () => {
     return read.state;
   };
 
-  it('keeps a decision\'s row as it was, for the row TTL, and queues it for maturity', async () => {
+  it("keeps a decision's row as it was, for the row TTL, and queues it for maturity", async () => {
     const row = aRow(12.5, Date.now());
     await keep('tx-row', row);
     const [back] = await store.readRows(['tx-row', 'tx-none']).then((rows) => [rows[0], rows[1]]);

@@ -22,9 +22,17 @@ describe('the feature replay that builds training data', () => {
     const afterReport = aTransaction({ cardId, occurredAt: at(T, 6 * DAY) });
     writeFileSync(join(dir, 'tx.jsonl'), [fraud, beforeReport, afterReport].map((tx) => JSON.stringify(tx)).join('\n'));
     // The label names only the transaction (the replay knows the rest) and carries a scenario.
-    writeFileSync(join(dir, 'labels.jsonl'), JSON.stringify({ transactionId: fraud.transactionId, fraud: true, reportedAt: at(T, 5 * DAY), scenario: 'amount_spike' }));
+    writeFileSync(
+      join(dir, 'labels.jsonl'),
+      JSON.stringify({ transactionId: fraud.transactionId, fraud: true, reportedAt: at(T, 5 * DAY), scenario: 'amount_spike' }),
+    );
 
-    const summary = await replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath: join(dir, 'f.csv'), redis });
+    const summary = await replayFeatures({
+      transactionsPath: join(dir, 'tx.jsonl'),
+      labelsPath: join(dir, 'labels.jsonl'),
+      outPath: join(dir, 'f.csv'),
+      redis,
+    });
     expect(summary).toEqual({ transactions: 3, frauds: 1, labelsApplied: 1, labelsUnresolved: 0, skipped: { transactions: 0, labels: 0, first: [] } });
 
     const [header, ...lines] = readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n');
@@ -43,7 +51,9 @@ describe('the feature replay that builds training data', () => {
     const dir = mkdtempSync(join(tmpdir(), 'replay-'));
     writeFileSync(join(dir, 'tx.jsonl'), `${JSON.stringify(aTransaction())}\n${JSON.stringify({ ...aTransaction(), amount: -3 })}\n`);
     writeFileSync(join(dir, 'labels.jsonl'), '');
-    await expect(replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath: join(dir, 'f.csv'), redis })).rejects.toThrow(/tx\.jsonl:2: amount/);
+    await expect(
+      replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath: join(dir, 'f.csv'), redis }),
+    ).rejects.toThrow(/tx\.jsonl:2: amount/);
   });
 
   it('skips and counts rows of either file that are not JSON or break the contract, listing where, and replays the rest', async () => {
@@ -53,22 +63,37 @@ describe('the feature replay that builds training data', () => {
     const fraud = aTransaction({ cardId, occurredAt: T, amount: 40.5 });
     const verification = aTransaction({ cardId, occurredAt: at(T, DAY), amount: 0 });
     const later = aTransaction({ cardId, occurredAt: at(T, 4 * DAY), amount: 12.25 });
-    writeFileSync(join(dir, 'tx.jsonl'), [
-      JSON.stringify(fraud),
-      '{"transactionId": "cut-off',
-      JSON.stringify({ ...aTransaction({ cardId, occurredAt: at(T, DAY / 2) }), amount: -2 }),
-      JSON.stringify(verification),
-      JSON.stringify(later),
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'tx.jsonl'),
+      [
+        JSON.stringify(fraud),
+        '{"transactionId": "cut-off',
+        JSON.stringify({ ...aTransaction({ cardId, occurredAt: at(T, DAY / 2) }), amount: -2 }),
+        JSON.stringify(verification),
+        JSON.stringify(later),
+      ].join('\n'),
+    );
     // A label from another source: a numeric scenario and extra fields of its own.
-    writeFileSync(join(dir, 'labels.jsonl'), [
-      JSON.stringify({ transactionId: fraud.transactionId, fraud: true, reportedAt: at(T, 2 * DAY), scenario: 3, caseId: 88123, tags: ['cnp'] }),
-      JSON.stringify({ transactionId: later.transactionId, fraud: 'yes', reportedAt: at(T, 5 * DAY) }),
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'labels.jsonl'),
+      [
+        JSON.stringify({ transactionId: fraud.transactionId, fraud: true, reportedAt: at(T, 2 * DAY), scenario: 3, caseId: 88123, tags: ['cnp'] }),
+        JSON.stringify({ transactionId: later.transactionId, fraud: 'yes', reportedAt: at(T, 5 * DAY) }),
+      ].join('\n'),
+    );
 
-    const summary = await replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath: join(dir, 'f.csv'), redis, maxBadRows: 3 });
+    const summary = await replayFeatures({
+      transactionsPath: join(dir, 'tx.jsonl'),
+      labelsPath: join(dir, 'labels.jsonl'),
+      outPath: join(dir, 'f.csv'),
+      redis,
+      maxBadRows: 3,
+    });
     expect(summary).toEqual({
-      transactions: 3, frauds: 1, labelsApplied: 1, labelsUnresolved: 0,
+      transactions: 3,
+      frauds: 1,
+      labelsApplied: 1,
+      labelsUnresolved: 0,
       skipped: {
         transactions: 2,
         labels: 1,
@@ -95,10 +120,15 @@ describe('the feature replay that builds training data', () => {
 
   it('stops once the bad rows pass --max-bad-rows, saying how many and where, and leaves no feature CSV behind', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'replay-'));
-    writeFileSync(join(dir, 'tx.jsonl'), [JSON.stringify(aTransaction()), 'not json', JSON.stringify({ ...aTransaction(), currency: 'euro' }), JSON.stringify(aTransaction())].join('\n'));
+    writeFileSync(
+      join(dir, 'tx.jsonl'),
+      [JSON.stringify(aTransaction()), 'not json', JSON.stringify({ ...aTransaction(), currency: 'euro' }), JSON.stringify(aTransaction())].join('\n'),
+    );
     writeFileSync(join(dir, 'labels.jsonl'), '');
     const outPath = join(dir, 'f.csv');
-    await expect(replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath, redis, maxBadRows: 1 })).rejects.toThrow(
+    await expect(
+      replayFeatures({ transactionsPath: join(dir, 'tx.jsonl'), labelsPath: join(dir, 'labels.jsonl'), outPath, redis, maxBadRows: 1 }),
+    ).rejects.toThrow(
       `stopped at 2 bad rows, over the limit of 1 (--max-bad-rows): 0 in the labels, 2 in the transactions. The first: ${join(dir, 'tx.jsonl')}:2: not valid JSON | ${join(dir, 'tx.jsonl')}:3: currency:`,
     );
     expect(existsSync(outPath)).toBe(false);

@@ -29,10 +29,13 @@ describe('committed offsets read on the real broker', () => {
   });
 
   it('reports no committed offset as -1, per partition asked for', async () => {
-    expect(await stable.read(topic, [0, 1])).toEqual([{ partition: 0, offset: -1n }, { partition: 1, offset: -1n }]);
+    expect(await stable.read(topic, [0, 1])).toEqual([
+      { partition: 0, offset: -1n },
+      { partition: 1, offset: -1n },
+    ]);
   });
 
-  it('every transaction\'s offset is read back the moment its commit returns, where a plain OffsetFetch lags', async () => {
+  it("every transaction's offset is read back the moment its commit returns, where a plain OffsetFetch lags", async () => {
     let plainLagged = 0;
     for (let next = 1; next <= 60; next++) {
       const txn = await producer.transaction();

@@ -25,7 +25,10 @@ describe('the test stack', () => {
       expect(topics).toEqual(expect.arrayContaining(Object.values(config.kafka.topics)));
       const [meta] = (await admin.fetchTopicMetadata({ topics: [config.kafka.topics.transactions] })).topics;
       expect(meta?.partitions.length).toBeGreaterThan(1);
-      const brokerConfig = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['auto.create.topics.enable', 'process.roles'] }] });
+      const brokerConfig = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['auto.create.topics.enable', 'process.roles'] }],
+      });
       const entries = Object.fromEntries(brokerConfig.resources[0]?.configEntries.map((e) => [e.configName, e.configValue]) ?? []);
       expect(entries).toEqual({ 'auto.create.topics.enable': 'false', 'process.roles': 'broker,controller' });
     } finally {

@@ -41,9 +41,12 @@ function workload(seed: number, batches: number, step: number): Transaction[][] 
       const again = sent[Math.floor(rnd() * sent.length)];
       if (rnd() < 0.05 && again) return again;
       const tx: Transaction = {
-        transactionId: `tx-${seed}-${batch}-${i}`, occurredAt: new Date(occurred).toISOString(),
-        cardId: `card-${seed}-${Math.floor(rnd() * 15)}`, merchantId: `m-${seed}-${Math.floor(rnd() * 4)}`,
-        amount: Math.round(rnd() * 50_000) / 100, currency: 'EUR',
+        transactionId: `tx-${seed}-${batch}-${i}`,
+        occurredAt: new Date(occurred).toISOString(),
+        cardId: `card-${seed}-${Math.floor(rnd() * 15)}`,
+        merchantId: `m-${seed}-${Math.floor(rnd() * 4)}`,
+        amount: Math.round(rnd() * 50_000) / 100,
+        currency: 'EUR',
         ...(rnd() < 0.7 ? { location: { lat: 40 + rnd() * 10, lon: rnd() * 10 } } : {}),
         ...(rnd() < 0.5 ? { deviceId: `d${Math.floor(rnd() * 5)}` } : {}),
       };
@@ -60,7 +63,8 @@ describe('velocity scripts against the full-scan reference', () => {
   const limits = { ...DEFAULT_VELOCITY_LIMITS, maxCardEvents: 40 };
   const store = new VelocityStore(limits);
   VelocityStore.install(live);
-  const lua = (path: string, reply: Parameters<typeof luaReturn>[0]) => `${readFileSync(FRAUDS, 'utf8')}\n${readFileSync(join(REFERENCE, path), 'utf8')}\n${luaReturn(reply)}`;
+  const lua = (path: string, reply: Parameters<typeof luaReturn>[0]) =>
+    `${readFileSync(FRAUDS, 'utf8')}\n${readFileSync(join(REFERENCE, path), 'utf8')}\n${luaReturn(reply)}`;
   reference.defineCommand('fdCard', { numberOfKeys: 4, lua: lua('card.lua', CARD_REPLY) });
   reference.defineCommand('fdMerchant', { numberOfKeys: 3, lua: lua('merchant.lua', MERCHANT_REPLY) });
 
@@ -75,12 +79,33 @@ describe('velocity scripts against the full-scan reference', () => {
     const [card, merchant] = [`fd:c:{${tx.cardId}}`, `fd:m:{${tx.merchantId}}`];
     const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
     pipeline.fdCard(
-      `${card}:e`, `${card}:p`, `${card}:s`, `${card}:l`, shortHash(tx.transactionId), t, String(Math.round(tx.amount * 1000)),
-      tx.location ? String(round5(tx.location.lat)) : '', tx.location ? String(round5(tx.location.lon)) : '',
-      tx.deviceId !== undefined ? shortHash(tx.deviceId) : '', shortHash(tx.merchantId),
-      limits.cardEventRetentionMs, limits.cardTtlSeconds, limits.maxCardEvents, limits.maxSeenEntities, limits.labelDelayDays,
+      `${card}:e`,
+      `${card}:p`,
+      `${card}:s`,
+      `${card}:l`,
+      shortHash(tx.transactionId),
+      t,
+      String(Math.round(tx.amount * 1000)),
+      tx.location ? String(round5(tx.location.lat)) : '',
+      tx.location ? String(round5(tx.location.lon)) : '',
+      tx.deviceId !== undefined ? shortHash(tx.deviceId) : '',
+      shortHash(tx.merchantId),
+      limits.cardEventRetentionMs,
+      limits.cardTtlSeconds,
+      limits.maxCardEvents,
+      limits.maxSeenEntities,
+      limits.labelDelayDays,
     );
-    pipeline.fdMerchant(`${merchant}:b`, `${merchant}:x${Math.floor(t / 60_000)}`, `${merchant}:l`, shortHash(tx.transactionId), t, 26 * 3600, limits.labelDelayDays, limits.merchantTtlSeconds);
+    pipeline.fdMerchant(
+      `${merchant}:b`,
+      `${merchant}:x${Math.floor(t / 60_000)}`,
+      `${merchant}:l`,
+      shortHash(tx.transactionId),
+      t,
+      26 * 3600,
+      limits.labelDelayDays,
+      limits.merchantTtlSeconds,
+    );
   };
 
   const replies = async (redis: Redis, txs: readonly Transaction[], queue: (p: ChainableCommander, tx: Transaction) => void) => {
@@ -102,10 +127,16 @@ describe('velocity scripts against the full-scan reference', () => {
     let compared = 0;
     const differences: string[] = [];
     for (const txs of workload(seed, 120, step)) {
-      const [got, want] = await Promise.all([replies(live, txs, (p, tx) => { store.queue(p, tx); }), replies(reference, txs, queueReference)]);
+      const [got, want] = await Promise.all([
+        replies(live, txs, (p, tx) => {
+          store.queue(p, tx);
+        }),
+        replies(reference, txs, queueReference),
+      ]);
       got.forEach((reply, i) => {
         compared += 1;
-        if (JSON.stringify(reply) !== JSON.stringify(want[i])) differences.push(`${JSON.stringify(txs[Math.floor(i / 2)])}: ${JSON.stringify(reply)} != ${JSON.stringify(want[i])}`);
+        if (JSON.stringify(reply) !== JSON.stringify(want[i]))
+          differences.push(`${JSON.stringify(txs[Math.floor(i / 2)])}: ${JSON.stringify(reply)} != ${JSON.stringify(want[i])}`);
       });
     }
     expect(compared).toBe(120 * 50 * 2);

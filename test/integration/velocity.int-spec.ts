@@ -40,7 +40,10 @@ describe('velocity and profile scripts on real Redis', () => {
 
   it('leaves out an event exactly 60 s before from the 1 minute window, and keeps it in the hour', async () => {
     const card = aTransaction().cardId;
-    await run(aTransaction({ cardId: card, amount: 5, occurredAt: at(T, -60 * SECOND) }), aTransaction({ cardId: card, amount: 7, occurredAt: at(T, -59_999) }));
+    await run(
+      aTransaction({ cardId: card, amount: 5, occurredAt: at(T, -60 * SECOND) }),
+      aTransaction({ cardId: card, amount: 7, occurredAt: at(T, -59_999) }),
+    );
     const { features } = await one(aTransaction({ cardId: card, occurredAt: T }));
     expect(features.card).toMatchObject({ count1m: 1, sum1m: 7, count1h: 2, sum1h: 12 });
   });
@@ -194,7 +197,15 @@ describe('velocity and profile scripts on real Redis', () => {
     // 30 days at 3 transactions a day across a dozen merchants and two devices.
     for (let d = 29; d >= 0; d--) {
       for (const h of [9, 13, 19]) {
-        txs.push(aTransaction({ cardId: card, merchantId: merchants[(d * 3 + h) % 12], deviceId: `dev-${d % 2}`, location: { lat: 52.5 + d / 100, lon: 13.4 }, occurredAt: at(T, -d * DAY + (h - 12) * HOUR) }));
+        txs.push(
+          aTransaction({
+            cardId: card,
+            merchantId: merchants[(d * 3 + h) % 12],
+            deviceId: `dev-${d % 2}`,
+            location: { lat: 52.5 + d / 100, lon: 13.4 },
+            occurredAt: at(T, -d * DAY + (h - 12) * HOUR),
+          }),
+        );
       }
     }
     await run(...txs);

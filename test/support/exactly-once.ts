@@ -41,8 +41,13 @@ export function expectExactlyOnce(tail: Tail, txs: readonly Transaction[]): void
   const missing = txs.filter((t) => !records.has(t.transactionId)).map((t) => t.transactionId);
   const ids = new Set(txs.map((t) => t.transactionId));
   const strangers = [...records.keys()].filter((id) => !ids.has(id));
-  expect({ repeated: repeated.slice(0, 5), repeatedCount: repeated.length, missing: missing.slice(0, 5), missingCount: missing.length, strangers: strangers.length })
-    .toEqual({ repeated: [], repeatedCount: 0, missing: [], missingCount: 0, strangers: 0 });
+  expect({
+    repeated: repeated.slice(0, 5),
+    repeatedCount: repeated.length,
+    missing: missing.slice(0, 5),
+    missingCount: missing.length,
+    strangers: strangers.length,
+  }).toEqual({ repeated: [], repeatedCount: 0, missing: [], missingCount: 0, strangers: 0 });
 }
 
 /** Every decision arrived, and no duplicate after it: a duplicate would arrive after the count was reached. */
@@ -86,13 +91,18 @@ export async function expectExactCounts(redisUrl: string, txs: readonly Transact
     });
     // A merchant's count is read on its first probe; later probes of it also see the probes before them.
     const firstProbe = new Map<string, number>();
-    probes.forEach((p, i) => { if (!firstProbe.has(p.merchantId)) firstProbe.set(p.merchantId, i); });
+    probes.forEach((p, i) => {
+      if (!firstProbe.has(p.merchantId)) firstProbe.set(p.merchantId, i);
+    });
     const wrongMerchants = merchants.flatMap((merchantId) => {
       const got = seen[firstProbe.get(merchantId) ?? -1]?.features.merchant.count24h;
       return got === byMerchant.get(merchantId) ? [] : [{ merchantId, want: byMerchant.get(merchantId), got }];
     });
-    expect({ wrongCards: wrongCards.slice(0, 3), wrongCardCount: wrongCards.length, wrongMerchants: wrongMerchants.slice(0, 3) })
-      .toEqual({ wrongCards: [], wrongCardCount: 0, wrongMerchants: [] });
+    expect({ wrongCards: wrongCards.slice(0, 3), wrongCardCount: wrongCards.length, wrongMerchants: wrongMerchants.slice(0, 3) }).toEqual({
+      wrongCards: [],
+      wrongCardCount: 0,
+      wrongMerchants: [],
+    });
   } finally {
     redis.disconnect();
   }
@@ -134,7 +144,11 @@ export class FaultScenario {
   readonly txs: Transaction[];
   private readonly messages: Message[];
 
-  constructor(private readonly options: FaultScenarioOptions, private readonly topics: Record<string, string>, private readonly config: ReturnType<typeof testConfig>) {
+  constructor(
+    private readonly options: FaultScenarioOptions,
+    private readonly topics: Record<string, string>,
+    private readonly config: ReturnType<typeof testConfig>,
+  ) {
     ({ txs: this.txs, messages: this.messages } = faultStream(options.prefix, options.total));
   }
 

@@ -44,7 +44,8 @@ export class Tail {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachBatch: ({ batch }) => {
-        for (const m of batch.messages) tail.all.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition, offset: m.offset });
+        for (const m of batch.messages)
+          tail.all.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition, offset: m.offset });
         return Promise.resolve();
       },
     });

@@ -6,7 +6,20 @@ const { TestEnvironment } = require('jest-environment-node');
 // addons (onnxruntime-node) create typed arrays in the main context, and onnxruntime-common's
 // `instanceof Float32Array` checks then fail inside tests only. Sharing the main context's
 // typed array constructors makes tests see what production sees.
-const SHARED = ['ArrayBuffer', 'Float32Array', 'Float64Array', 'Int8Array', 'Int16Array', 'Int32Array', 'BigInt64Array', 'BigUint64Array', 'Uint8Array', 'Uint8ClampedArray', 'Uint16Array', 'Uint32Array'];
+const SHARED = [
+  'ArrayBuffer',
+  'Float32Array',
+  'Float64Array',
+  'Int8Array',
+  'Int16Array',
+  'Int32Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Uint16Array',
+  'Uint32Array',
+];
 
 // The service's log (its own lines and kafkajs's, through the Nest logger) is kept per test
 // file instead of interleaving with the results: written to .cache/test-logs/, and its end
@@ -40,7 +53,9 @@ class TestFileEnvironment extends TestEnvironment {
       writeFileSync(this.logFile, `${this.lines.join('\n')}\n`);
       if (this.failed) {
         const tail = this.lines.slice(-SHOWN_ON_FAILURE);
-        process.stderr.write(`\nservice log of a failing test file (last ${tail.length} of ${this.lines.length} lines; all in ${path.relative(process.cwd(), this.logFile)}):\n${tail.join('\n')}\n\n`);
+        process.stderr.write(
+          `\nservice log of a failing test file (last ${tail.length} of ${this.lines.length} lines; all in ${path.relative(process.cwd(), this.logFile)}):\n${tail.join('\n')}\n\n`,
+        );
       }
     }
     await super.teardown();

@@ -49,8 +49,13 @@ export class TcpProxy {
   private readonly server: Server;
   private listening = 0;
 
-  private constructor(private readonly target: { host: string; port: number }, private readonly kafka: boolean) {
-    this.server = createServer((client) => { this.accept(client); });
+  private constructor(
+    private readonly target: { host: string; port: number },
+    private readonly kafka: boolean,
+  ) {
+    this.server = createServer((client) => {
+      this.accept(client);
+    });
   }
 
   /** Listens on `listenPort` (0: any free port) and forwards to `target`; `kafka` turns on frame tracking. */
@@ -109,13 +114,23 @@ export class TcpProxy {
   loseAnswerTo(apiKey: number, then: () => void = () => undefined): Promise<void> {
     if (!this.kafka) throw new Error('loseAnswerTo needs a proxy started with kafka: true');
     return new Promise((resolve) => {
-      this.trap = { apiKey, then: () => { then(); resolve(); } };
+      this.trap = {
+        apiKey,
+        then: () => {
+          then();
+          resolve();
+        },
+      };
     });
   }
 
   async close(): Promise<void> {
     this.cutAll();
-    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   private accept(client: Socket): void {
