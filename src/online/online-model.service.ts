@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
 import { RedisClient } from '../redis/redis.client';
+import { coalesced, followRedis } from '../shared/follow-redis';
 import { LogThrottle } from '../shared/throttled-log';
 import { blend, residualOffset } from './combine';
 import { DEFAULT_FTRL, predict, weights } from './ftrl';
@@ -36,10 +35,8 @@ export class OnlineModel implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(OnlineModel.name);
   private readonly throttle = new LogThrottle();
   private current: OnlineSnapshot | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private subscriber: Redis | null = null;
-  private running: Promise<void> | null = null;
-  private rerun = false;
+  private stopFollowing: (() => void) | null = null;
+  private closed = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -58,28 +55,22 @@ export class OnlineModel implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
-    if (this.client.redis.status !== 'ready') {
-      await once(this.client.redis, 'ready', { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
-    }
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.online.pollIntervalMs);
-    this.timer.unref();
-    const subscriber = this.client.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
-    this.subscriber = subscriber;
-    subscriber.on('error', (err: Error) => {
-      this.warn('subscriber', `online model subscriber: ${err.message}`);
+    const stop = await followRedis(this.client.redis, {
+      channel: ONLINE_KEYS.channel,
+      pollIntervalMs: this.config.online.pollIntervalMs,
+      refresh: this.refresh,
+      onSubscriberError: (message) => {
+        this.warn('subscriber', `online model ${message}`);
+      },
     });
-    subscriber.on('message', () => void this.refresh());
-    subscriber.subscribe(ONLINE_KEYS.channel).catch((err: unknown) => {
-      if (this.subscriber !== null) this.warn('subscriber', `online model subscribe failed: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    if (this.closed) stop();
+    else this.stopFollowing = stop;
   }
 
   onApplicationShutdown(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    const subscriber = this.subscriber;
-    this.subscriber = null;
-    subscriber?.disconnect();
+    this.closed = true;
+    this.stopFollowing?.();
+    this.stopFollowing = null;
   }
 
   snapshot(): OnlineSnapshot | null {
@@ -101,28 +92,15 @@ export class OnlineModel implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Reads the version and, when it changed, the state; never rejects. A call during a refresh runs one more after it. */
-  refresh(): Promise<void> {
-    if (this.running !== null) {
-      this.rerun = true;
-      return this.running;
-    }
-    const again = (): boolean => this.rerun;
-    this.running = (async () => {
-      do {
-        this.rerun = false;
-        try {
-          await this.sync();
-        } catch (err) {
-          this.warn(
-            'sync',
-            `online model sync failed, keeping version ${String(this.current?.version ?? 'none')}: ${err instanceof Error ? err.message : String(err)}`,
-          );
-        }
-      } while (again());
-      this.running = null;
-    })();
-    return this.running;
-  }
+  readonly refresh = coalesced(
+    () => this.sync(),
+    (err) => {
+      this.warn(
+        'sync',
+        `online model sync failed, keeping version ${String(this.current?.version ?? 'none')}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    },
+  );
 
   private async sync(): Promise<void> {
     const version = await this.store.readVersion();

@@ -1,12 +1,11 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Readiness } from '../health/readiness';
 import { Metrics } from '../metrics/metrics';
 import { RedisClient } from '../redis/redis.client';
+import { coalesced, followRedis } from '../shared/follow-redis';
 import { LogThrottle } from '../shared/throttled-log';
 import { hasShadowRules, parseRuleSet } from './rules';
 import type { RuleSet } from './rule-set.schema';
@@ -74,10 +73,8 @@ export class RulesService implements OnModuleInit, OnApplicationShutdown {
   private readonly compiled = new Map<number, RuleSet>();
   private current: RulesSnapshot;
   private synced = false;
-  private running: Promise<void> | null = null;
-  private rerun = false;
-  private timer: NodeJS.Timeout | null = null;
-  private subscriber: Redis | null = null;
+  private stopFollowing: (() => void) | null = null;
+  private closed = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -96,53 +93,25 @@ export class RulesService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    // The connection is usually still opening here; commands would fail at once without it.
-    if (this.client.redis.status !== 'ready') {
-      await once(this.client.redis, 'ready', { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
-    }
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.rules.pollIntervalMs);
-    this.timer.unref();
-    this.subscribe();
-  }
-
-  private subscribe(): void {
-    // A connection in subscriber mode can run nothing else, hence its own. It queues while
-    // disconnected and resubscribes after a reconnect (the poll covers the gap).
-    const subscriber = this.client.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
-    this.subscriber = subscriber;
-    subscriber.on('error', (err: Error) => {
-      this.warn('subscriber', `rules subscriber: ${err.message}`);
+    const stop = await followRedis(this.client.redis, {
+      channel: this.store.channel,
+      pollIntervalMs: this.config.rules.pollIntervalMs,
+      refresh: this.refresh,
+      onSubscriberError: (message) => {
+        this.warn('subscriber', `rules ${message}`);
+      },
     });
-    subscriber.on('message', () => void this.refresh());
-    subscriber.subscribe(this.store.channel).catch((err: unknown) => {
-      // Closing during start-up rejects the pending subscribe; that is not worth a warning.
-      if (this.subscriber === null) return;
-      this.warn('subscriber', `rules subscribe failed: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    if (this.closed) stop();
+    else this.stopFollowing = stop;
   }
 
   /** Re-reads the pointers now; never rejects. A call during a refresh runs one more after it. */
-  refresh(): Promise<void> {
-    if (this.running !== null) {
-      this.rerun = true;
-      return this.running;
-    }
-    // A getter, not the field: the flag changes during the await, which narrowing cannot see.
-    const again = (): boolean => this.rerun;
-    this.running = (async () => {
-      do {
-        this.rerun = false;
-        try {
-          await this.sync();
-        } catch (err) {
-          this.warn('sync', `rules sync failed, keeping version ${String(this.current.active.v)}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      } while (again());
-      this.running = null;
-    })();
-    return this.running;
-  }
+  readonly refresh = coalesced(
+    () => this.sync(),
+    (err) => {
+      this.warn('sync', `rules sync failed, keeping version ${String(this.current.active.v)}: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
 
   private async sync(): Promise<void> {
     const pointers = await this.store.pointers();
@@ -180,9 +149,8 @@ export class RulesService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    const subscriber = this.subscriber;
-    this.subscriber = null;
-    subscriber?.disconnect();
+    this.closed = true;
+    this.stopFollowing?.();
+    this.stopFollowing = null;
   }
 }
