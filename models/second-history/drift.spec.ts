@@ -111,31 +111,36 @@ describe('the new_merchant_ring drift scenario', () => {
 });
 
 describe('parseOptions', () => {
-  const message = (args: readonly string[]): string =>
-    parseOptions(args)
-      .error?.issues.map((i) => i.message)
-      .join('; ') ?? '';
+  const message = (args: readonly string[]): string => {
+    const parsed = parseOptions(args);
+    return parsed.ok ? '' : parsed.error;
+  };
+  const history = (args: readonly string[]) => {
+    const parsed = parseOptions(args);
+    return parsed.ok ? parsed.options.history : null;
+  };
 
   it('starts the drift 30 days before the end by default: 2026-04-01 for the default 120 days from 2026-01-01', () => {
-    expect(parseOptions(['--out', 'x', '--drift']).data?.history.drift).toEqual({ from: Date.parse('2026-04-01T00:00:00Z') });
-    expect(parseOptions(['--out', 'x', '--drift', '--drift-from', '2026-02-10']).data?.history.drift).toEqual({ from: Date.parse('2026-02-10T00:00:00Z') });
+    expect(history(['--out', 'x', '--drift'])?.drift).toEqual({ from: Date.parse('2026-04-01T00:00:00Z') });
+    expect(history(['--out', 'x', '--drift', '--drift-from', '2026-02-10'])?.drift).toEqual({ from: Date.parse('2026-02-10T00:00:00Z') });
   });
 
   it('has no drift without --drift', () => {
-    expect(parseOptions(['--out', 'x']).data?.history).toEqual({ seed: 7, customers: 10_000, days: 120, start: Date.parse('2026-01-01T00:00:00Z') });
+    expect(history(['--out', 'x'])).toEqual({ seed: 7, customers: 10_000, days: 120, start: Date.parse('2026-01-01T00:00:00Z') });
   });
 
   it('refuses a drift start outside the generated period', () => {
-    expect(message(['--out', 'x', '--drift', '--drift-from', '2025-12-31'])).toBe(
-      'the drift start 2025-12-31 is outside the generated period, 2026-01-01 to 2026-04-30',
+    expect(message(['--out', 'x', '--drift', '--drift-from', '2025-12-31'])).toContain(
+      '--drift-from 2025-12-31 is outside the generated period 2026-01-01 to 2026-04-30',
     );
     expect(message(['--out', 'x', '--drift', '--drift-from', '2026-05-01'])).toContain('outside the generated period');
-    expect(message(['--out', 'x', '--days', '20', '--drift'])).toContain('(the default, 30 days before the end: give --drift-from)');
+    expect(message(['--out', 'x', '--days', '20', '--drift'])).toContain('the default drift start (30 days before the end), 2025-12-22, is outside');
   });
 
   it('refuses --drift-from without --drift, and a date that is not one', () => {
-    expect(message(['--out', 'x', '--drift-from', '2026-02-10'])).toBe('--drift-from needs --drift');
-    expect(parseOptions(['--out', 'x', '--drift', '--drift-from', '2026-02-30']).success).toBe(false);
+    expect(message(['--out', 'x', '--drift-from', '2026-02-10'])).toContain('--drift-from needs --drift');
+    expect(parseOptions(['--out', 'x', '--drift', '--drift-from', '2026-02-30']).ok).toBe(false);
+    expect(message(['--out', 'x', '--drfit'])).toContain('drfit');
   });
 
   it('refuses a drift start outside the period when the history is built directly too', () => {

@@ -93,11 +93,6 @@ const DETECTION: DetectionProfile = {
 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** The default start: the first of the held-out days at the end of the history. */
-export function defaultDriftFrom(start: number, days: number): number {
-  return start + (days - HELD_OUT_DAYS) * DAY_MS;
-}
-
 /** Why a drift start cannot be used for a history, or undefined when it can. */
 export function driftStartProblem(start: number, days: number, from: number): string | undefined {
   if (!Number.isFinite(from) || (from - start) % DAY_MS !== 0) return `the drift start must be a UTC midnight, not ${String(from)}`;

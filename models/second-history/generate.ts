@@ -7,19 +7,18 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { parseOptions } from './options';
 import { formatSummary } from './summary';
 import { writeHistory } from './write';
 
 async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
-  if (!parsed.success) {
-    console.error(z.prettifyError(parsed.error));
+  if (!parsed.ok) {
+    console.error(parsed.error);
     process.exitCode = 2;
     return;
   }
-  const { out, history } = parsed.data;
+  const { out, history } = parsed.options;
   const began = performance.now();
   const elapsed = (): string => `${((performance.now() - began) / 1000).toFixed(1)} s`;
   const summary = await writeHistory(history, out, (line) => {

@@ -26,15 +26,15 @@ describe('parseOptions', () => {
   });
 
   it.each([
-    ['before the start', ['--drift-from', '2025-12-31'], /--drift-from 2025-12-31 is outside the simulated period 2026-01-01 to 2026-04-30/],
-    ['after the last day', ['--drift-from', '2026-05-01'], /outside the simulated period/],
+    ['before the start', ['--drift-from', '2025-12-31'], /--drift-from 2025-12-31 is outside the generated period 2026-01-01 to 2026-04-30/],
+    ['after the last day', ['--drift-from', '2026-05-01'], /outside the generated period/],
     ['not a date', ['--drift-from', '2026-04-31'], /drift-from/],
   ])('refuses a drift start %s', (_, args, message) => {
     expect(errorOf(['--out', 'x', '--drift', ...args])).toMatch(message);
   });
 
   it('refuses a run too short for the default drift start, and --drift-from without --drift', () => {
-    expect(errorOf(['--out', 'x', '--days', '20', '--drift'])).toMatch(/default drift start .* is outside the simulated period 2026-01-01 to 2026-01-20/);
+    expect(errorOf(['--out', 'x', '--days', '20', '--drift'])).toMatch(/default drift start .* is outside the generated period 2026-01-01 to 2026-01-20/);
     expect(errorOf(['--out', 'x', '--drift-from', '2026-04-01'])).toMatch(/--drift-from needs --drift/);
   });
 
