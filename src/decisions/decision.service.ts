@@ -354,20 +354,27 @@ export class DecisionService {
     const online = this.online.enabled ? this.online.snapshot() : null;
     const t0 = performance.now();
     const features = items.map((_, i) => found?.[i]?.velocity?.features ?? null);
+    // With the online model on, one catalogue row per transaction, which it reads whole and the
+    // model by its columns; without it, only the model's own columns are computed.
+    const catalogue =
+      online === null
+        ? null
+        : items.map((item, i) => {
+            const f = features[i];
+            return f ? featureVector(item.tx, f) : null;
+          });
     const rows = items.map((item, i) => {
       const f = features[i];
-      return model !== null && f ? model.rowOf(item.tx, f) : null;
+      if (model === null || !f) return null;
+      const whole = catalogue?.[i];
+      return whole ? model.rowFromCatalogue(whole) : model.rowOf(item.tx, f);
     });
     const present = rows.filter((row): row is number[] => row !== null);
     const scores = model === null ? [] : await model.score(present);
     let next = 0;
     const byItem = rows.map((row) => (row === null ? null : (scores[next++] ?? null)));
     let onlineScored: Scored['online'] = null;
-    if (online !== null) {
-      const catalogue = items.map((item, i) => {
-        const f = features[i];
-        return f ? featureVector(item.tx, f) : null;
-      });
+    if (online !== null && catalogue !== null) {
       const parts = catalogue.map((row, i) => (row === null ? null : this.online.score(online, row, byItem[i] ?? null)));
       for (const part of parts) if (part !== null) this.metrics.modelScores.observe({ role: 'online' }, part.online);
       onlineScored = { version: online.version, rows: catalogue, scores: parts };

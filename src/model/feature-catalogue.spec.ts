@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aTransaction } from '../../test/support/builders';
 import { NO_HISTORY, type Features } from '../velocity/features';
-import { FEATURE_NAMES, featureVector, rowBuilder } from './feature-catalogue';
+import { columnPicker, FEATURE_NAMES, featureVector, rowBuilder } from './feature-catalogue';
 import { featureMeanings, featureTable } from './feature-docs';
 
 const ROOT = join(__dirname, '..', '..');
@@ -55,6 +55,17 @@ describe('the feature catalogue', () => {
 
   it('refuses, at load, a model that lists a feature the service does not compute', () => {
     expect(() => rowBuilder(['amount', 'card_count_2h'])).toThrow('card_count_2h');
+    expect(() => columnPicker(['amount', 'card_count_2h'])).toThrow('card_count_2h');
+  });
+
+  it("takes a model's row out of the catalogue row, equal to computing it, in any order", () => {
+    const reversed = [...FEATURE_NAMES].reverse();
+    const some = ['merchant_fraud_rate_7d_delayed', 'amount', 'hour_sin', 'card_avg_amount_7d'];
+    for (const names of [FEATURE_NAMES, reversed, some]) {
+      for (const features of [seen, NO_HISTORY]) {
+        expect(columnPicker(names)(featureVector(tx, features))).toEqual(rowBuilder(names)(tx, features));
+      }
+    }
   });
 
   it('writes every feature for a card never seen, unknowns as -1, nothing else negative or missing', () => {

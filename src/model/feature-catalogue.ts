@@ -159,3 +159,15 @@ export function rowBuilder(names: readonly string[]): (tx: Transaction, f: Featu
 
 /** Every feature of `tx`, in FEATURE_NAMES order: a training row. */
 export const featureVector = rowBuilder(FEATURE_NAMES);
+
+/**
+ * A function that takes the row for `names` (a model's metadata order) out of a catalogue row
+ * (`featureVector`'s): the same values rowBuilder(names) computes, without computing them again
+ * when the catalogue row exists anyway (the online model reads it). Unknown names throw here.
+ */
+export function columnPicker(names: readonly string[]): (catalogueRow: readonly number[]) => number[] {
+  const unknown = names.filter((n) => !isFeatureName(n));
+  if (unknown.length > 0) throw new Error(`features this service does not compute: ${unknown.join(', ')}`);
+  const columns = (names as readonly FeatureName[]).map((n) => FEATURE_NAMES.indexOf(n));
+  return (row) => columns.map((i) => row[i] ?? UNKNOWN);
+}

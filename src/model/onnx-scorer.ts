@@ -1,7 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
-import { rowBuilder } from './feature-catalogue';
+import { columnPicker, rowBuilder } from './feature-catalogue';
 import { readModelMetadata, type ModelMetadata } from './model-metadata';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -18,6 +18,8 @@ export class OnnxScorer {
 
   /** This model's input row for a transaction, in its metadata's feature order. */
   readonly rowOf: (tx: Transaction, features: Features) => number[];
+  /** The same row taken out of the transaction's catalogue row (featureVector). */
+  readonly rowFromCatalogue: (catalogueRow: readonly number[]) => number[];
   private readonly width: number;
 
   private constructor(
@@ -26,6 +28,7 @@ export class OnnxScorer {
     private readonly maxRowsPerRun: number,
   ) {
     this.rowOf = rowBuilder(metadata.featureNames);
+    this.rowFromCatalogue = columnPicker(metadata.featureNames);
     this.width = metadata.featureNames.length;
   }
 
