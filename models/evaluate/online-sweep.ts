@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { OnnxScorer } from '../../src/model/onnx-scorer';
 import { FEATURE_NAMES } from '../../src/model/feature-catalogue';
 import { parseConfig } from '../../src/config/config';
-import { featureHeaderProblem } from '../replay/replay';
+import { featureHeaderProblem, readLabels } from '../replay/replay';
 import { averagePrecision, type Scored } from './metrics';
 import { ONLINE_VARIANTS, type OnlineVariant } from './online-report';
 import { Prequential } from './prequential';
@@ -44,14 +44,9 @@ async function readRows(path: string): Promise<Row[]> {
   return rows;
 }
 
-async function readLabels(path: string): Promise<{ transactionId: string; fraud: boolean; at: number }[]> {
-  const labels: { transactionId: string; fraud: boolean; at: number }[] = [];
-  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
-    const value = JSON.parse(line) as { transactionId: string; fraud: boolean; reportedAt: string };
-    labels.push({ transactionId: value.transactionId, fraud: value.fraud, at: Date.parse(value.reportedAt) });
-  }
-  return labels.sort((a, b) => a.at - b.at);
+/** The labels in report order, validated like the replay's (a bad line stops the sweep, naming it). */
+async function labelsByReportTime(path: string): Promise<{ transactionId: string; fraud: boolean; at: number }[]> {
+  return (await readLabels(path)).map((label) => ({ transactionId: label.transactionId, fraud: label.fraud, at: Date.parse(label.reportedAt) }));
 }
 
 async function main(): Promise<void> {
@@ -72,7 +67,7 @@ async function main(): Promise<void> {
   const policy = parseConfig(process.env).policy;
   const [rows, labels, model] = await Promise.all([
     readRows(values.features),
-    readLabels(values.labels),
+    labelsByReportTime(values.labels),
     OnnxScorer.load(values.model, { intraOpThreads: 1, maxRowsPerRun: 4096 }),
   ]);
   const columns = model.metadata.featureNames.map((name) => FEATURE_NAMES.indexOf(name as (typeof FEATURE_NAMES)[number]));

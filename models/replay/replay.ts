@@ -158,7 +158,8 @@ async function* validLines<T>(schema: z.ZodType<T>, path: string, file: 'transac
   }
 }
 
-async function readLabels(path: string, bad: BadRows): Promise<LabelLine[]> {
+/** A labels file's valid lines in report order; a bad line is counted in `bad` (strict by default: it throws, naming the line). */
+export async function readLabels(path: string, bad: BadRows = new BadRows(0)): Promise<LabelLine[]> {
   const labels: LabelLine[] = [];
   for await (const label of validLines(labelLineSchema, path, 'labels', bad)) labels.push(label);
   // Labels are rare (well under 1% of transactions): holding and sorting them is cheap.
