@@ -25,6 +25,7 @@ import { parseConfig, type AppConfig } from '../src/config/config';
 import { decisionKey, DecisionStore } from '../src/decisions/decision.store';
 import { fingerprint } from '../src/decisions/idempotency';
 import { Readiness } from '../src/health/readiness';
+import { Metrics } from '../src/metrics/metrics';
 import { LabelsService } from '../src/labels/labels.service';
 import { RedisBatch, type Reply } from '../src/redis/redis-batch';
 import { RedisClient } from '../src/redis/redis.client';
@@ -144,7 +145,7 @@ export async function rebuildState(config: AppConfig, fromMs: number, log: (line
   const kafka = kafkaClient(config.kafka);
   // The service's own Redis client, stores and label path: the rebuild writes exactly what the
   // service would (like it, a command fails at once while Redis is away; a rebuild is rerun).
-  const client = new RedisClient(config, new Readiness());
+  const client = new RedisClient(config, new Readiness(new Metrics()));
   const redis = client.redis;
   redis.defineCommand('fdRebuildDecision', { numberOfKeys: 2, lua: JOIN });
   const velocity = new VelocityStore(velocityLimits(config.features.labelDelayDays));

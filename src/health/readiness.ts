@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics';
 
 /** A dependency the service needs before it can take traffic; adapters register themselves. */
 export interface ReadinessCheck {
@@ -9,6 +10,10 @@ export interface ReadinessCheck {
 @Injectable()
 export class Readiness {
   private readonly checks: ReadinessCheck[] = [];
+
+  constructor(metrics: Metrics) {
+    metrics.readReadinessFrom(async () => (await this.report()).checks);
+  }
 
   register(check: ReadinessCheck): void {
     this.checks.push(check);

@@ -1,3 +1,4 @@
+import { Readiness } from '../health/readiness';
 import { Metrics } from './metrics';
 
 const exposition = (metrics: Metrics) => metrics.registry.metrics();
@@ -14,6 +15,19 @@ describe('Metrics', () => {
     expect(text).toContain('fraud_stage_duration_seconds_count{stage="parse",unit="kafka_batch"} 1');
     expect(text).toContain('fraud_stage_duration_seconds_count{stage="decide",unit="micro_batch"} 1');
     expect(text).toContain('fraud_stage_duration_seconds_count{stage="commit",unit="kafka_commit"} 1');
+  });
+
+  it('exports each readiness check as fraud_ready, as it stands at the scrape', async () => {
+    const metrics = new Metrics();
+    const readiness = new Readiness(metrics);
+    let redisUp = true;
+    readiness.register({ name: 'redis', isReady: () => redisUp });
+    readiness.register({ name: 'kafka', isReady: () => Promise.reject(new Error('no broker')) });
+    expect(await exposition(metrics)).toContain('fraud_ready{check="redis"} 1');
+    redisUp = false;
+    const text = await exposition(metrics);
+    expect(text).toContain('fraud_ready{check="redis"} 0');
+    expect(text).toContain('fraud_ready{check="kafka"} 0');
   });
 
   it('exports zero series for the HTTP path and the checks from the start, and for the consumers and model slots once they start', async () => {

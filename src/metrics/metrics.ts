@@ -225,6 +225,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readinessSource: (() => Promise<Record<string, boolean>>) | null = null;
+
+  readonly ready = new Gauge({
+    name: 'fraud_ready',
+    help: '1 while a readiness check passes, 0 while it fails, per check (what /health/ready answers, read at scrape time: redis, state, rules and, with the consumer on, kafka).',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const checks = (await this.readinessSource?.()) ?? {};
+      for (const [check, ok] of Object.entries(checks)) this.ready.set({ check }, ok ? 1 : 0);
+    },
+  });
+
   readonly consumerLag = new Gauge({
     name: 'fraud_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the high watermark, per partition.',
@@ -241,6 +254,11 @@ export class Metrics {
     this.zeroDecisions('http');
     this.rejected.inc({ source: 'http', code: 'OVERLOADED' }, 0);
     for (const check of CHECKS) for (const reason of CHECK_REASONS) this.checkFailures.inc({ check, reason }, 0);
+  }
+
+  /** Where fraud_ready reads the readiness checks from (the Readiness service, once it exists). */
+  readReadinessFrom(source: () => Promise<Record<string, boolean>>): void {
+    this.readinessSource = source;
   }
 
   /** The transactions consumer's series, once it runs. */
