@@ -1,4 +1,5 @@
-import { classifyMessage, deadLetterRuns, dlqRecord, type SourceMessage } from './transaction-message';
+import { findCardNumbers } from '../transactions/card-number';
+import { classifyMessage, deadLetterRuns, dlqMessage, dlqRecord, type SourceMessage } from './transaction-message';
 
 const valid = { transactionId: 't-1', occurredAt: '2026-11-20T10:00:00Z', cardId: 'tok_1', merchantId: 'm-1', amount: 12.5, currency: 'EUR' };
 const source = (value: Buffer | null): SourceMessage => ({
@@ -74,6 +75,35 @@ describe('classifying Kafka transaction messages', () => {
       error: { details: [{ path: 'memo' }] },
       original: { encoding: 'utf8', value: expect.stringContaining('555555******4444') as string },
     });
+  });
+
+  it('masks a card number the JSON text spells with \\u escapes, which the parser reads as one', () => {
+    // "4111\u002d1111-1111-111\u0031" in the bytes is 4111-1111-1111-1111 to JSON.parse, and so to the check.
+    const text = JSON.stringify({ ...valid, memo: 'PAN' }).replace('PAN', '4111\\u002d1111-1111-111\\u0031');
+    expect(findCardNumbers(JSON.parse(text))).toEqual(['memo']);
+    const failure = classifyMessage(Buffer.from(text), 65_536);
+    if (failure.kind !== 'poison') throw new Error('expected poison');
+    const kept = (dlqRecord(source(Buffer.from(text)), failure, new Date(), 65_536).original as { value: string }).value;
+    expect(findCardNumbers(JSON.parse(kept))).toEqual([]);
+    expect(JSON.parse(kept)).toMatchObject({ ...valid, memo: '411111******1111' });
+    // An escaped backslash before "u0031" is text, not an escape: left alone.
+    const literal = String.raw`{"memo":"\\u0031"}`;
+    expect((dlqRecord(source(Buffer.from(literal)), failure, new Date(), 65_536).original as { value: string }).value).toBe(literal);
+  });
+
+  it('masks a card number in the message key, in the DLQ message and in its record', () => {
+    const text = JSON.stringify({ ...valid, cardId: '5555555555554444' });
+    const failure = classifyMessage(Buffer.from(text), 65_536);
+    if (failure.kind !== 'poison') throw new Error('expected poison');
+    const message = { offset: '7', timestamp: '1795597869600', key: Buffer.from('5555555555554444'), value: Buffer.from(text) };
+    const dead = dlqMessage({ topic: 'transactions', partition: 0 }, message, failure, new Date(), 65_536);
+    expect(dead.key?.toString()).toBe('555555******4444');
+    expect(dead.value).not.toContain('5555555555554444');
+    expect(JSON.parse(dead.value)).toMatchObject({ source: { key: Buffer.from('555555******4444').toString('base64') } });
+    // A token key is kept byte for byte.
+    expect(dlqMessage({ topic: 'transactions', partition: 0 }, { ...message, key: Buffer.from('tok_1') }, failure, new Date(), 65_536).key).toEqual(
+      Buffer.from('tok_1'),
+    );
   });
 
   it('keeps the first KAFKA_MAX_MESSAGE_BYTES of an oversized value, cut between characters and marked truncated, so the record fits the broker', () => {

@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { maskCardNumbers } from '../transactions/card-number';
+import { maskCardNumbers, maskCardNumbersInJsonText } from '../transactions/card-number';
 import { parseTransaction, type FieldError, type Parsed } from '../transactions/transaction.parse';
 import type { Transaction } from '../transactions/transaction.schema';
 
@@ -96,7 +96,7 @@ export function dlqRecord(
     let kept: Buffer;
     try {
       // Masked before it is cut, so that no cut leaves most of a card number unmasked.
-      const text = Buffer.from(maskCardNumbers(utf8.decode(source.value)));
+      const text = Buffer.from(maskCardNumbersInJsonText(utf8.decode(source.value)));
       kept = text.subarray(0, utf8Boundary(text, maxBytes));
       original = { encoding: 'utf8', value: kept.toString('utf8'), ...(kept.length < text.length ? { truncated: true } : {}) };
     } catch {
@@ -111,7 +111,7 @@ export function dlqRecord(
       partition: source.partition,
       offset: source.offset,
       timestamp: new Date(Number(source.timestamp)).toISOString(),
-      key: source.key === null ? null : source.key.toString('base64'),
+      key: source.key === null ? null : maskedKey(source.key).toString('base64'),
     },
     original,
     failedAt: now.toISOString(),
@@ -126,7 +126,22 @@ function utf8Boundary(text: Buffer, maxBytes: number): number {
   return cut;
 }
 
-/** The DLQ message for a poison message of `batch`: its original key, the record as value. */
+/**
+ * A message key with any card number in it masked (a producer that keys by card number would
+ * otherwise put one in the DLQ, key and record); other keys, and keys that are not text, as they are.
+ */
+export function maskedKey(key: Buffer): Buffer {
+  let text: string;
+  try {
+    text = utf8.decode(key);
+  } catch {
+    return key;
+  }
+  const masked = maskCardNumbers(text);
+  return masked === text ? key : Buffer.from(masked);
+}
+
+/** The DLQ message for a poison message of `batch`: its original key (card numbers masked), the record as value. */
 export function dlqMessage(
   batch: { readonly topic: string; readonly partition: number },
   message: Omit<SourceMessage, 'topic' | 'partition'>,
@@ -134,7 +149,10 @@ export function dlqMessage(
   now: Date,
   maxBytes: number,
 ): { key: Buffer | null; value: string } {
-  return { key: message.key, value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now, maxBytes)) };
+  return {
+    key: message.key === null ? null : maskedKey(message.key),
+    value: JSON.stringify(dlqRecord({ ...message, topic: batch.topic, partition: batch.partition }, failure, now, maxBytes)),
+  };
 }
 
 /** Dead-letter bytes per produce request (see deadLetterRuns): half the broker's default 1 MB limit. */

@@ -116,3 +116,19 @@ export function maskCardNumbers(text: string): string {
     return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
   });
 }
+
+// A JSON \uXXXX escape of a digit, a space or a dash (the characters a card number is written
+// with), not itself escaped (an even run of backslashes before it).
+const ESCAPED_PAN_CHARACTER = /(?<!\\)((?:\\\\)*)\\u00(3[0-9]|20|2[dD])/g;
+
+/**
+ * maskCardNumbers for JSON text: a card number written with \u escapes in a string
+ * ("4111\u00311111...") is one to the parser, which the service refuses, but not to the text's
+ * pattern. Those escapes are decoded first (the text stays the same JSON), then masked.
+ */
+export function maskCardNumbersInJsonText(text: string): string {
+  const plain = text.includes('\\u00')
+    ? text.replace(ESCAPED_PAN_CHARACTER, (_: string, backslashes: string, hex: string) => `${backslashes}${String.fromCharCode(parseInt(hex, 16))}`)
+    : text;
+  return maskCardNumbers(plain);
+}
