@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readiness } from '../health/readiness';
 import { Metrics } from './metrics';
 
@@ -15,6 +17,15 @@ describe('Metrics', () => {
     expect(text).toContain('fraud_stage_duration_seconds_count{stage="parse",unit="kafka_batch"} 1');
     expect(text).toContain('fraud_stage_duration_seconds_count{stage="decide",unit="micro_batch"} 1');
     expect(text).toContain('fraud_stage_duration_seconds_count{stage="commit",unit="kafka_commit"} 1');
+  });
+
+  it("are each listed in the README's metrics table, and it lists no other", async () => {
+    const exported = new Set((await new Metrics().registry.getMetricsAsJSON()).map((m) => m.name).filter((name) => name.startsWith('fraud_')));
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('## Monitoring'));
+    const listed = new Set([...table.matchAll(/^\| `(fraud_\w+)` \|/gm)].map((m) => m[1]));
+    expect([...exported].filter((name) => !listed.has(name))).toEqual([]);
+    expect([...listed].filter((name) => name !== undefined && !exported.has(name))).toEqual([]);
   });
 
   it('exports each readiness check as fraud_ready, as it stands at the scrape', async () => {
