@@ -157,7 +157,7 @@ export const ENV_VARS = {
   ONLINE_MAX_STEP: v(
     z.coerce.number().min(0).max(1000),
     '0.5',
-    'Largest move (L2 norm) of the online weights one label batch may make: a flood of wrong labels moves them this far per batch at most.',
+    'Largest move (L2 norm) of the online weights one label batch may make per label source (analysts, and everything else): a flood of wrong labels moves them this far per batch at most.',
   ),
   ONLINE_POLL_INTERVAL_MS: v(
     int(100, 600_000),

@@ -4,7 +4,7 @@ import { Metrics } from '../metrics/metrics';
 import { LogThrottle } from '../shared/throttled-log';
 import type { FraudLabel } from '../transactions/transaction.schema';
 import { DEFAULT_FTRL } from './ftrl';
-import { emptyOnlineState, teach, type KeptRow, type OnlineState } from './online-state';
+import { emptyOnlineState, labelSourceOf, teach, type KeptRow, type LabelSource, type OnlineState } from './online-state';
 import { OnlineStore, type VerdictWrite } from './online.store';
 import type { Verdict } from './verdicts';
 
@@ -13,6 +13,14 @@ const DAY_MS = 86_400_000;
 const WRITE_ATTEMPTS = 8;
 /** Rows matured per pass: one write each, small enough to keep the script short. */
 const MATURE_BATCH = 1000;
+
+interface LearnItem {
+  readonly transactionId: string;
+  readonly row: KeptRow;
+  readonly next: Verdict;
+  /** Whose label (the step bound's class); matured negatives are the feed's. */
+  readonly source?: LabelSource;
+}
 
 export type LearnSource = 'label' | 'matured';
 
@@ -65,11 +73,11 @@ export class OnlineLearner implements OnModuleInit, OnApplicationShutdown {
   async learnLabels(labels: readonly FraudLabel[], now = new Date()): Promise<LearnResult> {
     if (!this.enabled || labels.length === 0) return { learnt: 0, unchanged: 0, noRow: 0 };
     const rows = await this.store.readRows(labels.map((l) => l.transactionId));
-    const items = labels.flatMap((label, i): { transactionId: string; row: KeptRow; next: Verdict }[] => {
+    const items = labels.flatMap((label, i): LearnItem[] => {
       const row = rows[i];
       if (row === null || row === undefined) return [];
       this.metrics.labelDelaySeconds.observe(Math.max(0, Date.parse(label.reportedAt) - row.decidedAtMs) / 1000);
-      return [{ transactionId: label.transactionId, row, next: label.fraud ? 'fraud' : 'legit' }];
+      return [{ transactionId: label.transactionId, row, next: label.fraud ? 'fraud' : 'legit', source: labelSourceOf(label.source) }];
     });
     const noRow = labels.length - items.length;
     if (noRow > 0) this.metrics.onlineExamples.inc({ source: 'label', result: 'no_row' }, noRow);
@@ -111,18 +119,14 @@ export class OnlineLearner implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private learn(source: LearnSource, items: readonly { transactionId: string; row: KeptRow; next: Verdict }[], now: Date): Promise<{ learnt: number }> {
+  private learn(source: LearnSource, items: readonly LearnItem[], now: Date): Promise<{ learnt: number }> {
     if (items.length === 0) return Promise.resolve({ learnt: 0 });
     const run = this.writing.catch(() => undefined).then(() => this.learnNow(source, items, now));
     this.writing = run;
     return run;
   }
 
-  private async learnNow(
-    source: LearnSource,
-    items: readonly { transactionId: string; row: KeptRow; next: Verdict }[],
-    now: Date,
-  ): Promise<{ learnt: number }> {
+  private async learnNow(source: LearnSource, items: readonly LearnItem[], now: Date): Promise<{ learnt: number }> {
     const { maxStep, combination, rowTtlDays, snapshotEvery, snapshotsKept } = this.config.online;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const read = await this.store.readState();
@@ -133,7 +137,7 @@ export class OnlineLearner implements OnModuleInit, OnApplicationShutdown {
         DEFAULT_FTRL,
         maxStep,
         combination === 'residual',
-        items.map((item, i) => ({ row: item.row, previous: previous[i] ?? null, next: item.next })),
+        items.map((item, i) => ({ source: item.source ?? 'feed', row: item.row, previous: previous[i] ?? null, next: item.next })),
         now,
       );
       const verdicts: VerdictWrite[] = items.flatMap((item, i) => {

@@ -147,7 +147,20 @@ const toInput = onlineInputBuilder(FEATURE_NAMES);
 /** The learner's input for a catalogue row (`featureVector` output). */
 export const onlineInputOf = (row: ArrayLike<number>): Float64Array => toInput(row);
 
+/**
+ * Who a label came from, as far as the step bound goes: the labels feed (chargebacks, fraud
+ * reports; any `source` but "analyst") or analysts' verdicts (the console's `source: "analyst"`).
+ * Each class's share of a batch is bounded on its own, so a flood from one cannot move the model
+ * by more than ONLINE_MAX_STEP whatever the other says; two classes, not one per `source` value,
+ * so that a producer writing a new value per label cannot multiply the bound.
+ */
+export type LabelSource = 'feed' | 'analyst';
+export const LABEL_SOURCES: readonly LabelSource[] = ['feed', 'analyst'];
+export const labelSourceOf = (source: string | undefined): LabelSource => (source === 'analyst' ? 'analyst' : 'feed');
+
 export interface Teaching {
+  /** Whose label this is (matured negatives count as the feed's); default feed. */
+  readonly source?: LabelSource;
   readonly row: KeptRow;
   /** What the transaction counts as now; null when nothing was learnt from it yet. */
   readonly previous: Verdict | null;
@@ -169,13 +182,14 @@ export interface Taught {
  * bounded by maxStep. The version is left as it was: the store bumps it when it writes.
  */
 export function teach(state: OnlineState, params: FtrlParams, maxStep: number, residual: boolean, teachings: readonly Teaching[], now: Date): Taught {
-  const examples: Example[] = [];
+  const bySource = new Map<LabelSource, Example[]>(LABEL_SOURCES.map((source) => [source, []]));
   let { positives, negatives } = state;
-  const verdicts = teachings.map(({ row, previous, next }) => {
+  const verdicts = teachings.map(({ source = 'feed', row, previous, next }) => {
     const change = verdictChange(previous, next);
     if (change.steps.length === 0) return null;
     const x = onlineInputOf(row.row);
     const offset = residual ? residualOffset(row.base) : 0;
+    const examples = bySource.get(source) ?? [];
     for (const step of change.steps) {
       examples.push({ x, y: step.y, weight: step.sign * row.weight, offset });
       if (step.y === 1) positives += step.sign;
@@ -183,7 +197,15 @@ export function teach(state: OnlineState, params: FtrlParams, maxStep: number, r
     }
     return change.verdict;
   });
-  if (examples.length === 0) return { state, verdicts, changed: false, clipped: false };
-  const result = updateBatch(state.ftrl, params, examples, maxStep);
-  return { state: { ...state, ftrl: result.state, positives, negatives, updatedAt: now.toISOString() }, verdicts, changed: true, clipped: result.clipped };
+  if (![...bySource.values()].some((examples) => examples.length > 0)) return { state, verdicts, changed: false, clipped: false };
+  let ftrl = state.ftrl;
+  let clipped = false;
+  for (const source of LABEL_SOURCES) {
+    const examples = bySource.get(source) ?? [];
+    if (examples.length === 0) continue;
+    const result = updateBatch(ftrl, params, examples, maxStep);
+    ftrl = result.state;
+    clipped ||= result.clipped;
+  }
+  return { state: { ...state, ftrl, positives, negatives, updatedAt: now.toISOString() }, verdicts, changed: true, clipped };
 }

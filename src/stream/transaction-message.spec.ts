@@ -1,5 +1,6 @@
 import { findCardNumbers } from '../transactions/card-number';
-import { classifyMessage, deadLetterRuns, dlqMessage, dlqRecord, type SourceMessage } from './transaction-message';
+import { parseLabel } from '../transactions/transaction.parse';
+import { classifyMessage, deadLetterRuns, decodeMessage, dlqMessage, dlqRecord, type SourceMessage } from './transaction-message';
 
 const valid = { transactionId: 't-1', occurredAt: '2026-11-20T10:00:00Z', cardId: 'tok_1', merchantId: 'm-1', amount: 12.5, currency: 'EUR' };
 const source = (value: Buffer | null): SourceMessage => ({
@@ -138,5 +139,20 @@ describe('classifying Kafka transaction messages', () => {
     expect(deadLetterRuns(messages, 1000)).toEqual([[messages[0], messages[1], messages[2]], [messages[3]], [messages[4], messages[5]]]);
     expect(deadLetterRuns([], 1000)).toEqual([]);
     expect(deadLetterRuns([{ key: null, value: null }], 1000)).toEqual([[{ key: null, value: null }]]);
+  });
+});
+
+describe('decoding fraud labels', () => {
+  const label = { transactionId: 't-1', fraud: true, reportedAt: '2026-12-02T09:00:00Z' };
+  const decode = (value: unknown) => decodeMessage(Buffer.from(JSON.stringify(value)), 65_536, parseLabel, 'label');
+
+  it("takes who labelled it, trimmed, when the producer says so: an analyst's verdict keeps its source and author", () => {
+    expect(decode({ ...label, source: 'analyst', author: ' ana ' })).toEqual({ kind: 'ok', value: { ...label, source: 'analyst', author: 'ana' } });
+  });
+
+  it('drops a source or author that is not one instead of dead-lettering the label (they were free extra fields before)', () => {
+    for (const extra of [{ source: '' }, { source: 'x'.repeat(65) }, { author: 42 }, { source: null }]) {
+      expect(decode({ ...label, ...extra })).toEqual({ kind: 'ok', value: label });
+    }
   });
 });

@@ -85,5 +85,12 @@ export const fraudLabelSchema = z.object({
   cardId: id().optional(),
   merchantId: id().optional(),
   occurredAt: rfc3339.optional(),
+  // Optional: who labelled it. `source` is free text ("chargeback", "issuer-report"); the
+  // analyst console writes "analyst", whose labels the online model bounds on their own.
+  // `author`: the person or system, for the audit trail. Labels were taken with any extra
+  // fields before these existed, so a value that is not one (blank, too long, not a string) is
+  // dropped rather than dead-lettering the label.
+  source: z.string().trim().min(1).max(64).optional().catch(undefined),
+  author: z.string().trim().min(1).max(128).optional().catch(undefined),
 });
 export type FraudLabel = z.infer<typeof fraudLabelSchema>;
