@@ -171,6 +171,16 @@ export const ENV_VARS = {
     'A snapshot of the online model is kept every this many versions (and on `POST /v1/online/snapshots`), to roll back to.',
   ),
   ONLINE_SNAPSHOTS_KEPT: v(int(1, 1000), '24', 'Snapshots of the online model kept; older ones are deleted.'),
+  CASE_RETENTION_DAYS: v(
+    int(1, 3650),
+    '7',
+    'How long a review case (every `review` decision, from HTTP and Kafka, opens one), its verdict and its audit log are kept in Redis; an open case past it leaves the queue. About 2.8 KB a case: at 1,000 decisions/s with 1 % reviewed, 2.4 GB a day kept.',
+  ),
+  CASE_CLAIM_SECONDS: v(
+    int(10, 86_400),
+    '900',
+    'How long an analyst holds a claimed case before it goes back to the queue unless they act on it or claim it again.',
+  ),
   RULES_PATH: v(
     z.string(),
     '',

@@ -75,6 +75,7 @@ function toNested(raw: Raw) {
     },
     rules: { path: raw.RULES_PATH, keyPrefix: raw.RULES_KEY_PREFIX, pollIntervalMs: raw.RULES_POLL_INTERVAL_MS },
     auth: { adminKeys: raw.ADMIN_API_KEYS, scoringKeys: raw.SCORING_API_KEYS },
+    cases: { retentionDays: raw.CASE_RETENTION_DAYS, claimSeconds: raw.CASE_CLAIM_SECONDS },
     budget: {
       totalMs: raw.BUDGET_TOTAL_MS,
       velocityMs: raw.BUDGET_VELOCITY_MS,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { caseOf } from '../cases/case';
+import { CaseStore } from '../cases/case.store';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
 import { featureVector } from '../model/feature-catalogue';
@@ -135,6 +137,7 @@ export class DecisionService {
     private readonly epoch: StateEpoch,
     private readonly online: OnlineModel,
     private readonly onlineStore: OnlineStore,
+    private readonly cases: CaseStore,
   ) {
     VelocityStore.install(redis.redis);
   }
@@ -404,9 +407,11 @@ export class DecisionService {
     const saving = this.store
       .saveAll(records, (pipeline) => {
         this.queueOnlineRows(pipeline, fresh);
+        this.queueCases(pipeline, fresh);
       })
       .then(({ stored, extraFailed }) => {
-        if (extraFailed[0] !== undefined) this.warn('online-rows', `keeping ${String(extraFailed.length)} online model rows failed: ${extraFailed[0].message}`);
+        if (extraFailed[0] !== undefined)
+          this.warn('online-rows', `keeping ${String(extraFailed.length)} online model rows or review cases failed: ${extraFailed[0].message}`);
         return stored;
       });
     const earlier = stream
@@ -426,6 +431,20 @@ export class DecisionService {
       this.metrics.idempotency.inc({ outcome: same ? 'lost_race' : 'conflict' });
     });
     return kept;
+  }
+
+  /**
+   * A review case for every review decision, on the decisions' own round trip (reviews are
+   * about 1% of decisions: one more script call each). Opened once per transaction.
+   */
+  private queueCases(pipeline: ChainableCommander, fresh: readonly Fresh[]): void {
+    const now = new Date();
+    for (const f of fresh) {
+      if (f.decision.decision !== 'review') continue;
+      const features = f.looked?.velocity?.features;
+      const row = f.onlineRow ?? (features ? featureVector(f.item.tx, features) : null);
+      this.cases.queueOpen(pipeline, caseOf(f.item.tx, f.decision, row, now));
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CaseStore } from '../cases/case.store';
 import { ModelService } from '../model/model.service';
 import { ShadowPublisher } from '../model/shadow.publisher';
 import { RulesModule } from '../rules/rules.module';
@@ -21,8 +22,9 @@ import { OnlineStore } from '../online/online.store';
     OnlineModel,
     OnlineStore,
     OnlineLearner,
+    CaseStore,
     { provide: VELOCITY_LIMITS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => velocityLimits(config.features.labelDelayDays) },
   ],
-  exports: [DecisionService, DecisionStore, VelocityStore, ModelService, OnlineModel, OnlineLearner, OnlineStore],
+  exports: [DecisionService, DecisionStore, VelocityStore, ModelService, OnlineModel, OnlineLearner, OnlineStore, CaseStore],
 })
 export class DecisionsModule {}

@@ -39,6 +39,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
   private producer: Promise<Producer> | null = null;
   /** Set at shutdown: work queued by the last batches must not open a producer nobody closes. */
   private closed = false;
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -119,10 +120,19 @@ export class ShadowPublisher implements OnApplicationShutdown {
     });
   }
 
-  private async send(messages: Message[]): Promise<void> {
-    if (messages.length === 0 || this.closed) return;
-    const producer = await this.connect();
-    await producer.send({ topic: this.config.kafka.topics.shadow, messages });
+  private send(messages: Message[]): Promise<void> {
+    if (messages.length === 0 || this.closed) return Promise.resolve();
+    const run = (async () => {
+      const producer = await this.connect();
+      await producer.send({ topic: this.config.kafka.topics.shadow, messages });
+    })();
+    this.sending.add(run);
+    run
+      .finally(() => {
+        this.sending.delete(run);
+      })
+      .catch(() => undefined);
+    return run;
   }
 
   /** The shadow scores the items the live model scored, on rows of its own features. */
@@ -165,6 +175,12 @@ export class ShadowPublisher implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    // Sends already under way finish (or fail) first, for up to SHUTDOWN_GRACE_MS: one still
+    // connecting when the producer was disconnected sent on it anyway, after the process (a
+    // test file) was done with kafkajs.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.sending]), new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs)))]);
+    clearTimeout(timer);
     const producer = await this.producer?.catch(() => null);
     await producer?.disconnect();
   }

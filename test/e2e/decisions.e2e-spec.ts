@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CaseStore } from '../../src/cases/case.store';
 import { decisionSchema, type Decision, type Transaction } from '../../src/transactions/transaction.schema';
 import { startTestApp } from '../support/app';
 import { aTransaction, at, DAY, HOUR, SECOND } from '../support/builders';
@@ -47,6 +48,16 @@ describe('POST /v1/decisions', () => {
     expect(big.reasons.map((r) => r.code)).toEqual(['AMOUNT_OVER_AVERAGE']);
     expect(big.reasons[0]?.message).toContain('36.32');
     expect(big.ruleHits).toHaveLength(1);
+
+    // Each review opened a case, with the transaction, the decision and the features it was
+    // decided on; an approval opened none.
+    const cases = app.get(CaseStore);
+    const opened = await cases.get(big.transactionId);
+    expect(opened).toMatchObject({ status: 'open', claimedBy: null, audit: [], doc: { transaction: { amount: 600 }, decision: big } });
+    expect(opened?.doc.features).toMatchObject({ amount: 600 });
+    expect(opened?.doc.features?.card_count_30d).toBeGreaterThanOrEqual(19);
+    for (const d of burst.slice(9)) expect((await cases.get(d.transactionId))?.doc.decision).toEqual(d);
+    expect(await cases.get(fivefold.transactionId)).toBeNull();
   });
 
   it('returns the same decision for a retried transaction, without counting it again', async () => {
