@@ -23,6 +23,9 @@ export const VERDICTS = ['fraud', 'legitimate', 'inconclusive'] as const;
 export const verdictSchema = z.enum(VERDICTS);
 export type CaseVerdict = z.infer<typeof verdictSchema>;
 
+/** POST /v1/cases/:transactionId/verdict's body. */
+export const verdictRequestSchema = z.strictObject({ verdict: verdictSchema, comment: z.string().trim().max(2000).optional() });
+
 export const auditEntrySchema = z.object({
   at: z.iso.datetime(),
   analyst: z.string(),

@@ -30,6 +30,27 @@ const apiKeys = z
   )
   .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')));
 
+// Analysts' keys: `name:key`, the name being who they are in labels and audit logs.
+const namedKeys = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9._-]{1,64}:.{16,}$/,
+          'each entry must be name:key, the name 1-64 letters, digits, dots, dashes or underscores and the key at least 16 characters',
+        )
+        .transform((entry) => ({ name: entry.slice(0, entry.indexOf(':')), key: entry.slice(entry.indexOf(':') + 1) })),
+    ),
+  );
+
 interface VarSpec<S extends z.ZodType> {
   readonly schema: S;
   readonly default: string;
@@ -200,6 +221,16 @@ export const ENV_VARS = {
     apiKeys,
     '',
     'Comma-separated API keys with the admin scope (rules, versions, overrides; also accepted for scoring). Sent as `Authorization: Bearer <key>`. Empty: the admin API refuses every call (403 `ADMIN_DISABLED`).',
+  ),
+  REVIEW_API_KEYS: secret(
+    namedKeys,
+    '',
+    'Comma-separated `name:key` entries with the review scope (the review cases API, `/v1/cases`): the name is the analyst, the author of their labels and audit entries. Admin keys are also accepted, as `admin`. Empty, with no admin keys either: the cases API refuses every call (403 `REVIEW_DISABLED`).',
+  ),
+  CONSOLE_ENABLED: v(
+    bool,
+    'true',
+    'Serve the review cases API (`/v1/cases`); `false` for scoring-only instances, which answer it with 404 `CONSOLE_DISABLED`. Every instance opens cases for its review decisions either way.',
   ),
   SCORING_API_KEYS: secret(
     apiKeys,

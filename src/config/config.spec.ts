@@ -58,7 +58,19 @@ describe('configuration', () => {
   it('refuses a key listed with both the admin and the scoring scope', () => {
     const key = 'k'.repeat(32);
     expect(() => parseConfig({ ADMIN_API_KEYS: key, SCORING_API_KEYS: `${'s'.repeat(32)},${key}` })).toThrow(/both ADMIN_API_KEYS and SCORING_API_KEYS/);
-    expect(parseConfig({ ADMIN_API_KEYS: `${key}, ${'a'.repeat(20)}` }).auth).toEqual({ adminKeys: [key, 'a'.repeat(20)], scoringKeys: [] });
+    expect(parseConfig({ ADMIN_API_KEYS: `${key}, ${'a'.repeat(20)}` }).auth).toEqual({ adminKeys: [key, 'a'.repeat(20)], scoringKeys: [], reviewKeys: [] });
+  });
+
+  it("reads review keys as name:key, and refuses one that is another scope's key or another analyst's", () => {
+    const key = 'k'.repeat(32);
+    expect(parseConfig({ REVIEW_API_KEYS: `ana:${'a'.repeat(20)}, bob.s:${key}` }).auth.reviewKeys).toEqual([
+      { name: 'ana', key: 'a'.repeat(20) },
+      { name: 'bob.s', key },
+    ]);
+    expect(() => parseConfig({ ADMIN_API_KEYS: key, REVIEW_API_KEYS: `ana:${key}` })).toThrow(/both REVIEW_API_KEYS and ADMIN_API_KEYS/);
+    expect(() => parseConfig({ REVIEW_API_KEYS: `ana:${key},bob:${key}` })).toThrow(/twice in REVIEW_API_KEYS/);
+    expect(() => parseConfig({ REVIEW_API_KEYS: 'ana' })).toThrow(/name:key/);
+    expect(() => parseConfig({ REVIEW_API_KEYS: 'ana:short' })).toThrow(/name:key/);
   });
 
   it('is documented: every variable appears in the README config table', () => {

@@ -74,8 +74,8 @@ function toNested(raw: Raw) {
       snapshotsKept: raw.ONLINE_SNAPSHOTS_KEPT,
     },
     rules: { path: raw.RULES_PATH, keyPrefix: raw.RULES_KEY_PREFIX, pollIntervalMs: raw.RULES_POLL_INTERVAL_MS },
-    auth: { adminKeys: raw.ADMIN_API_KEYS, scoringKeys: raw.SCORING_API_KEYS },
-    cases: { retentionDays: raw.CASE_RETENTION_DAYS, claimSeconds: raw.CASE_CLAIM_SECONDS },
+    auth: { adminKeys: raw.ADMIN_API_KEYS, scoringKeys: raw.SCORING_API_KEYS, reviewKeys: raw.REVIEW_API_KEYS },
+    cases: { retentionDays: raw.CASE_RETENTION_DAYS, claimSeconds: raw.CASE_CLAIM_SECONDS, consoleEnabled: raw.CONSOLE_ENABLED },
     budget: {
       totalMs: raw.BUDGET_TOTAL_MS,
       velocityMs: raw.BUDGET_VELOCITY_MS,
@@ -128,6 +128,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   ) {
     // A key in both lists has no single scope; refusing it keeps "which key may do what" obvious.
     problems.push('a key appears in both ADMIN_API_KEYS and SCORING_API_KEYS');
+  }
+  if (Array.isArray(raw.REVIEW_API_KEYS)) {
+    const review = raw.REVIEW_API_KEYS as { name: string; key: string }[];
+    const listed = (value: unknown): unknown[] => (Array.isArray(value) ? (value as unknown[]) : []);
+    const others = [...listed(raw.ADMIN_API_KEYS), ...listed(raw.SCORING_API_KEYS)];
+    if (review.some(({ key }) => others.includes(key))) problems.push('a key appears in both REVIEW_API_KEYS and ADMIN_API_KEYS or SCORING_API_KEYS');
+    const keys = review.map(({ key }) => key);
+    // Two analysts with one key could not be told apart; one name with two keys is one analyst on two devices.
+    if (new Set(keys).size < keys.length) problems.push('a key appears twice in REVIEW_API_KEYS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(toNested(raw as Raw));

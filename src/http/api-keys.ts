@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export type Scope = 'admin' | 'scoring';
+export type Scope = 'admin' | 'scoring' | 'review';
 
 const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
@@ -10,13 +10,18 @@ const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8')
  * is compared (no early exit), so the time taken says nothing about which key came close.
  */
 export class ApiKeys {
-  private readonly keys: readonly { digest: Buffer; scope: Scope }[];
+  private readonly keys: readonly { digest: Buffer; scope: Scope; name: string }[];
 
-  constructor(adminKeys: readonly string[], scoringKeys: readonly string[]) {
+  constructor(adminKeys: readonly string[], scoringKeys: readonly string[], reviewKeys: readonly { name: string; key: string }[] = []) {
     this.keys = [
-      ...adminKeys.map((key) => ({ digest: digest(key), scope: 'admin' as const })),
-      ...scoringKeys.map((key) => ({ digest: digest(key), scope: 'scoring' as const })),
+      ...adminKeys.map((key) => ({ digest: digest(key), scope: 'admin' as const, name: 'admin' })),
+      ...scoringKeys.map((key) => ({ digest: digest(key), scope: 'scoring' as const, name: 'scoring' })),
+      ...reviewKeys.map(({ name, key }) => ({ digest: digest(key), scope: 'review' as const, name })),
     ];
+  }
+
+  get reviewEnabled(): boolean {
+    return this.keys.some((key) => key.scope === 'review' || key.scope === 'admin');
   }
 
   get adminEnabled(): boolean {
@@ -29,12 +34,17 @@ export class ApiKeys {
 
   /** The scope of the presented key, or null when it is not a configured key. */
   scopeOf(presented: string): Scope | null {
+    return this.identify(presented)?.scope ?? null;
+  }
+
+  /** The scope and name of the presented key (a review key's analyst; `admin`, `scoring` otherwise), or null. */
+  identify(presented: string): { readonly scope: Scope; readonly name: string } | null {
     const given = digest(presented);
-    let scope: Scope | null = null;
+    let found: { scope: Scope; name: string } | null = null;
     for (const key of this.keys) {
-      if (timingSafeEqual(key.digest, given)) scope = key.scope;
+      if (timingSafeEqual(key.digest, given)) found = { scope: key.scope, name: key.name };
     }
-    return scope;
+    return found;
   }
 }
 

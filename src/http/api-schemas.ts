@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { auditEntrySchema, verdictSchema } from '../cases/case';
 import { activationSchema } from '../rules/rule-version.store';
+import { decisionSchema, transactionSchema } from '../transactions/transaction.schema';
 import { ERROR_CODES, type ErrorCode } from './errors';
 
 /**
@@ -68,3 +70,27 @@ export const onlineSnapshotSchema = z.object({
 });
 export const onlineRollbackSchema = z.object({ version: z.number().int().positive(), from: z.number().int().positive() });
 export const onlineResetSchema = z.object({ version: z.number().int().positive() });
+
+export const caseSchema = z.object({
+  transactionId: z.string(),
+  status: z.enum(['open', 'closed']),
+  claimedBy: z.string().nullable().meta({ description: 'The analyst holding the case now (open cases), or null.' }),
+  verdict: verdictSchema.nullable(),
+  closedBy: z.string().nullable(),
+  closedAt: timestamp.nullable(),
+  openedAt: timestamp,
+  priority: z.number().meta({ description: "The queue's order, higher first: the decision's score (0.5 for a rule-only review), then the amount." }),
+  transaction: transactionSchema,
+  decision: decisionSchema,
+  features: z
+    .record(z.string(), z.number())
+    .nullable()
+    .meta({ description: 'The features as the model saw them, by catalogue name (the README lists their meanings); null when none were computed.' }),
+  audit: z.array(auditEntrySchema).meta({ description: 'Who claimed, released and closed the case, and when (empty in the queue listing).' }),
+});
+
+export const caseQueueSchema = z.object({
+  total: z.number().int().nonnegative().meta({ description: 'Open cases in the queue.' }),
+  offset: z.number().int().nonnegative(),
+  cases: z.array(caseSchema),
+});

@@ -8,7 +8,7 @@ import { ApiError } from './errors';
 @Injectable()
 export class ApiKeyRegistry extends ApiKeys {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    super(config.auth.adminKeys, config.auth.scoringKeys);
+    super(config.auth.adminKeys, config.auth.scoringKeys, config.auth.reviewKeys);
   }
 }
 
@@ -28,6 +28,33 @@ export class AdminGuard implements CanActivate {
     const scope: Scope | null = key === null ? null : this.keys.scopeOf(key);
     if (scope === null) throw new ApiError('UNAUTHENTICATED');
     if (scope !== 'admin') throw new ApiError('FORBIDDEN');
+    return true;
+  }
+}
+
+/** The analyst a review request acts as, set by ReviewGuard. */
+export const analystOf = (request: FastifyRequest): string => (request as FastifyRequest & { analyst?: string }).analyst ?? 'unknown';
+
+/**
+ * The review cases API: a review key (the analyst is its name) or an admin key (as `admin`).
+ * CONSOLE_ENABLED false: 404 CONSOLE_DISABLED; no review or admin keys: 403 REVIEW_DISABLED;
+ * no or unknown key: 401; a scoring key: 403.
+ */
+@Injectable()
+export class ReviewGuard implements CanActivate {
+  constructor(
+    private readonly keys: ApiKeyRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.config.cases.consoleEnabled) throw new ApiError('CONSOLE_DISABLED');
+    if (!this.keys.reviewEnabled) throw new ApiError('REVIEW_DISABLED');
+    const key = presented(context);
+    const who = key === null ? null : this.keys.identify(key);
+    if (who === null) throw new ApiError('UNAUTHENTICATED');
+    if (who.scope !== 'review' && who.scope !== 'admin') throw new ApiError('FORBIDDEN');
+    (context.switchToHttp().getRequest<FastifyRequest>() as FastifyRequest & { analyst?: string }).analyst = who.name;
     return true;
   }
 }

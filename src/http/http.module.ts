@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DecisionsModule } from '../decisions/decisions.module';
 import { RulesModule } from '../rules/rules.module';
-import { AdminGuard, ApiKeyRegistry, ScoringGuard } from './auth.guard';
+import { LabelPublisher } from '../cases/label.publisher';
+import { AdminGuard, ApiKeyRegistry, ReviewGuard, ScoringGuard } from './auth.guard';
+import { CasesController } from './cases.controller';
 import { DecisionsController } from './decisions.controller';
 import { HttpDecider } from './http-decider';
 import { HttpExceptionFilter } from './http-exception.filter';
@@ -13,7 +15,7 @@ import { RulesController } from './rules.controller';
 
 @Module({
   imports: [DecisionsModule, RulesModule],
-  controllers: [DecisionsController, RulesController, OverridesController, OnlineController, OpenApiController],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpDecider, ApiKeyRegistry, AdminGuard, ScoringGuard],
+  controllers: [DecisionsController, RulesController, OverridesController, OnlineController, CasesController, OpenApiController],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpDecider, ApiKeyRegistry, AdminGuard, ScoringGuard, ReviewGuard, LabelPublisher],
 })
 export class HttpModule {}

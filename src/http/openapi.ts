@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { verdictRequestSchema } from '../cases/case';
 import { liveSchema, readySchema } from '../health/health.controller';
 import { ruleSetSchema } from '../rules/rule-set.schema';
 import { overrideActionSchema, overrideEntitySchema, overrideRequestSchema, overrideSchema } from '../rules/overrides';
 import { decisionSchema, transactionSchema } from '../transactions/transaction.schema';
 import {
   activatedSchema,
+  caseQueueSchema,
+  caseSchema,
   errorBodySchema,
   onlineOverviewSchema,
   onlineResetSchema,
@@ -28,7 +31,7 @@ export const API_VERSION = '0.1.0';
 /** The files /docs loads: the Swagger UI package's, and its start-up script. */
 export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'docs.js'] as const;
 
-type Auth = 'none' | 'scoring' | 'admin';
+type Auth = 'none' | 'scoring' | 'admin' | 'review';
 type Method = 'GET' | 'POST' | 'DELETE';
 
 interface Param {
@@ -47,15 +50,19 @@ export interface OperationSpec {
   /** As Fastify registers it: `:name` for a path parameter. */
   readonly path: string;
   readonly operationId: string;
-  readonly tag: 'decisions' | 'rules' | 'overrides' | 'online' | 'operations';
+  readonly tag: 'decisions' | 'cases' | 'rules' | 'overrides' | 'online' | 'operations';
   readonly summary: string;
   readonly description?: string;
   readonly auth: Auth;
   readonly params?: readonly Param[];
+  /** Query string parameters, all optional. */
+  readonly query?: readonly Param[];
   readonly body?: Body;
   readonly ok: { readonly status: number; readonly description: string; readonly content?: readonly Body[] };
   /** OpenAPI links: the operations the success response's fields address (operationId -> parameter -> field). */
   readonly links?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Other success statuses without a body (204 for "nothing to return"). */
+  readonly extraStatuses?: Readonly<Record<number, string>>;
   /** Codes this operation itself returns; those its auth and body imply are added. */
   readonly errors: readonly ErrorCode[];
   readonly headers?: Readonly<Record<number, Record<string, { description: string; required: boolean }>>>;
@@ -103,6 +110,80 @@ export const OPERATIONS: readonly OperationSpec[] = [
     params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The transaction's id as it was sent." }],
     ok: { status: 200, description: 'The decision as it was made.', content: [json(ref('Decision'))] },
     errors: ['INVALID_TRANSACTION_ID', 'DECISION_NOT_FOUND'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases',
+    operationId: 'listCases',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'The open review cases, highest priority first (score, then amount), with who holds each',
+    query: [
+      { name: 'offset', schema: z.coerce.number().int().min(0).max(1_000_000), description: 'Cases to skip (default 0).' },
+      { name: 'limit', schema: z.coerce.number().int().min(1).max(200), description: 'Cases to return (default 50, at most 200).' },
+    ],
+    ok: { status: 200, description: 'A page of the queue.', content: [json(caseQueueSchema)] },
+    errors: ['INVALID_CASE_REQUEST'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/review-queue/claim',
+    operationId: 'claimNextCase',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'Claim the highest-priority open case nobody else holds (the one the caller holds, if any)',
+    description: 'The claim lasts CASE_CLAIM_SECONDS; two analysts never hold one case. 204 when every open case is held by someone else or none is open.',
+    ok: { status: 200, description: 'The case, now claimed by the caller.', content: [json(caseSchema)] },
+    links: { getCase: { transactionId: 'transactionId' }, decideCase: { transactionId: 'transactionId' }, releaseCase: { transactionId: 'transactionId' } },
+    errors: [],
+    extraStatuses: { 204: 'No case to claim.' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases/:transactionId',
+    operationId: 'getCase',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'One case: the transaction, the decision and its reasons, the features, its state and audit log',
+    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The case's transaction id (a case is opened per review decision)." }],
+    ok: { status: 200, description: 'The case.', content: [json(caseSchema)] },
+    errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/:transactionId/claim',
+    operationId: 'claimCase',
+    tag: 'cases',
+    auth: 'review',
+    summary: "Claim one case (from a search), or renew the caller's claim on it",
+    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The case's transaction id (a case is opened per review decision)." }],
+    ok: { status: 200, description: 'The case, claimed by the caller.', content: [json(caseSchema)] },
+    errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND', 'CASE_HELD', 'CASE_CLOSED'],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/cases/:transactionId/claim',
+    operationId: 'releaseCase',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'Give a claimed case back to the queue',
+    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The case's transaction id (a case is opened per review decision)." }],
+    ok: { status: 204, description: 'Released.' },
+    errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND', 'CASE_NOT_CLAIMED'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/:transactionId/verdict',
+    operationId: 'decideCase',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'Close a case the caller holds with a verdict; fraud and legitimate are sent as a label',
+    description:
+      'A `fraud` or `legitimate` verdict is produced to `fraud-labels` (source "analyst", the caller as author) before the case closes, and counts like any label: the card\'s and merchant\'s fraud features and the online model learn from it. `inconclusive` closes the case with no label. 503 `LABEL_NOT_SENT` leaves the case open and claimed.',
+    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The case's transaction id (a case is opened per review decision)." }],
+    body: json(verdictRequestSchema),
+    ok: { status: 200, description: 'The closed case.', content: [json(caseSchema)] },
+    errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND', 'CASE_CLOSED', 'CASE_NOT_CLAIMED', 'LABEL_NOT_SENT'],
   },
   {
     method: 'GET',
@@ -331,6 +412,7 @@ const AUTH_ERRORS: Record<Auth, readonly ErrorCode[]> = {
   none: [],
   scoring: ['UNAUTHENTICATED'],
   admin: ['ADMIN_DISABLED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+  review: ['CONSOLE_DISABLED', 'REVIEW_DISABLED', 'UNAUTHENTICATED', 'FORBIDDEN'],
 };
 const BODY_ERRORS: readonly ErrorCode[] = ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 const PARAM_ERRORS: readonly ErrorCode[] = ['URI_TOO_LONG', 'INVALID_URL'];
@@ -339,6 +421,7 @@ const SECURITY: Record<Auth, Record<string, string[]>[] | undefined> = {
   // {}: no key at all is accepted while SCORING_API_KEYS is empty.
   scoring: [{ scoringKey: [] }, { adminKey: [] }, {}],
   admin: [{ adminKey: [] }],
+  review: [{ reviewKey: [] }, { adminKey: [] }],
 };
 
 type JsonSchema = Record<string, unknown>;
@@ -382,6 +465,7 @@ function operation(spec: OperationSpec): Record<string, unknown> {
     },
     ...(errorResponses(codes) as Record<string, Record<string, unknown>>),
   };
+  for (const [status, description] of Object.entries(spec.extraStatuses ?? {})) responses[status] = { description };
   for (const [status, extra] of Object.entries(EXTRA_RESPONSES[spec.operationId] ?? {})) {
     responses[status] = { description: extra.description, content: { 'application/json': { schema: toSchema(extra.schema, 'output') } } };
   }
@@ -411,8 +495,13 @@ function operation(spec: OperationSpec): Record<string, unknown> {
     tags: [spec.tag],
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
-    ...(spec.params
-      ? { parameters: spec.params.map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: toSchema(p.schema, 'input') })) }
+    ...(spec.params || spec.query
+      ? {
+          parameters: [
+            ...(spec.params ?? []).map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: toSchema(p.schema, 'input') })),
+            ...(spec.query ?? []).map((p) => ({ name: p.name, in: 'query', required: false, description: p.description, schema: toSchema(p.schema, 'input') })),
+          ],
+        }
       : {}),
     ...(spec.body ? { requestBody: { required: true, content: { [spec.body.contentType]: { schema: toSchema(spec.body.schema, 'input') } } } } : {}),
     responses,
@@ -437,6 +526,7 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[] = OPER
     },
     tags: [
       { name: 'decisions', description: 'Scoring: open while SCORING_API_KEYS is empty, else a scoring or admin key.' },
+      { name: 'cases', description: 'Review cases: the queue, claims and verdicts (a review key, as its analyst, or an admin key).' },
       { name: 'rules', description: 'The rules lifecycle (admin key).' },
       { name: 'overrides', description: 'Per-entity allow and block entries (admin key).' },
       { name: 'online', description: 'The online model (admin key).' },
@@ -448,6 +538,7 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[] = OPER
       securitySchemes: {
         scoringKey: { type: 'http', scheme: 'bearer', description: 'A key from SCORING_API_KEYS (scoring endpoints only).' },
         adminKey: { type: 'http', scheme: 'bearer', description: 'A key from ADMIN_API_KEYS (every endpoint).' },
+        reviewKey: { type: 'http', scheme: 'bearer', description: "The key of a REVIEW_API_KEYS entry (the review cases API, as that entry's analyst)." },
       },
     },
   };

@@ -1,0 +1,136 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { verdictRequestSchema } from '../cases/case';
+import { CaseStore, type CaseState } from '../cases/case.store';
+import { LabelPublisher } from '../cases/label.publisher';
+import { caseSchema, caseQueueSchema } from './api-schemas';
+import { analystOf, ReviewGuard } from './auth.guard';
+import { ApiError } from './errors';
+
+const idParams = z.object({ transactionId: z.string().min(1).max(128) });
+const queueQuery = z.object({ offset: z.coerce.number().int().min(0).max(1_000_000).default(0), limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new ApiError(
+      'INVALID_CASE_REQUEST',
+      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  return result.data;
+}
+
+const view = (state: CaseState): z.infer<typeof caseSchema> => ({
+  transactionId: state.doc.transactionId,
+  status: state.status,
+  claimedBy: state.claimedBy,
+  verdict: state.verdict,
+  closedBy: state.closedBy,
+  closedAt: state.closedAt,
+  openedAt: state.doc.openedAt,
+  priority: state.doc.priority,
+  transaction: state.doc.transaction,
+  decision: state.doc.decision,
+  features: state.doc.features,
+  audit: [...state.audit],
+});
+
+/**
+ * The review cases API: the queue, claims and verdicts, as the analyst whose review key is
+ * presented. A fraud or legitimate verdict is sent as a label to `fraud-labels` (source
+ * "analyst", the analyst as author) before the case is closed, so a case closed is a label sent.
+ */
+@Controller('v1')
+@UseGuards(ReviewGuard)
+export class CasesController {
+  constructor(
+    private readonly cases: CaseStore,
+    private readonly labels: LabelPublisher,
+  ) {}
+
+  @Get('cases')
+  async queue(@Query() query: unknown): Promise<z.infer<typeof caseQueueSchema>> {
+    const { offset, limit } = parsed(queueQuery, query);
+    const { total, cases } = await this.cases.openCases(offset, limit);
+    const states = await Promise.all(cases.map((c) => this.cases.get(c.id)));
+    return { total, offset, cases: states.flatMap((state) => (state === null ? [] : [{ ...view(state), audit: [] }])) };
+  }
+
+  /** The next open case nobody else holds, claimed for the caller (the one they hold, if any); 204 when there is none. */
+  @Post('review-queue/claim')
+  @HttpCode(200)
+  async claimNext(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<z.infer<typeof caseSchema> | undefined> {
+    const id = await this.cases.claimNext(analystOf(request));
+    const state = id === null ? null : await this.cases.get(id);
+    if (state === null) {
+      void reply.code(204);
+      return undefined;
+    }
+    return view(state);
+  }
+
+  @Get('cases/:transactionId')
+  async get(@Param() params: unknown): Promise<z.infer<typeof caseSchema>> {
+    return view(await this.found(parsed(idParams, params).transactionId));
+  }
+
+  @Post('cases/:transactionId/claim')
+  @HttpCode(200)
+  async claim(@Param() params: unknown, @Req() request: FastifyRequest): Promise<z.infer<typeof caseSchema>> {
+    const { transactionId } = parsed(idParams, params);
+    const outcome = await this.cases.claim(transactionId, analystOf(request));
+    if (outcome.kind === 'missing') throw new ApiError('CASE_NOT_FOUND');
+    if (outcome.kind === 'closed') throw new ApiError('CASE_CLOSED');
+    if (outcome.kind === 'held') throw new ApiError('CASE_HELD', [{ path: 'claimedBy', message: outcome.by }]);
+    return view(await this.found(transactionId));
+  }
+
+  @Delete('cases/:transactionId/claim')
+  @HttpCode(204)
+  async release(@Param() params: unknown, @Req() request: FastifyRequest): Promise<void> {
+    const { transactionId } = parsed(idParams, params);
+    await this.found(transactionId);
+    if (!(await this.cases.release(transactionId, analystOf(request)))) throw new ApiError('CASE_NOT_CLAIMED');
+  }
+
+  @Post('cases/:transactionId/verdict')
+  @HttpCode(200)
+  async verdict(@Param() params: unknown, @Body() body: unknown, @Req() request: FastifyRequest): Promise<z.infer<typeof caseSchema>> {
+    const { transactionId } = parsed(idParams, params);
+    const { verdict, comment } = parsed(verdictRequestSchema, body);
+    const analyst = analystOf(request);
+    const state = await this.found(transactionId);
+    if (state.status === 'closed') throw new ApiError('CASE_CLOSED');
+    if (state.claimedBy !== analyst) throw new ApiError('CASE_NOT_CLAIMED');
+    if (verdict !== 'inconclusive') {
+      const { transaction } = state.doc;
+      const label = {
+        transactionId,
+        fraud: verdict === 'fraud',
+        reportedAt: new Date().toISOString(),
+        cardId: transaction.cardId,
+        merchantId: transaction.merchantId,
+        occurredAt: transaction.occurredAt,
+        source: 'analyst',
+        author: analyst,
+      };
+      await this.labels.send(label).catch(() => {
+        throw new ApiError('LABEL_NOT_SENT');
+      });
+    }
+    const closed = await this.cases.close(transactionId, analyst, verdict, comment === '' ? undefined : comment);
+    // The claim ran out (or the case was closed) between the check and the close: the label, if
+    // any, is sent and counts once whatever happens next; the caller learns the case is not theirs.
+    if (closed === 'not_claimed') throw new ApiError('CASE_NOT_CLAIMED');
+    if (closed === 'already_closed') throw new ApiError('CASE_CLOSED');
+    if (closed === 'missing') throw new ApiError('CASE_NOT_FOUND');
+    return view(await this.found(transactionId));
+  }
+
+  private async found(transactionId: string): Promise<CaseState> {
+    const state = await this.cases.get(transactionId);
+    if (state === null) throw new ApiError('CASE_NOT_FOUND');
+    return state;
+  }
+}
