@@ -6,7 +6,16 @@ import { auditEntrySchema, caseDocSchema, type AuditEntry, type CaseDoc, type Ca
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    fdCaseOpen(caseKey: string, openKey: string, id: string, doc: string, priority: string, ttlSeconds: string): Result<number, Context>;
+    fdCaseOpen(
+      caseKey: string,
+      openKey: string,
+      cardKey: string,
+      id: string,
+      doc: string,
+      priority: string,
+      ttlSeconds: string,
+      openedAtMs: string,
+    ): Result<number, Context>;
     fdCaseClaimNext(
       openKey: string,
       analyst: string,
@@ -51,6 +60,8 @@ export const CASE_KEYS = {
   case: (id: string) => `${PREFIX}case:${id}`,
   claim: (id: string) => `${PREFIX}claim:${id}`,
   audit: (id: string) => `${PREFIX}audit:${id}`,
+  /** The card's cases, open and closed, by the time they were opened: the search by card. */
+  card: (cardId: string) => `${PREFIX}card:${cardId}`,
 };
 
 // Opened once per transaction: a second review decision for it (a redelivery, a retry that
@@ -60,6 +71,9 @@ if redis.call('HSETNX', KEYS[1], 'doc', ARGV[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'open')
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[4]) * 1000)
+redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 1`;
 
 // The first open case, highest priority first, that nobody else holds: taken for the analyst
@@ -160,7 +174,7 @@ export class CaseStore {
     const redis = client.redis;
     if (!installed.has(redis)) {
       installed.add(redis);
-      redis.defineCommand('fdCaseOpen', { numberOfKeys: 2, lua: OPEN });
+      redis.defineCommand('fdCaseOpen', { numberOfKeys: 3, lua: OPEN });
       redis.defineCommand('fdCaseClaimNext', { numberOfKeys: 1, lua: CLAIM_NEXT });
       redis.defineCommand('fdCaseClaim', { numberOfKeys: 3, lua: CLAIM });
       redis.defineCommand('fdCaseRelease', { numberOfKeys: 2, lua: RELEASE });
@@ -170,7 +184,16 @@ export class CaseStore {
 
   /** Queues the opening of a case on a pipeline (the decisions' own store round trip); a case already open for the id is kept. */
   queueOpen(pipeline: ChainableCommander, doc: CaseDoc): void {
-    pipeline.fdCaseOpen(CASE_KEYS.case(doc.transactionId), CASE_KEYS.open, doc.transactionId, JSON.stringify(doc), String(doc.priority), this.ttlSeconds);
+    pipeline.fdCaseOpen(
+      CASE_KEYS.case(doc.transactionId),
+      CASE_KEYS.open,
+      CASE_KEYS.card(doc.transaction.cardId),
+      doc.transactionId,
+      JSON.stringify(doc),
+      String(doc.priority),
+      this.ttlSeconds,
+      String(Date.parse(doc.openedAt)),
+    );
   }
 
   /** The highest-priority open case nobody else holds, now claimed by `analyst`; null when there is none. */
@@ -230,6 +253,19 @@ export class CaseStore {
       this.client.redis.lrange(CASE_KEYS.audit(id), 0, -1),
     ]);
     return stateOf(fields, claimedBy, audit);
+  }
+
+  /** The card's cases, open and closed, newest first (at most `limit`): what a customer calling about a decline needs. */
+  async casesOfCard(cardId: string, limit: number): Promise<readonly string[]> {
+    return this.client.redis.zrevrange(CASE_KEYS.card(cardId), 0, limit - 1);
+  }
+
+  /** Logs an action on a case the analyst holds (an override set from it); false when they do not hold it. */
+  async logAction(id: string, analyst: string, logged: Omit<AuditEntry, 'at' | 'analyst'>, now = new Date()): Promise<boolean> {
+    if ((await this.client.redis.get(CASE_KEYS.claim(id))) !== analyst) return false;
+    const line: AuditEntry = { at: now.toISOString(), analyst, ...logged };
+    await this.client.redis.multi().rpush(CASE_KEYS.audit(id), JSON.stringify(line)).expire(CASE_KEYS.audit(id), Number(this.ttlSeconds)).exec();
+    return true;
   }
 
   /** The open queue, highest priority first: ids and their claim holders, `limit` from `offset`. */

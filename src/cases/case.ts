@@ -23,15 +23,29 @@ export const VERDICTS = ['fraud', 'legitimate', 'inconclusive'] as const;
 export const verdictSchema = z.enum(VERDICTS);
 export type CaseVerdict = z.infer<typeof verdictSchema>;
 
+/** POST /v1/cases/:transactionId/override's body: block or allow this case's card, merchant or device until a time. */
+export const caseOverrideRequestSchema = (now: number) =>
+  z.strictObject({
+    entity: z.enum(['card', 'merchant', 'device']),
+    action: z.enum(['block', 'allow']),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .refine((at) => Date.parse(at) > now, 'must be in the future')
+      .refine((at) => Date.parse(at) <= now + 366 * 86_400_000, 'must be at most 366 days ahead'),
+    reason: z.string().regex(/\S/, 'must not be blank').trim().min(1).max(500),
+  });
+
 /** POST /v1/cases/:transactionId/verdict's body. */
 export const verdictRequestSchema = z.strictObject({ verdict: verdictSchema, comment: z.string().trim().max(2000).optional() });
 
 export const auditEntrySchema = z.object({
   at: z.iso.datetime(),
   analyst: z.string(),
-  action: z.enum(['claimed', 'released', 'closed']),
+  action: z.enum(['claimed', 'released', 'closed', 'override']),
   verdict: verdictSchema.optional(),
   comment: z.string().optional(),
+  /** For action `override`: what was blocked or allowed, until when. */
+  override: z.object({ entity: z.enum(['card', 'merchant', 'device']), action: z.enum(['block', 'allow']), expiresAt: z.iso.datetime() }).optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditEntrySchema, verdictSchema } from '../cases/case';
+import { overrideSchema } from '../rules/overrides';
 import { activationSchema } from '../rules/rule-version.store';
 import { decisionSchema, transactionSchema } from '../transactions/transaction.schema';
 import { ERROR_CODES, type ErrorCode } from './errors';
@@ -86,6 +87,9 @@ export const caseSchema = z.object({
     .record(z.string(), z.number())
     .nullable()
     .meta({ description: 'The features as the model saw them, by catalogue name (the README lists their meanings); null when none were computed.' }),
+  overrides: z
+    .array(overrideSchema)
+    .meta({ description: "The allow and block overrides in force on the case's card, merchant and device (empty in the queue listing)." }),
   audit: z.array(auditEntrySchema).meta({ description: 'Who claimed, released and closed the case, and when (empty in the queue listing).' }),
 });
 

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { verdictRequestSchema } from '../cases/case';
+import { caseOverrideRequestSchema, verdictRequestSchema } from '../cases/case';
+import { OverrideStore } from '../rules/override.store';
+import type { Override } from '../rules/overrides';
 import { CaseStore, type CaseState } from '../cases/case.store';
 import { LabelPublisher } from '../cases/label.publisher';
 import { caseSchema, caseQueueSchema } from './api-schemas';
@@ -9,7 +11,11 @@ import { analystOf, ReviewGuard } from './auth.guard';
 import { ApiError } from './errors';
 
 const idParams = z.object({ transactionId: z.string().min(1).max(128) });
-const queueQuery = z.object({ offset: z.coerce.number().int().min(0).max(1_000_000).default(0), limit: z.coerce.number().int().min(1).max(200).default(50) });
+const queueQuery = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cardId: z.string().min(1).max(128).optional(),
+});
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -21,7 +27,7 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-const view = (state: CaseState): z.infer<typeof caseSchema> => ({
+const view = (state: CaseState, overrides: readonly Override[] = []): z.infer<typeof caseSchema> => ({
   transactionId: state.doc.transactionId,
   status: state.status,
   claimedBy: state.claimedBy,
@@ -33,6 +39,7 @@ const view = (state: CaseState): z.infer<typeof caseSchema> => ({
   transaction: state.doc.transaction,
   decision: state.doc.decision,
   features: state.doc.features,
+  overrides: [...overrides],
   audit: [...state.audit],
 });
 
@@ -47,13 +54,18 @@ export class CasesController {
   constructor(
     private readonly cases: CaseStore,
     private readonly labels: LabelPublisher,
+    private readonly overrides: OverrideStore,
   ) {}
 
   @Get('cases')
   async queue(@Query() query: unknown): Promise<z.infer<typeof caseQueueSchema>> {
-    const { offset, limit } = parsed(queueQuery, query);
-    const { total, cases } = await this.cases.openCases(offset, limit);
-    const states = await Promise.all(cases.map((c) => this.cases.get(c.id)));
+    const { offset, limit, cardId } = parsed(queueQuery, query);
+    // By card: its cases open and closed, newest first (the customer on the phone); else the open queue.
+    const { total, ids } =
+      cardId === undefined
+        ? await this.cases.openCases(offset, limit).then((page) => ({ total: page.total, ids: page.cases.map((c) => c.id) }))
+        : await this.cases.casesOfCard(cardId, offset + limit).then((all) => ({ total: all.length, ids: all.slice(offset) }));
+    const states = await Promise.all(ids.map((id) => this.cases.get(id)));
     return { total, offset, cases: states.flatMap((state) => (state === null ? [] : [{ ...view(state), audit: [] }])) };
   }
 
@@ -67,12 +79,44 @@ export class CasesController {
       void reply.code(204);
       return undefined;
     }
-    return view(state);
+    return this.full(state);
   }
 
   @Get('cases/:transactionId')
   async get(@Param() params: unknown): Promise<z.infer<typeof caseSchema>> {
-    return view(await this.found(parsed(idParams, params).transactionId));
+    return this.full(await this.found(parsed(idParams, params).transactionId));
+  }
+
+  /** Blocks or allows the case's card, merchant or device until a time (an override, authored by the analyst), logged on the case. */
+  @Post('cases/:transactionId/override')
+  @HttpCode(200)
+  async override(@Param() params: unknown, @Body() body: unknown, @Req() request: FastifyRequest): Promise<z.infer<typeof caseSchema>> {
+    const { transactionId } = parsed(idParams, params);
+    const now = Date.now();
+    const wanted = parsed(caseOverrideRequestSchema(now), body);
+    const analyst = analystOf(request);
+    const state = await this.found(transactionId);
+    if (state.claimedBy !== analyst) throw new ApiError(state.status === 'closed' ? 'CASE_CLOSED' : 'CASE_NOT_CLAIMED');
+    const { transaction } = state.doc;
+    const id = wanted.entity === 'card' ? transaction.cardId : wanted.entity === 'merchant' ? transaction.merchantId : transaction.deviceId;
+    if (id === undefined) throw new ApiError('INVALID_CASE_REQUEST', [{ path: 'entity', message: 'this transaction has no device' }]);
+    const expiresAt = new Date(Date.parse(wanted.expiresAt)).toISOString();
+    const set = await this.overrides.set({
+      entity: wanted.entity,
+      id,
+      action: wanted.action,
+      reason: wanted.reason,
+      author: analyst,
+      createdAt: new Date(now).toISOString(),
+      expiresAt,
+    });
+    if (set === 'conflict') throw new ApiError('OVERRIDE_CONFLICT');
+    await this.cases.logAction(transactionId, analyst, {
+      action: 'override',
+      comment: wanted.reason,
+      override: { entity: wanted.entity, action: wanted.action, expiresAt },
+    });
+    return this.full(await this.found(transactionId));
   }
 
   @Post('cases/:transactionId/claim')
@@ -83,7 +127,7 @@ export class CasesController {
     if (outcome.kind === 'missing') throw new ApiError('CASE_NOT_FOUND');
     if (outcome.kind === 'closed') throw new ApiError('CASE_CLOSED');
     if (outcome.kind === 'held') throw new ApiError('CASE_HELD', [{ path: 'claimedBy', message: outcome.by }]);
-    return view(await this.found(transactionId));
+    return this.full(await this.found(transactionId));
   }
 
   @Delete('cases/:transactionId/claim')
@@ -125,7 +169,12 @@ export class CasesController {
     if (closed === 'not_claimed') throw new ApiError('CASE_NOT_CLAIMED');
     if (closed === 'already_closed') throw new ApiError('CASE_CLOSED');
     if (closed === 'missing') throw new ApiError('CASE_NOT_FOUND');
-    return view(await this.found(transactionId));
+    return this.full(await this.found(transactionId));
+  }
+
+  /** The case with the overrides in force on its card, merchant and device. */
+  private async full(state: CaseState): Promise<z.infer<typeof caseSchema>> {
+    return view(state, await this.overrides.forTransaction(state.doc.transaction, Date.now()));
   }
 
   private async found(transactionId: string): Promise<CaseState> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { verdictRequestSchema } from '../cases/case';
+import { caseOverrideRequestSchema, verdictRequestSchema } from '../cases/case';
 import { liveSchema, readySchema } from '../health/health.controller';
 import { ruleSetSchema } from '../rules/rule-set.schema';
 import { overrideActionSchema, overrideEntitySchema, overrideRequestSchema, overrideSchema } from '../rules/overrides';
@@ -121,6 +121,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     query: [
       { name: 'offset', schema: z.coerce.number().int().min(0).max(1_000_000), description: 'Cases to skip (default 0).' },
       { name: 'limit', schema: z.coerce.number().int().min(1).max(200), description: 'Cases to return (default 50, at most 200).' },
+      { name: 'cardId', schema: z.string().min(1).max(128), description: "Instead of the open queue: this card's cases, open and closed, newest first." },
     ],
     ok: { status: 200, description: 'A page of the queue.', content: [json(caseQueueSchema)] },
     errors: ['INVALID_CASE_REQUEST'],
@@ -159,6 +160,20 @@ export const OPERATIONS: readonly OperationSpec[] = [
     params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The case's transaction id (a case is opened per review decision)." }],
     ok: { status: 200, description: 'The case, claimed by the caller.', content: [json(caseSchema)] },
     errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND', 'CASE_HELD', 'CASE_CLOSED'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/:transactionId/override',
+    operationId: 'overrideFromCase',
+    tag: 'cases',
+    auth: 'review',
+    summary: "Block or allow the case's card, merchant or device until a time (an override by the analyst, logged on the case)",
+    description:
+      "The caller must hold the case. The entity id is the case transaction's; `expiresAt` must be in the future and at most 366 days ahead (400 `INVALID_CASE_REQUEST`); an entity cannot be allowed and blocked at once (409 `OVERRIDE_CONFLICT`).",
+    params: [{ name: 'transactionId', schema: z.string().min(1).max(128), description: "The case's transaction id (a case is opened per review decision)." }],
+    body: json(caseOverrideRequestSchema(0)),
+    ok: { status: 200, description: 'The case, with the override among those in force.', content: [json(caseSchema)] },
+    errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND', 'CASE_CLOSED', 'CASE_NOT_CLAIMED', 'OVERRIDE_CONFLICT'],
   },
   {
     method: 'DELETE',

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis, Result } from 'ioredis';
-import type { RedisBatch } from '../redis/redis-batch';
+import { RedisBatch } from '../redis/redis-batch';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { RedisClient } from '../redis/redis.client';
 import type { Transaction } from '../transactions/transaction.schema';
@@ -75,6 +75,16 @@ export class OverrideStore {
       }
       return { overrides, invalid };
     };
+  }
+
+  /** The entries in force at `now` on `tx`'s card, merchant and device (one round trip); throws on a Redis error. */
+  async forTransaction(tx: Transaction, now: number): Promise<Override[]> {
+    const batch = new RedisBatch(this.client.redis);
+    const read = this.queueOn(batch, tx);
+    await batch.exec();
+    const found = read(now);
+    if (found === null) throw new Error('reading the overrides failed');
+    return found.overrides;
   }
 
   /** 'conflict' when the entity already holds the opposite action; the same action is replaced. */

@@ -132,6 +132,46 @@ describe('the review cases API', () => {
   });
 });
 
+describe('the review cases API, from the case: overrides and search by card', () => {
+  const topics = uniqueTopics('case-overrides');
+  const redisUrl = `${testConfig().redis.url.replace(/\/\d*$/, '')}/${String(DB)}`;
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    await createTopics(testConfig(topics));
+    app = await startTestApp({ ...topics, REDIS_URL: redisUrl, REVIEW_API_KEYS: `ana:${ANA}`, SCORING_API_KEYS: SCORING });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+  const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${ANA}` }, ...(payload ? { payload } : {}) });
+
+  it("blocks the case's card from the case (logged on it, in force on the next decision), and finds the card's cases", async () => {
+    const cardId = `card-o-${String(Date.now())}`;
+    const decide = (amount: number) =>
+      app.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: `Bearer ${SCORING}` }, payload: aTransaction({ cardId, amount }) });
+    const first = z.object({ transactionId: z.string(), decision: z.string() }).parse((await decide(12_000)).json());
+    // Newest first by the time a case opened: a later millisecond for the second.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = z.object({ transactionId: z.string() }).parse((await decide(15_000)).json());
+    expect(first.decision).toBe('review');
+
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const block = { entity: 'card', action: 'block', expiresAt: until, reason: 'cardholder confirmed the card stolen' };
+    expect((await call('POST', `/v1/cases/${first.transactionId}/override`, block)).json()).toMatchObject({ error: { code: 'CASE_NOT_CLAIMED' } });
+    expect((await call('POST', `/v1/cases/${first.transactionId}/claim`)).statusCode).toBe(200);
+    const blocked = caseSchema.parse((await call('POST', `/v1/cases/${first.transactionId}/override`, block)).json());
+    expect(blocked.overrides).toEqual([expect.objectContaining({ entity: 'card', id: cardId, action: 'block', author: 'ana', expiresAt: until })]);
+    expect(blocked.audit.map((a) => a.action)).toEqual(['claimed', 'override']);
+    expect((await call('POST', `/v1/cases/${first.transactionId}/override`, { ...block, expiresAt: '2020-01-01T00:00:00Z' })).statusCode).toBe(400);
+
+    // The next payment on the card is denied by the override the analyst set.
+    expect((await decide(20)).json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'OVERRIDE_BLOCK' }] });
+    const found = caseQueueSchema.parse((await call('GET', `/v1/cases?cardId=${cardId}`)).json());
+    expect(found.cases.map((c) => c.transactionId)).toEqual([second.transactionId, first.transactionId]);
+  });
+});
+
 describe('the review cases API, switched off', () => {
   it('answers 404 CONSOLE_DISABLED on a scoring-only instance, and 403 REVIEW_DISABLED with no review or admin keys', async () => {
     const off = await startTestApp({ CONSOLE_ENABLED: 'false', REVIEW_API_KEYS: `ana:${ANA}` });

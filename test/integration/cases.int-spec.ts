@@ -120,6 +120,34 @@ describe('review cases on real Redis', () => {
     expect(await store.get('gone')).toBeNull();
   });
 
+  it("finds a card's cases, open and closed, newest first, and no other card's", async () => {
+    const pipeline = redis.pipeline();
+    const opened = (id: string, cardId: string, minutes: number) =>
+      caseOf(aTransaction({ transactionId: id, cardId }), review(id, 0.5), null, new Date(NOW.getTime() + minutes * 60_000));
+    store.queueOpen(pipeline, opened('old', 'card-1', 0));
+    store.queueOpen(pipeline, opened('new', 'card-1', 5));
+    store.queueOpen(pipeline, opened('other', 'card-2', 3));
+    await pipeline.exec();
+    expect(await store.claim('old', 'ana', NOW)).toEqual({ kind: 'claimed' });
+    expect(await store.close('old', 'ana', 'legitimate', undefined, NOW)).toBe('closed');
+    expect(await store.casesOfCard('card-1', 10)).toEqual(['new', 'old']);
+    expect(await store.casesOfCard('card-1', 1)).toEqual(['new']);
+    expect(await store.casesOfCard('card-3', 10)).toEqual([]);
+  });
+
+  it('logs an action taken from a case, only for the analyst holding it', async () => {
+    await open({ id: 'a', score: 0.9, amount: 10 });
+    const logged = {
+      action: 'override' as const,
+      comment: 'stolen',
+      override: { entity: 'card' as const, action: 'block' as const, expiresAt: NOW.toISOString() },
+    };
+    expect(await store.logAction('a', 'ana', logged, NOW)).toBe(false);
+    await store.claim('a', 'ana', NOW);
+    expect(await store.logAction('a', 'ana', logged, NOW)).toBe(true);
+    expect((await store.get('a'))?.audit.map((e) => e.action)).toEqual(['claimed', 'override']);
+  });
+
   it('never lets two analysts claiming at once hold one case', async () => {
     await open(...Array.from({ length: 20 }, (_, i) => ({ id: `c${String(i)}`, score: 0.5, amount: i })));
     const analysts = Array.from({ length: 30 }, (_, i) => `analyst-${String(i)}`);
