@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Producer } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { kafkaClient } from '../stream/kafka.client';
+import { lazyProducer } from '../stream/kafka.client';
 import { KeyPartitioner } from '../stream/partitioner';
 import type { FraudLabel } from '../transactions/transaction.schema';
 
@@ -13,31 +12,21 @@ import type { FraudLabel } from '../transactions/transaction.schema';
  */
 @Injectable()
 export class LabelPublisher implements OnApplicationShutdown {
-  private producer: Promise<Producer> | null = null;
+  private readonly producer: ReturnType<typeof lazyProducer>;
   private closed = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.producer = lazyProducer(config.kafka, { createPartitioner: KeyPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  }
 
   async send(label: FraudLabel): Promise<void> {
     if (this.closed) throw new Error('shutting down');
-    const producer = await this.connect();
+    const producer = await this.producer.get();
     await producer.send({ topic: this.config.kafka.topics.labels, acks: -1, messages: [{ key: label.transactionId, value: JSON.stringify(label) }] });
-  }
-
-  private connect(): Promise<Producer> {
-    if (this.producer === null) {
-      const producer = kafkaClient(this.config.kafka).producer({ createPartitioner: KeyPartitioner, idempotent: true, maxInFlightRequests: 1 });
-      this.producer = producer.connect().then(() => producer);
-      this.producer.catch(() => {
-        this.producer = null;
-      });
-    }
-    return this.producer;
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    const producer = await this.producer?.catch(() => null);
-    await producer?.disconnect();
+    await this.producer.close();
   }
 }

@@ -7,49 +7,32 @@ import { z } from 'zod';
  */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const ratio = z.coerce.number().min(0).max(1);
-const list = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  )
-  .pipe(z.array(z.string().min(1)).min(1));
+// Comma-separated entries, trimmed, empty ones dropped.
+const entries = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0),
+);
+const list = entries.pipe(z.array(z.string().min(1)).min(1));
 const bool = z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1');
 const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name');
 // API keys: an empty list is allowed (admin then refuses everything, scoring stays open).
 // 16 characters is a floor against guessable keys, not a recommendation: use 32+ random bytes.
-const apiKeys = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  )
-  .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')));
+const apiKeys = entries.pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')));
 
 // Analysts' keys: `name:key`, the name being who they are in labels and audit logs.
-const namedKeys = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(
-          /^[A-Za-z0-9._-]{1,64}:.{16,}$/,
-          'each entry must be name:key, the name 1-64 letters, digits, dots, dashes or underscores and the key at least 16 characters',
-        )
-        .transform((entry) => ({ name: entry.slice(0, entry.indexOf(':')), key: entry.slice(entry.indexOf(':') + 1) })),
-    ),
-  );
+const namedKeys = entries.pipe(
+  z.array(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._-]{1,64}:.{16,}$/,
+        'each entry must be name:key, the name 1-64 letters, digits, dots, dashes or underscores and the key at least 16 characters',
+      )
+      .transform((entry) => ({ name: entry.slice(0, entry.indexOf(':')), key: entry.slice(entry.indexOf(':') + 1) })),
+  ),
+);
 
 interface VarSpec<S extends z.ZodType> {
   readonly schema: S;

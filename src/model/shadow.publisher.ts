@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { type Message, type Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { KeyPartitioner } from '../stream/partitioner';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { decide, type PolicyInput } from '../decisions/decision.policy';
@@ -7,7 +7,7 @@ import { Metrics } from '../metrics/metrics';
 import type { RulesSnapshot } from '../rules/rules.service';
 import { evaluateShadowRules } from '../rules/shadow-rules';
 import { LogThrottle } from '../shared/throttled-log';
-import { kafkaClient } from '../stream/kafka.client';
+import { lazyProducer } from '../stream/kafka.client';
 import type { Decision, Transaction } from '../transactions/transaction.schema';
 import type { Features } from '../velocity/features';
 import { ModelService } from './model.service';
@@ -36,7 +36,7 @@ export interface ShadowItem {
 export class ShadowPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(ShadowPublisher.name);
   private readonly throttle = new LogThrottle();
-  private producer: Promise<Producer> | null = null;
+  private readonly producer: ReturnType<typeof lazyProducer>;
   /** Set at shutdown: work queued by the last batches must not open a producer nobody closes. */
   private closed = false;
   private readonly sending = new Set<Promise<void>>();
@@ -45,7 +45,9 @@ export class ShadowPublisher implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly models: ModelService,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.producer = lazyProducer(config.kafka, { createPartitioner: KeyPartitioner });
+  }
 
   /** Whether a shadow model is loaded, so callers collect items for it. */
   get active(): boolean {
@@ -123,7 +125,7 @@ export class ShadowPublisher implements OnApplicationShutdown {
   private send(messages: Message[]): Promise<void> {
     if (messages.length === 0 || this.closed) return Promise.resolve();
     const run = (async () => {
-      const producer = await this.connect();
+      const producer = await this.producer.get();
       await producer.send({ topic: this.config.kafka.topics.shadow, messages });
     })();
     this.sending.add(run);
@@ -162,17 +164,6 @@ export class ShadowPublisher implements OnApplicationShutdown {
     return messages;
   }
 
-  private connect(): Promise<Producer> {
-    if (this.producer === null) {
-      const producer = kafkaClient(this.config.kafka).producer({ createPartitioner: KeyPartitioner });
-      this.producer = producer.connect().then(() => producer);
-      this.producer.catch(() => {
-        this.producer = null;
-      });
-    }
-    return this.producer;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     // Sends already under way finish (or fail) first, for up to SHUTDOWN_GRACE_MS: one still
@@ -181,7 +172,6 @@ export class ShadowPublisher implements OnApplicationShutdown {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.sending]), new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs)))]);
     clearTimeout(timer);
-    const producer = await this.producer?.catch(() => null);
-    await producer?.disconnect();
+    await this.producer.close();
   }
 }

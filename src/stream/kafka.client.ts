@@ -1,4 +1,4 @@
-import { Kafka, type ConsumerConfig } from 'kafkajs';
+import { Kafka, type ConsumerConfig, type Producer, type ProducerConfig } from 'kafkajs';
 // Every consumer here reads read_committed: kafkajs's own aborted-record filter lets records through.
 import './read-committed';
 import type { AppConfig } from '../config/config';
@@ -20,3 +20,28 @@ export const transactionsConsumerConfig = (config: AppConfig['kafka']): Consumer
   maxWaitTimeInMs: 1000,
   retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
 });
+
+/**
+ * A producer connected on first use and shared after: a failed connect is forgotten, so the
+ * next use tries again. `close` disconnects it if it ever connected.
+ */
+export function lazyProducer(config: AppConfig['kafka'], options: ProducerConfig): { get(): Promise<Producer>; close(): Promise<void> } {
+  let connected: Promise<Producer> | null = null;
+  return {
+    get() {
+      if (connected === null) {
+        const producer = kafkaClient(config).producer(options);
+        const connecting = producer.connect().then(() => producer);
+        connected = connecting;
+        connecting.catch(() => {
+          if (connected === connecting) connected = null;
+        });
+      }
+      return connected;
+    },
+    async close() {
+      const producer = await connected?.catch(() => null);
+      await producer?.disconnect();
+    },
+  };
+}
