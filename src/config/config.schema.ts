@@ -180,6 +180,7 @@ export const ENV_VARS = {
     '7',
     'How long a review case (every `review` decision, from HTTP and Kafka, opens one), its verdict and its audit log are kept in Redis; an open case past it leaves the queue. About 2.8 KB a case: at 1,000 decisions/s with 1 % reviewed, 2.4 GB a day kept.',
   ),
+  CONSOLE_SESSION_HOURS: v(int(1, 24 * 30), '8', "How long an analyst's console session lasts after signing in with their review key (the cookie's Max-Age)."),
   CASE_CLAIM_SECONDS: v(
     int(10, 86_400),
     '900',

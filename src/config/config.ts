@@ -75,7 +75,12 @@ function toNested(raw: Raw) {
     },
     rules: { path: raw.RULES_PATH, keyPrefix: raw.RULES_KEY_PREFIX, pollIntervalMs: raw.RULES_POLL_INTERVAL_MS },
     auth: { adminKeys: raw.ADMIN_API_KEYS, scoringKeys: raw.SCORING_API_KEYS, reviewKeys: raw.REVIEW_API_KEYS },
-    cases: { retentionDays: raw.CASE_RETENTION_DAYS, claimSeconds: raw.CASE_CLAIM_SECONDS, consoleEnabled: raw.CONSOLE_ENABLED },
+    cases: {
+      retentionDays: raw.CASE_RETENTION_DAYS,
+      claimSeconds: raw.CASE_CLAIM_SECONDS,
+      consoleEnabled: raw.CONSOLE_ENABLED,
+      sessionHours: raw.CONSOLE_SESSION_HOURS,
+    },
     budget: {
       totalMs: raw.BUDGET_TOTAL_MS,
       velocityMs: raw.BUDGET_VELOCITY_MS,

@@ -98,3 +98,9 @@ export const caseQueueSchema = z.object({
   offset: z.number().int().nonnegative(),
   cases: z.array(caseSchema),
 });
+
+export const consoleSessionSchema = z.object({
+  analyst: z.string(),
+  csrfToken: z.string().meta({ description: 'Send it as `X-CSRF-Token` with every console request that changes something.' }),
+  expiresAt: timestamp,
+});

@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { cookieValue, csrfMatches, SESSION_COOKIE, SessionStore } from '../cases/session.store';
 import { ApiKeys, bearerKey, type Scope } from './api-keys';
 import { ApiError } from './errors';
 
@@ -36,25 +37,39 @@ export class AdminGuard implements CanActivate {
 export const analystOf = (request: FastifyRequest): string => (request as FastifyRequest & { analyst?: string }).analyst ?? 'unknown';
 
 /**
- * The review cases API: a review key (the analyst is its name) or an admin key (as `admin`).
- * CONSOLE_ENABLED false: 404 CONSOLE_DISABLED; no review or admin keys: 403 REVIEW_DISABLED;
- * no or unknown key: 401; a scoring key: 403.
+ * The review cases API: a review key (the analyst is its name) or an admin key (as `admin`) as
+ * a bearer, or a console session's cookie (see SessionsController), whose requests that change
+ * something must carry the session's `X-CSRF-Token`. CONSOLE_ENABLED false: 404
+ * CONSOLE_DISABLED; no review or admin keys: 403 REVIEW_DISABLED; no or unknown key or
+ * session: 401; a scoring key: 403; a session request without its CSRF token: 403 CSRF_INVALID.
  */
 @Injectable()
 export class ReviewGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeyRegistry,
+    private readonly sessions: SessionStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.config.cases.consoleEnabled) throw new ApiError('CONSOLE_DISABLED');
     if (!this.keys.reviewEnabled) throw new ApiError('REVIEW_DISABLED');
+    const request = context.switchToHttp().getRequest<FastifyRequest & { analyst?: string }>();
     const key = presented(context);
-    const who = key === null ? null : this.keys.identify(key);
-    if (who === null) throw new ApiError('UNAUTHENTICATED');
-    if (who.scope !== 'review' && who.scope !== 'admin') throw new ApiError('FORBIDDEN');
-    (context.switchToHttp().getRequest<FastifyRequest>() as FastifyRequest & { analyst?: string }).analyst = who.name;
+    if (key !== null) {
+      const who = this.keys.identify(key);
+      if (who === null) throw new ApiError('UNAUTHENTICATED');
+      if (who.scope !== 'review' && who.scope !== 'admin') throw new ApiError('FORBIDDEN');
+      request.analyst = who.name;
+      return true;
+    }
+    const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const session = token === undefined ? null : await this.sessions.find(token);
+    if (session === null) throw new ApiError('UNAUTHENTICATED');
+    const header = request.headers['x-csrf-token'];
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !csrfMatches(session, typeof header === 'string' ? header : undefined))
+      throw new ApiError('CSRF_INVALID');
+    request.analyst = session.analyst;
     return true;
   }
 }

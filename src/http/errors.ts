@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   REVIEW_DISABLED: { status: 403, message: 'the review API is disabled: no REVIEW_API_KEYS or ADMIN_API_KEYS are configured' },
   CONSOLE_DISABLED: { status: 404, message: 'this instance does not serve the review cases API (CONSOLE_ENABLED=false)' },
   INVALID_CASE_REQUEST: { status: 400, message: 'the request does not match the schema; details lists every failing field' },
+  CSRF_INVALID: { status: 403, message: "a console request that changes something must carry its session's X-CSRF-Token" },
   CASE_NOT_FOUND: { status: 404, message: 'no review case is kept for this transactionId' },
   CASE_HELD: { status: 409, message: 'another analyst holds this case' },
   CASE_CLOSED: { status: 409, message: 'this case is already closed' },

@@ -3,8 +3,10 @@ import { APP_FILTER } from '@nestjs/core';
 import { DecisionsModule } from '../decisions/decisions.module';
 import { RulesModule } from '../rules/rules.module';
 import { LabelPublisher } from '../cases/label.publisher';
+import { SessionStore } from '../cases/session.store';
 import { AdminGuard, ApiKeyRegistry, ReviewGuard, ScoringGuard } from './auth.guard';
 import { CasesController } from './cases.controller';
+import { SessionsController } from './sessions.controller';
 import { DecisionsController } from './decisions.controller';
 import { HttpDecider } from './http-decider';
 import { HttpExceptionFilter } from './http-exception.filter';
@@ -15,7 +17,16 @@ import { RulesController } from './rules.controller';
 
 @Module({
   imports: [DecisionsModule, RulesModule],
-  controllers: [DecisionsController, RulesController, OverridesController, OnlineController, CasesController, OpenApiController],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpDecider, ApiKeyRegistry, AdminGuard, ScoringGuard, ReviewGuard, LabelPublisher],
+  controllers: [DecisionsController, RulesController, OverridesController, OnlineController, CasesController, SessionsController, OpenApiController],
+  providers: [
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    HttpDecider,
+    ApiKeyRegistry,
+    AdminGuard,
+    ScoringGuard,
+    ReviewGuard,
+    LabelPublisher,
+    SessionStore,
+  ],
 })
 export class HttpModule {}

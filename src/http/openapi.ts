@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { caseOverrideRequestSchema, verdictRequestSchema } from '../cases/case';
+import { signInSchema } from '../cases/session.store';
 import { liveSchema, readySchema } from '../health/health.controller';
 import { ruleSetSchema } from '../rules/rule-set.schema';
 import { overrideActionSchema, overrideEntitySchema, overrideRequestSchema, overrideSchema } from '../rules/overrides';
 import { decisionSchema, transactionSchema } from '../transactions/transaction.schema';
 import {
   activatedSchema,
+  consoleSessionSchema,
   caseQueueSchema,
   caseSchema,
   errorBodySchema,
@@ -199,6 +201,39 @@ export const OPERATIONS: readonly OperationSpec[] = [
     body: json(verdictRequestSchema),
     ok: { status: 200, description: 'The closed case.', content: [json(caseSchema)] },
     errors: ['INVALID_CASE_REQUEST', 'CASE_NOT_FOUND', 'CASE_CLOSED', 'CASE_NOT_CLAIMED', 'LABEL_NOT_SENT'],
+  },
+  {
+    method: 'POST',
+    path: '/console/session',
+    operationId: 'signIn',
+    tag: 'cases',
+    auth: 'none',
+    summary: 'Sign in to the console with a review (or admin) key: a session cookie and its CSRF token',
+    description: 'Sets `fd_session` (HttpOnly, SameSite=Strict, Secure over TLS, Max-Age CONSOLE_SESSION_HOURS). The key is neither stored nor echoed.',
+    body: json(signInSchema),
+    ok: { status: 201, description: 'Signed in.', content: [json(consoleSessionSchema)] },
+    errors: ['INVALID_CASE_REQUEST', 'REVIEW_DISABLED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+    headers: { 201: { 'set-cookie': { description: 'The session cookie.', required: true } } },
+  },
+  {
+    method: 'GET',
+    path: '/console/session',
+    operationId: 'currentSession',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'The signed-in analyst and the CSRF token (for a console page loaded again)',
+    ok: { status: 200, description: 'The session.', content: [json(consoleSessionSchema)] },
+    errors: [],
+  },
+  {
+    method: 'DELETE',
+    path: '/console/session',
+    operationId: 'signOut',
+    tag: 'cases',
+    auth: 'review',
+    summary: 'Sign out: the session ends and its cookie is cleared',
+    ok: { status: 204, description: 'Signed out.' },
+    errors: [],
   },
   {
     method: 'GET',
@@ -427,7 +462,7 @@ const AUTH_ERRORS: Record<Auth, readonly ErrorCode[]> = {
   none: [],
   scoring: ['UNAUTHENTICATED'],
   admin: ['ADMIN_DISABLED', 'UNAUTHENTICATED', 'FORBIDDEN'],
-  review: ['CONSOLE_DISABLED', 'REVIEW_DISABLED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+  review: ['CONSOLE_DISABLED', 'REVIEW_DISABLED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CSRF_INVALID'],
 };
 const BODY_ERRORS: readonly ErrorCode[] = ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 const PARAM_ERRORS: readonly ErrorCode[] = ['URI_TOO_LONG', 'INVALID_URL'];
@@ -436,7 +471,7 @@ const SECURITY: Record<Auth, Record<string, string[]>[] | undefined> = {
   // {}: no key at all is accepted while SCORING_API_KEYS is empty.
   scoring: [{ scoringKey: [] }, { adminKey: [] }, {}],
   admin: [{ adminKey: [] }],
-  review: [{ reviewKey: [] }, { adminKey: [] }],
+  review: [{ reviewKey: [] }, { adminKey: [] }, { consoleSession: [] }],
 };
 
 type JsonSchema = Record<string, unknown>;
@@ -553,6 +588,12 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[] = OPER
       securitySchemes: {
         scoringKey: { type: 'http', scheme: 'bearer', description: 'A key from SCORING_API_KEYS (scoring endpoints only).' },
         adminKey: { type: 'http', scheme: 'bearer', description: 'A key from ADMIN_API_KEYS (every endpoint).' },
+        consoleSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'fd_session',
+          description: "The console session from POST /console/session; a request that changes something also sends the session's X-CSRF-Token header.",
+        },
         reviewKey: { type: 'http', scheme: 'bearer', description: "The key of a REVIEW_API_KEYS entry (the review cases API, as that entry's analyst)." },
       },
     },

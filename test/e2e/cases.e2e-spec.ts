@@ -187,3 +187,44 @@ describe('the review cases API, switched off', () => {
     }
   });
 });
+
+describe('the console session', () => {
+  const redisUrl = `${testConfig().redis.url.replace(/\/\d*$/, '')}/${String(DB)}`;
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await startTestApp({ REDIS_URL: redisUrl, REVIEW_API_KEYS: `ana:${ANA}`, SCORING_API_KEYS: SCORING });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const signIn = async (key: string) => app.inject({ method: 'POST', url: '/console/session', payload: { key } });
+
+  it('signs an analyst in with their key for an HttpOnly, SameSite=Strict cookie, and refuses a change without the CSRF token', async () => {
+    expect((await signIn('not-a-key-0000000000')).json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect((await signIn(SCORING)).json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    const signed = await signIn(ANA);
+    expect(signed.statusCode).toBe(201);
+    const { analyst, csrfToken } = z.object({ analyst: z.string(), csrfToken: z.string() }).parse(signed.json());
+    expect(analyst).toBe('ana');
+    expect(signed.body).not.toContain(ANA);
+    const setCookie = String(signed.headers['set-cookie']);
+    expect(setCookie).toMatch(/^fd_session=[\w-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/);
+    const cookie = setCookie.split(';')[0] ?? '';
+
+    expect((await app.inject({ method: 'GET', url: '/v1/cases', headers: { cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/console/session', headers: { cookie } })).json()).toMatchObject({ analyst: 'ana', csrfToken });
+    const claim = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/v1/review-queue/claim', headers });
+    expect((await claim({ cookie })).json()).toMatchObject({ error: { code: 'CSRF_INVALID' } });
+    expect((await claim({ cookie, 'x-csrf-token': 'forged' })).statusCode).toBe(403);
+    expect([200, 204]).toContain((await claim({ cookie, 'x-csrf-token': csrfToken })).statusCode);
+    expect((await app.inject({ method: 'GET', url: '/v1/cases', headers: { cookie: 'fd_session=made-up' } })).json()).toMatchObject({
+      error: { code: 'UNAUTHENTICATED' },
+    });
+
+    const out = await app.inject({ method: 'DELETE', url: '/console/session', headers: { cookie, 'x-csrf-token': csrfToken } });
+    expect(out.statusCode).toBe(204);
+    expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+    expect((await app.inject({ method: 'GET', url: '/v1/cases', headers: { cookie } })).statusCode).toBe(401);
+  });
+});
