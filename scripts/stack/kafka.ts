@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { aptInstall, hasCommand, isAlive, run, runQuiet, spawnDetached, waitFor } from './process';
+import { aptInstall, hasCommand, isAlive, runQuiet, spawnDetached, waitFor } from './process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const POM = join(ROOT, 'scripts', 'kafka', 'pom.xml');
@@ -18,7 +18,8 @@ export function ensureKafkaJars(): void {
   if (existsSync(jar)) return;
   if (!hasCommand('mvn')) aptInstall(['maven'], 'mvn is not installed (needed once to fetch the Kafka jars)');
   console.log(`[stack] fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central into ${KAFKA_LIBS}`);
-  run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies']);
+  // Its output only on failure: in quiet mode Debian's mvn still printed bare ANSI resets.
+  runQuiet('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies']);
   if (!existsSync(jar)) throw new Error(`Kafka jars missing after mvn: ${jar}`);
 }
 

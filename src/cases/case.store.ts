@@ -255,6 +255,11 @@ export class CaseStore {
     return stateOf(fields, claimedBy, audit);
   }
 
+  /** Drops ids from the open queue (cases found past their retention while listing it). */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.client.redis.zrem(CASE_KEYS.open, ...ids);
+  }
+
   /** The card's cases, open and closed, newest first (at most `limit`): what a customer calling about a decline needs. */
   async casesOfCard(cardId: string, limit: number): Promise<readonly string[]> {
     return this.client.redis.zrevrange(CASE_KEYS.card(cardId), 0, limit - 1);

@@ -66,7 +66,10 @@ export class CasesController {
         ? await this.cases.openCases(offset, limit).then((page) => ({ total: page.total, ids: page.cases.map((c) => c.id) }))
         : await this.cases.casesOfCard(cardId, offset + limit).then((all) => ({ total: all.length, ids: all.slice(offset) }));
     const states = await Promise.all(ids.map((id) => this.cases.get(id)));
-    return { total, offset, cases: states.flatMap((state) => (state === null ? [] : [{ ...view(state), audit: [] }])) };
+    // An id whose case ran out of its retention leaves the open queue here (claims drop them too).
+    const gone = ids.filter((_, i) => states[i] === null);
+    if (cardId === undefined) await this.cases.forget(gone);
+    return { total: total - gone.length, offset, cases: states.flatMap((state) => (state === null ? [] : [{ ...view(state), audit: [] }])) };
   }
 
   /** The next open case nobody else holds, claimed for the caller (the one they hold, if any); 204 when there is none. */

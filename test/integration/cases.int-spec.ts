@@ -118,6 +118,10 @@ describe('review cases on real Redis', () => {
     expect(await store.claimNext('ana', NOW)).toBe('kept');
     expect((await store.openCases(0, 10)).cases.map((c) => c.id)).toEqual(['kept']);
     expect(await store.get('gone')).toBeNull();
+    await open({ id: 'gone-too', score: 0.1, amount: 10 });
+    await redis.del(CASE_KEYS.case('gone-too'));
+    await store.forget(['gone-too']);
+    expect((await store.openCases(0, 10)).total).toBe(1);
   });
 
   it("finds a card's cases, open and closed, newest first, and no other card's", async () => {
