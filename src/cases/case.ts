@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FEATURE_NAMES } from '../model/feature-catalogue';
+import { overrideActionSchema, overrideEntitySchema, overrideRequestSchema } from '../rules/overrides';
 import { decisionSchema, transactionSchema, type Decision, type Transaction } from '../transactions/transaction.schema';
 
 /**
@@ -25,15 +26,8 @@ export type CaseVerdict = z.infer<typeof verdictSchema>;
 
 /** POST /v1/cases/:transactionId/override's body: block or allow this case's card, merchant or device until a time. */
 export const caseOverrideRequestSchema = (now: number) =>
-  z.strictObject({
-    entity: z.enum(['card', 'merchant', 'device']),
-    action: z.enum(['block', 'allow']),
-    expiresAt: z.iso
-      .datetime({ offset: true })
-      .refine((at) => Date.parse(at) > now, 'must be in the future')
-      .refine((at) => Date.parse(at) <= now + 366 * 86_400_000, 'must be at most 366 days ahead'),
-    reason: z.string().regex(/\S/, 'must not be blank').trim().min(1).max(500),
-  });
+  // The admin API's override request, without the entity id (the case's) and the author (the analyst).
+  overrideRequestSchema(now).pick({ entity: true, action: true, expiresAt: true, reason: true });
 
 /** POST /v1/cases/:transactionId/verdict's body. */
 export const verdictRequestSchema = z.strictObject({ verdict: verdictSchema, comment: z.string().trim().max(2000).optional() });
@@ -45,7 +39,7 @@ export const auditEntrySchema = z.object({
   verdict: verdictSchema.optional(),
   comment: z.string().optional(),
   /** For action `override`: what was blocked or allowed, until when. */
-  override: z.object({ entity: z.enum(['card', 'merchant', 'device']), action: z.enum(['block', 'allow']), expiresAt: z.iso.datetime() }).optional(),
+  override: z.object({ entity: overrideEntitySchema, action: overrideActionSchema, expiresAt: z.iso.datetime() }).optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 

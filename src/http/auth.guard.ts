@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { cookieValue, csrfMatches, SESSION_COOKIE, SessionStore } from '../cases/session.store';
+import { cookieValue, csrfMatches, SESSION_COOKIE, SessionStore, type Session } from '../cases/session.store';
 import { ApiKeys, bearerKey, type Scope } from './api-keys';
 import { ApiError } from './errors';
 
@@ -33,8 +33,21 @@ export class AdminGuard implements CanActivate {
   }
 }
 
+type ReviewRequest = FastifyRequest & { analyst?: string; consoleSession?: Session };
+
 /** The analyst a review request acts as, set by ReviewGuard. */
-export const analystOf = (request: FastifyRequest): string => (request as FastifyRequest & { analyst?: string }).analyst ?? 'unknown';
+export const analystOf = (request: FastifyRequest): string => (request as ReviewRequest).analyst ?? 'unknown';
+
+/** The console session a review request came with, as ReviewGuard found it; null for a bearer key. */
+export const consoleSessionOf = (request: FastifyRequest): Session | null => (request as ReviewRequest).consoleSession ?? null;
+
+/** The analyst a review or admin key stands for: 401 for a key that is none, 403 for a scoring key. */
+export function analystForKey(keys: ApiKeys, key: string): string {
+  const who = keys.identify(key);
+  if (who === null) throw new ApiError('UNAUTHENTICATED');
+  if (who.scope !== 'review' && who.scope !== 'admin') throw new ApiError('FORBIDDEN');
+  return who.name;
+}
 
 /**
  * The review cases API: a review key (the analyst is its name) or an admin key (as `admin`) as
@@ -54,13 +67,10 @@ export class ReviewGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.config.cases.consoleEnabled) throw new ApiError('CONSOLE_DISABLED');
     if (!this.keys.reviewEnabled) throw new ApiError('REVIEW_DISABLED');
-    const request = context.switchToHttp().getRequest<FastifyRequest & { analyst?: string }>();
+    const request = context.switchToHttp().getRequest<ReviewRequest>();
     const key = presented(context);
     if (key !== null) {
-      const who = this.keys.identify(key);
-      if (who === null) throw new ApiError('UNAUTHENTICATED');
-      if (who.scope !== 'review' && who.scope !== 'admin') throw new ApiError('FORBIDDEN');
-      request.analyst = who.name;
+      request.analyst = analystForKey(this.keys, key);
       return true;
     }
     const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
@@ -70,6 +80,7 @@ export class ReviewGuard implements CanActivate {
     if (request.method !== 'GET' && request.method !== 'HEAD' && !csrfMatches(session, typeof header === 'string' ? header : undefined))
       throw new ApiError('CSRF_INVALID');
     request.analyst = session.analyst;
+    request.consoleSession = session;
     return true;
   }
 }

@@ -8,7 +8,7 @@ import { CaseStore, type CaseState } from '../cases/case.store';
 import { LabelPublisher } from '../cases/label.publisher';
 import { caseSchema, caseQueueSchema } from './api-schemas';
 import { analystOf, ReviewGuard } from './auth.guard';
-import { ApiError } from './errors';
+import { ApiError, parsedOr } from './errors';
 
 const idParams = z.object({ transactionId: z.string().min(1).max(128) });
 const queueQuery = z.object({
@@ -17,15 +17,7 @@ const queueQuery = z.object({
   cardId: z.string().min(1).max(128).optional(),
 });
 
-function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success)
-    throw new ApiError(
-      'INVALID_CASE_REQUEST',
-      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
-  return result.data;
-}
+const parsed = <T>(schema: z.ZodType<T>, value: unknown): T => parsedOr('INVALID_CASE_REQUEST', schema, value);
 
 const view = (state: CaseState, overrides: readonly Override[] = []): z.infer<typeof caseSchema> => ({
   transactionId: state.doc.transactionId,

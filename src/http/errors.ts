@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { FieldError } from '../transactions/transaction.parse';
 
 /** Stable error codes of the HTTP API: clients may switch on them; never rename one. */
@@ -49,6 +50,17 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** `value` parsed by `schema`, or an ApiError `code` listing every failing field. */
+export function parsedOr<T>(code: ErrorCode, schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new ApiError(
+      code,
+      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  return result.data;
+}
 
 export class ApiError extends Error {
   constructor(

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OverrideStore } from '../rules/override.store';
 import { overrideActionSchema, overrideEntitySchema, overrideRequestSchema, type Override } from '../rules/overrides';
 import { AdminGuard } from './auth.guard';
-import { ApiError } from './errors';
+import { ApiError, parsedOr } from './errors';
 
 const keyParams = z.object({ entity: overrideEntitySchema, id: z.string().min(1).max(128), action: overrideActionSchema });
 
@@ -23,13 +23,8 @@ export class OverridesController {
   @HttpCode(201)
   async create(@Body() body: unknown): Promise<Override> {
     const now = Date.now();
-    const parsed = overrideRequestSchema(now).safeParse(body);
-    if (!parsed.success)
-      throw new ApiError(
-        'INVALID_OVERRIDE',
-        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-      );
-    const override: Override = { ...parsed.data, expiresAt: new Date(Date.parse(parsed.data.expiresAt)).toISOString(), createdAt: new Date(now).toISOString() };
+    const request = parsedOr('INVALID_OVERRIDE', overrideRequestSchema(now), body);
+    const override: Override = { ...request, expiresAt: new Date(Date.parse(request.expiresAt)).toISOString(), createdAt: new Date(now).toISOString() };
     if ((await this.store.set(override)) === 'conflict') throw new ApiError('OVERRIDE_CONFLICT');
     return override;
   }
@@ -37,12 +32,7 @@ export class OverridesController {
   @Delete(':entity/:id/:action')
   @HttpCode(204)
   async remove(@Param() params: unknown): Promise<void> {
-    const parsed = keyParams.safeParse(params);
-    if (!parsed.success)
-      throw new ApiError(
-        'INVALID_OVERRIDE',
-        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-      );
-    if (!(await this.store.remove(parsed.data.entity, parsed.data.id, parsed.data.action))) throw new ApiError('OVERRIDE_NOT_FOUND');
+    const { entity, id, action } = parsedOr('INVALID_OVERRIDE', keyParams, params);
+    if (!(await this.store.remove(entity, id, action))) throw new ApiError('OVERRIDE_NOT_FOUND');
   }
 }

@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, signInSchema } from '../cases/session.store';
 import { consoleSessionSchema } from './api-schemas';
-import { ApiKeyRegistry, ReviewGuard } from './auth.guard';
-import { ApiError } from './errors';
+import { analystForKey, ApiKeyRegistry, consoleSessionOf, ReviewGuard } from './auth.guard';
+import { ApiError, parsedOr } from './errors';
 
 const secure = (request: FastifyRequest): boolean => request.protocol === 'https';
 
@@ -26,17 +26,9 @@ export class SessionsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<z.infer<typeof consoleSessionSchema>> {
-    const parsed = signInSchema.safeParse(body);
-    if (!parsed.success)
-      throw new ApiError(
-        'INVALID_CASE_REQUEST',
-        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-      );
+    const { key } = parsedOr('INVALID_CASE_REQUEST', signInSchema, body);
     if (!this.keys.reviewEnabled) throw new ApiError('REVIEW_DISABLED');
-    const who = this.keys.identify(parsed.data.key);
-    if (who === null) throw new ApiError('UNAUTHENTICATED');
-    if (who.scope !== 'review' && who.scope !== 'admin') throw new ApiError('FORBIDDEN');
-    const { token, session } = await this.sessions.open(who.name);
+    const { token, session } = await this.sessions.open(analystForKey(this.keys, key));
     void reply.header('set-cookie', sessionCookie(token, this.sessions.maxAgeSeconds, secure(request)));
     return { analyst: session.analyst, csrfToken: session.csrf, expiresAt: session.expiresAt };
   }
@@ -44,9 +36,9 @@ export class SessionsController {
   /** The signed-in analyst and the CSRF token, for a console page loaded again. */
   @Get()
   @UseGuards(ReviewGuard)
-  async current(@Req() request: FastifyRequest): Promise<z.infer<typeof consoleSessionSchema>> {
-    const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    const session = token === undefined ? null : await this.sessions.find(token);
+  current(@Req() request: FastifyRequest): z.infer<typeof consoleSessionSchema> {
+    // The session the guard found; a bearer key has none to give.
+    const session = consoleSessionOf(request);
     if (session === null) throw new ApiError('UNAUTHENTICATED');
     return { analyst: session.analyst, csrfToken: session.csrf, expiresAt: session.expiresAt };
   }
