@@ -33,6 +33,11 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The console's browser script: tsc (checkJs, DOM library) resolves its names, as it does for TypeScript.
+    files: ['src/console/web/**/*.js'],
+    rules: { 'no-undef': 'off' },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**'],
     rules: {
       // expect(...) matchers and Nest testing helpers are typed loosely.

@@ -10,6 +10,7 @@ declare module 'ioredis' {
       caseKey: string,
       openKey: string,
       cardKey: string,
+      openedKey: string,
       id: string,
       doc: string,
       priority: string,
@@ -40,6 +41,7 @@ declare module 'ioredis' {
       claimKey: string,
       openKey: string,
       auditKey: string,
+      openedKey: string,
       id: string,
       analyst: string,
       verdict: string,
@@ -57,6 +59,8 @@ declare module 'ioredis' {
 const PREFIX = 'fd:{cases}:';
 export const CASE_KEYS = {
   open: `${PREFIX}open`,
+  /** The open cases again, by the time they were opened: the queue's age. */
+  opened: `${PREFIX}opened`,
   case: (id: string) => `${PREFIX}case:${id}`,
   claim: (id: string) => `${PREFIX}claim:${id}`,
   audit: (id: string) => `${PREFIX}audit:${id}`,
@@ -74,6 +78,7 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[4]) * 1000)
 redis.call('EXPIRE', KEYS[3], ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 return 1`;
 
 // The first open case, highest priority first, that nobody else holds: taken for the analyst
@@ -85,6 +90,7 @@ for _, id in ipairs(ids) do
   local caseKey = ARGV[3] .. 'case:' .. id
   if redis.call('EXISTS', caseKey) == 0 then
     redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', ARGV[3] .. 'opened', id)
   else
     local claimKey = ARGV[3] .. 'claim:' .. id
     local holder = redis.call('GET', claimKey)
@@ -129,6 +135,7 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return 'already_closed' 
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 'not_claimed' end
 redis.call('HSET', KEYS[1], 'status', 'closed', 'verdict', ARGV[3], 'closedBy', ARGV[2], 'closedAt', ARGV[4])
 redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('DEL', KEYS[2])
 redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('EXPIRE', KEYS[4], ARGV[6])
@@ -174,11 +181,11 @@ export class CaseStore {
     const redis = client.redis;
     if (!installed.has(redis)) {
       installed.add(redis);
-      redis.defineCommand('fdCaseOpen', { numberOfKeys: 3, lua: OPEN });
+      redis.defineCommand('fdCaseOpen', { numberOfKeys: 4, lua: OPEN });
       redis.defineCommand('fdCaseClaimNext', { numberOfKeys: 1, lua: CLAIM_NEXT });
       redis.defineCommand('fdCaseClaim', { numberOfKeys: 3, lua: CLAIM });
       redis.defineCommand('fdCaseRelease', { numberOfKeys: 2, lua: RELEASE });
-      redis.defineCommand('fdCaseClose', { numberOfKeys: 4, lua: CLOSE });
+      redis.defineCommand('fdCaseClose', { numberOfKeys: 5, lua: CLOSE });
     }
   }
 
@@ -188,6 +195,7 @@ export class CaseStore {
       CASE_KEYS.case(doc.transactionId),
       CASE_KEYS.open,
       CASE_KEYS.card(doc.transaction.cardId),
+      CASE_KEYS.opened,
       doc.transactionId,
       JSON.stringify(doc),
       String(doc.priority),
@@ -235,6 +243,7 @@ export class CaseStore {
       CASE_KEYS.claim(id),
       CASE_KEYS.open,
       CASE_KEYS.audit(id),
+      CASE_KEYS.opened,
       id,
       analyst,
       verdict,
@@ -257,7 +266,26 @@ export class CaseStore {
 
   /** Drops ids from the open queue (cases found past their retention while listing it). */
   async forget(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.client.redis.zrem(CASE_KEYS.open, ...ids);
+    if (ids.length > 0)
+      await this.client.redis
+        .multi()
+        .zrem(CASE_KEYS.open, ...ids)
+        .zrem(CASE_KEYS.opened, ...ids)
+        .exec();
+  }
+
+  /** How many cases are open and when the oldest of them was opened (null when none is). */
+  async queueAge(now = Date.now()): Promise<{ readonly open: number; readonly oldestOpenedAt: string | null }> {
+    // A case past its retention is gone without being closed: its id leaves the age index here.
+    // (One connection: the commands run in this order.)
+    const redis = this.client.redis;
+    const [, open, oldest] = await Promise.all([
+      redis.zremrangebyscore(CASE_KEYS.opened, '-inf', now - Number(this.ttlSeconds) * 1000),
+      redis.zcard(CASE_KEYS.open),
+      redis.zrange(CASE_KEYS.opened, 0, 0, 'WITHSCORES'),
+    ]);
+    const first = oldest[1];
+    return { open, oldestOpenedAt: open === 0 || first === undefined ? null : new Date(Number(first)).toISOString() };
   }
 
   /** The card's cases, open and closed, newest first (at most `limit`): what a customer calling about a decline needs. */

@@ -80,6 +80,8 @@ function toNested(raw: Raw) {
       claimSeconds: raw.CASE_CLAIM_SECONDS,
       consoleEnabled: raw.CONSOLE_ENABLED,
       sessionHours: raw.CONSOLE_SESSION_HOURS,
+      cardHistorySize: raw.CARD_HISTORY_SIZE,
+      cardHistoryDays: raw.CARD_HISTORY_DAYS,
     },
     budget: {
       totalMs: raw.BUDGET_TOTAL_MS,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { caseOf } from '../cases/case';
 import { CaseStore } from '../cases/case.store';
+import { OverviewStore } from '../cases/overview.store';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics';
 import { featureVector } from '../model/feature-catalogue';
@@ -24,6 +25,7 @@ import type { Decision, Transaction } from '../transactions/transaction.schema';
 import { VelocityStore, type VelocityResult } from '../velocity/velocity.store';
 import { assembleDecision } from './decision.assemble';
 import type { CheckFailure, CheckName, PolicyInput } from './decision.policy';
+import { CardHistoryStore } from './card-history.store';
 import { DecisionStore, type Origin, type StoredDecision } from './decision.store';
 import { httpOwner, kafkaOwner, samePayload, type ClaimResult } from './idempotency';
 
@@ -138,6 +140,8 @@ export class DecisionService {
     private readonly online: OnlineModel,
     private readonly onlineStore: OnlineStore,
     private readonly cases: CaseStore,
+    private readonly cardHistory: CardHistoryStore,
+    private readonly overview: OverviewStore,
   ) {
     VelocityStore.install(redis.redis);
   }
@@ -408,10 +412,19 @@ export class DecisionService {
       .saveAll(records, (pipeline) => {
         this.queueOnlineRows(pipeline, fresh);
         this.queueCases(pipeline, fresh);
+        // The console's: each card's recent decisions, and the overview's counters (once a batch).
+        for (const f of fresh) this.cardHistory.queue(pipeline, f.item.tx, f.decision);
+        this.overview.queueDecisions(
+          pipeline,
+          fresh.map((f) => f.decision),
+        );
       })
       .then(({ stored, extraFailed }) => {
         if (extraFailed[0] !== undefined)
-          this.warn('online-rows', `keeping ${String(extraFailed.length)} online model rows or review cases failed: ${extraFailed[0].message}`);
+          this.warn(
+            'online-rows',
+            `keeping ${String(extraFailed.length)} online model rows, review cases or console records failed: ${extraFailed[0].message}`,
+          );
         return stored;
       });
     const earlier = stream

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { auditEntrySchema, verdictSchema } from '../cases/case';
 import { overrideSchema } from '../rules/overrides';
 import { activationSchema } from '../rules/rule-version.store';
-import { decisionSchema, transactionSchema } from '../transactions/transaction.schema';
+import { decisionOutcomeSchema, decisionSchema, transactionSchema } from '../transactions/transaction.schema';
 import { ERROR_CODES, type ErrorCode } from './errors';
 
 /**
@@ -91,6 +91,34 @@ export const caseSchema = z.object({
     .array(overrideSchema)
     .meta({ description: "The allow and block overrides in force on the case's card, merchant and device (empty in the queue listing)." }),
   audit: z.array(auditEntrySchema).meta({ description: 'Who claimed, released and closed the case, and when (empty in the queue listing).' }),
+  cardHistory: z
+    .array(
+      z.object({
+        transactionId: z.string(),
+        decidedAt: timestamp,
+        decision: decisionOutcomeSchema,
+        score: z.number().nullable(),
+        amount: z.number(),
+        currency: z.string(),
+      }),
+    )
+    .optional()
+    .meta({ description: "The card's latest decisions, newest first (CARD_HISTORY_SIZE of them, this one among them); on a single case only." }),
+});
+
+export const overviewSchema = z.object({
+  generatedAt: timestamp,
+  minutes: z
+    .array(z.object({ minute: z.string(), approve: z.number().int(), deny: z.number().int(), review: z.number().int() }))
+    .meta({ description: 'Decisions per UTC minute (`YYYY-MM-DDTHH:MM`) by outcome, oldest first, from every instance.' }),
+  days: z.number().int().meta({ description: 'The days the rules are counted over (today included).' }),
+  queue: z.object({ open: z.number().int(), oldestOpenedAt: timestamp.nullable() }).meta({ description: 'Open cases now, and when the oldest was opened.' }),
+  rules: z
+    .array(z.object({ rule: z.string(), hits: z.number().int(), fraud: z.number().int(), legitimate: z.number().int(), precision: z.number().nullable() }))
+    .meta({
+      description:
+        "The rules with the most hits over the days, with the analysts' fraud and legitimate verdicts on cases they sent to review and the precision of those (null before any verdict).",
+    }),
 });
 
 export const caseQueueSchema = z.object({

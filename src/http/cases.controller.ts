@@ -6,7 +6,10 @@ import { OverrideStore } from '../rules/override.store';
 import type { Override } from '../rules/overrides';
 import { CaseStore, type CaseState } from '../cases/case.store';
 import { LabelPublisher } from '../cases/label.publisher';
-import { caseSchema, caseQueueSchema } from './api-schemas';
+import { OVERVIEW_LIMITS } from '../cases/overview';
+import { OverviewStore } from '../cases/overview.store';
+import { CardHistoryStore } from '../decisions/card-history.store';
+import { caseSchema, caseQueueSchema, overviewSchema } from './api-schemas';
 import { analystOf, ReviewGuard } from './auth.guard';
 import { ApiError, parsedOr } from './errors';
 
@@ -15,6 +18,10 @@ const queueQuery = z.object({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cardId: z.string().min(1).max(128).optional(),
+});
+const overviewQuery = z.object({
+  minutes: z.coerce.number().int().min(1).max(OVERVIEW_LIMITS.minutes).default(60),
+  days: z.coerce.number().int().min(1).max(OVERVIEW_LIMITS.days).default(7),
 });
 
 const parsed = <T>(schema: z.ZodType<T>, value: unknown): T => parsedOr('INVALID_CASE_REQUEST', schema, value);
@@ -47,7 +54,15 @@ export class CasesController {
     private readonly cases: CaseStore,
     private readonly labels: LabelPublisher,
     private readonly overrides: OverrideStore,
+    private readonly cardHistory: CardHistoryStore,
+    private readonly overview: OverviewStore,
   ) {}
+
+  @Get('overview')
+  async summary(@Query() query: unknown): Promise<z.infer<typeof overviewSchema>> {
+    const { minutes, days } = parsed(overviewQuery, query);
+    return this.overview.read(minutes, days);
+  }
 
   @Get('cases')
   async queue(@Query() query: unknown): Promise<z.infer<typeof caseQueueSchema>> {
@@ -159,6 +174,7 @@ export class CasesController {
       });
     }
     const closed = await this.cases.close(transactionId, analyst, verdict, comment === '' ? undefined : comment);
+    if (closed === 'closed') await this.overview.addVerdict(verdict, state.doc.decision.ruleHits);
     // The claim ran out (or the case was closed) between the check and the close: the label, if
     // any, is sent and counts once whatever happens next; the caller learns the case is not theirs.
     if (closed === 'not_claimed') throw new ApiError('CASE_NOT_CLAIMED');
@@ -167,9 +183,13 @@ export class CasesController {
     return this.full(await this.found(transactionId));
   }
 
-  /** The case with the overrides in force on its card, merchant and device. */
+  /** The case with the overrides in force on its card, merchant and device, and the card's recent decisions. */
   private async full(state: CaseState): Promise<z.infer<typeof caseSchema>> {
-    return view(state, await this.overrides.forTransaction(state.doc.transaction, Date.now()));
+    const [overrides, cardHistory] = await Promise.all([
+      this.overrides.forTransaction(state.doc.transaction, Date.now()),
+      this.cardHistory.recent(state.doc.transaction.cardId),
+    ]);
+    return { ...view(state, overrides), cardHistory };
   }
 
   private async found(transactionId: string): Promise<CaseState> {

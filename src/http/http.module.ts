@@ -6,6 +6,7 @@ import { LabelPublisher } from '../cases/label.publisher';
 import { SessionStore } from '../cases/session.store';
 import { AdminGuard, ApiKeyRegistry, ReviewGuard, ScoringGuard } from './auth.guard';
 import { CasesController } from './cases.controller';
+import { ConsoleController } from './console.controller';
 import { SessionsController } from './sessions.controller';
 import { DecisionsController } from './decisions.controller';
 import { HttpDecider } from './http-decider';
@@ -17,7 +18,16 @@ import { RulesController } from './rules.controller';
 
 @Module({
   imports: [DecisionsModule, RulesModule],
-  controllers: [DecisionsController, RulesController, OverridesController, OnlineController, CasesController, SessionsController, OpenApiController],
+  controllers: [
+    DecisionsController,
+    RulesController,
+    OverridesController,
+    OnlineController,
+    CasesController,
+    SessionsController,
+    ConsoleController,
+    OpenApiController,
+  ],
   providers: [
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
     HttpDecider,

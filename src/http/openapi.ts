@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { caseOverrideRequestSchema, verdictRequestSchema } from '../cases/case';
 import { signInSchema } from '../cases/session.store';
+import { OVERVIEW_LIMITS } from '../cases/overview';
 import { liveSchema, readySchema } from '../health/health.controller';
 import { ruleSetSchema } from '../rules/rule-set.schema';
 import { overrideActionSchema, overrideEntitySchema, overrideRequestSchema, overrideSchema } from '../rules/overrides';
@@ -9,6 +10,7 @@ import {
   activatedSchema,
   consoleSessionSchema,
   caseQueueSchema,
+  overviewSchema,
   caseSchema,
   errorBodySchema,
   onlineOverviewSchema,
@@ -32,6 +34,9 @@ export const API_VERSION = '0.1.0';
 
 /** The files /docs loads: the Swagger UI package's, and its start-up script. */
 export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'docs.js'] as const;
+
+/** The files the analyst console's page loads (src/console/web, and the feature catalogue's meanings). */
+export const CONSOLE_ASSETS = ['console.js', 'console.css', 'features.json'] as const;
 
 type Auth = 'none' | 'scoring' | 'admin' | 'review';
 type Method = 'GET' | 'POST' | 'DELETE';
@@ -126,6 +131,25 @@ export const OPERATIONS: readonly OperationSpec[] = [
       { name: 'cardId', schema: z.string().min(1).max(128), description: "Instead of the open queue: this card's cases, open and closed, newest first." },
     ],
     ok: { status: 200, description: 'A page of the queue.', content: [json(caseQueueSchema)] },
+    errors: ['INVALID_CASE_REQUEST'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/overview',
+    operationId: 'overview',
+    tag: 'cases',
+    auth: 'review',
+    summary: "The console's overview: decisions per minute by outcome, the queue's depth and age, the top rules by hits and by analysts' precision",
+    description: "Counted in Redis by every instance, so the figures are the whole deployment's, not the answering instance's.",
+    query: [
+      { name: 'minutes', schema: z.coerce.number().int().min(1).max(OVERVIEW_LIMITS.minutes), description: 'Minutes of decisions, up to now (default 60).' },
+      {
+        name: 'days',
+        schema: z.coerce.number().int().min(1).max(OVERVIEW_LIMITS.days),
+        description: 'Days of rule hits and verdicts, today included (default 7).',
+      },
+    ],
+    ok: { status: 200, description: 'The overview.', content: [json(overviewSchema)] },
     errors: ['INVALID_CASE_REQUEST'],
   },
   {
@@ -450,6 +474,34 @@ export const OPERATIONS: readonly OperationSpec[] = [
       content: ['text/css', 'text/javascript', 'image/png'].map((contentType) => ({ contentType, schema: z.string() })),
     },
     errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'GET',
+    path: '/console',
+    operationId: 'console',
+    tag: 'cases',
+    auth: 'none',
+    summary: 'The analyst console: the review queue, case pages and the overview, in a browser (its API calls need a session)',
+    ok: { status: 200, description: 'The page.', content: [{ contentType: 'text/html', schema: z.string() }] },
+    errors: ['CONSOLE_DISABLED'],
+  },
+  {
+    method: 'GET',
+    path: '/console/assets/:file',
+    operationId: 'consoleAsset',
+    tag: 'cases',
+    auth: 'none',
+    summary: "The console page's script and styles, and the feature catalogue's meanings",
+    params: [{ name: 'file', schema: z.enum(CONSOLE_ASSETS), description: 'One of the files the page loads.' }],
+    ok: {
+      status: 200,
+      description: 'The file.',
+      content: [
+        ...['text/css', 'text/javascript'].map((contentType) => ({ contentType, schema: z.string() })),
+        { contentType: 'application/json', schema: z.record(z.string(), z.string()).meta({ description: "features.json: each feature's meaning, by name." }) },
+      ],
+    },
+    errors: ['CONSOLE_DISABLED', 'NOT_FOUND'],
   },
 ];
 
