@@ -264,6 +264,19 @@ export class CaseStore {
     return stateOf(fields, claimedBy, audit);
   }
 
+  /** Several cases for a listing, without their audit logs: one pipeline for the documents, one MGET for the claims. */
+  async list(ids: readonly string[]): Promise<(CaseState | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(CASE_KEYS.case(id));
+    const [docs, holders] = await Promise.all([pipeline.exec(), this.client.redis.mget(...ids.map((id) => CASE_KEYS.claim(id)))]);
+    return ids.map((_, i) => {
+      const [err, fields] = docs?.[i] ?? [new Error('the pipeline returned no reply'), null];
+      if (err) throw err;
+      return isFields(fields) ? stateOf(fields, holders[i] ?? null, []) : null;
+    });
+  }
+
   /** Drops ids from the open queue (cases found past their retention while listing it). */
   async forget(ids: readonly string[]): Promise<void> {
     if (ids.length > 0)
@@ -301,16 +314,15 @@ export class CaseStore {
     return true;
   }
 
-  /** The open queue, highest priority first: ids and their claim holders, `limit` from `offset`. */
-  async openCases(
-    offset: number,
-    limit: number,
-  ): Promise<{ readonly total: number; readonly cases: readonly { readonly id: string; readonly claimedBy: string | null }[] }> {
+  /** The open queue, highest priority first: how many, and the ids `limit` from `offset`. */
+  async openCases(offset: number, limit: number): Promise<{ readonly total: number; readonly ids: readonly string[] }> {
     const [total, ids] = await Promise.all([this.client.redis.zcard(CASE_KEYS.open), this.client.redis.zrevrange(CASE_KEYS.open, offset, offset + limit - 1)]);
-    const holders = ids.length === 0 ? [] : await this.client.redis.mget(...ids.map((id) => CASE_KEYS.claim(id)));
-    return { total, cases: ids.map((id, i) => ({ id, claimedBy: holders[i] ?? null })) };
+    return { total, ids };
   }
 }
+
+const isFields = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 
 function entry(now: Date, analyst: string, action: AuditEntry['action'], verdict?: CaseVerdict, comment?: string): string {
   const logged: AuditEntry = { at: now.toISOString(), analyst, action, ...(verdict ? { verdict } : {}), ...(comment ? { comment } : {}) };

@@ -70,13 +70,13 @@ export class CasesController {
     // By card: its cases open and closed, newest first (the customer on the phone); else the open queue.
     const { total, ids } =
       cardId === undefined
-        ? await this.cases.openCases(offset, limit).then((page) => ({ total: page.total, ids: page.cases.map((c) => c.id) }))
+        ? await this.cases.openCases(offset, limit)
         : await this.cases.casesOfCard(cardId, offset + limit).then((all) => ({ total: all.length, ids: all.slice(offset) }));
-    const states = await Promise.all(ids.map((id) => this.cases.get(id)));
+    const states = await this.cases.list(ids);
     // An id whose case ran out of its retention leaves the open queue here (claims drop them too).
     const gone = ids.filter((_, i) => states[i] === null);
     if (cardId === undefined) await this.cases.forget(gone);
-    return { total: total - gone.length, offset, cases: states.flatMap((state) => (state === null ? [] : [{ ...view(state), audit: [] }])) };
+    return { total: total - gone.length, offset, cases: states.flatMap((state) => (state === null ? [] : [view(state)])) };
   }
 
   /** The next open case nobody else holds, claimed for the caller (the one they hold, if any); 204 when there is none. */

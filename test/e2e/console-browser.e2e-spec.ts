@@ -127,6 +127,13 @@ describe('the analyst console in Chromium', () => {
     await ana.page.locator('table.queue tr[data-case]').first().waitFor();
     expect(await ana.page.locator('#who').textContent()).toBe('ana');
     expect(await overflow(ana.page)).toBeLessThanOrEqual(0);
+    // The queue narrows to the rows holding a filter's text.
+    const visible = () => ana.page.locator('table.queue tr[data-case]:visible').count();
+    await ana.page.locator('#queue-filter').fill('AMOUNT_OVER_CEILING');
+    expect(await visible()).toBe(await ana.page.locator('table.queue tr[data-case]').count());
+    await ana.page.locator('#queue-filter').fill('no-such-merchant');
+    expect(await visible()).toBe(0);
+    await ana.page.locator('#queue-filter').press('Escape');
 
     await ana.page.keyboard.press('n');
     await ana.page.locator('.case #status').filter({ hasText: 'Claimed by you' }).waitFor();
@@ -207,7 +214,7 @@ describe('the analyst console in Chromium', () => {
     const counted = (outcome: string) => titles.filter((t) => t.includes(` ${outcome}: `)).reduce((sum, t) => sum + Number(t.split(': ')[1]), 0);
     expect({ approve: counted('approve'), review: counted('review'), deny: counted('deny') }).toEqual(sent);
     const ceiling = ana.page.locator('#rule-stats tr').filter({ hasText: 'amount-ceiling' });
-    expect(await ceiling.locator('td').allTextContents()).toEqual(['amount-ceiling', String(sent.review), '', '1 / 0', '1.00']);
+    expect(await ceiling.locator('td').allTextContents()).toEqual(['amount-ceiling', String(sent.review), '', '1 / 0', '1.00', '']);
     expect(await ana.page.locator('#queue-stats dd').first().textContent()).toBe(String(sent.review - 1));
     expect(await overflow(ana.page)).toBeLessThanOrEqual(0);
     await ana.context.close();

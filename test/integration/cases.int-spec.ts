@@ -56,7 +56,8 @@ describe('review cases on real Redis', () => {
     );
     await open({ id: 'low', score: 0.99, amount: 1 });
     const queue = await store.openCases(0, 10);
-    expect(queue).toEqual({ total: 4, cases: ['high-big', 'high', 'rule-only', 'low'].map((id) => ({ id, claimedBy: null })) });
+    expect(queue).toEqual({ total: 4, ids: ['high-big', 'high', 'rule-only', 'low'] });
+    expect((await store.list(queue.ids)).map((c) => c?.claimedBy)).toEqual([null, null, null, null]);
     const low = await store.get('low');
     expect(low?.doc.decision.score).toBe(0.2);
     expect(low?.doc.features?.amount).toBe(FEATURE_NAMES.indexOf('amount'));
@@ -70,9 +71,10 @@ describe('review cases on real Redis', () => {
     expect(await store.claimNext('ana', NOW)).toBe('a');
     expect(await store.claimNext('cy', NOW)).toBeNull();
     expect(await store.claim('a', 'bob', NOW)).toEqual({ kind: 'held', by: 'ana' });
-    expect((await store.openCases(0, 10)).cases).toEqual([
-      { id: 'a', claimedBy: 'ana' },
-      { id: 'b', claimedBy: 'bob' },
+    const listed = await store.list((await store.openCases(0, 10)).ids);
+    expect(listed.map((c) => [c?.doc.transactionId, c?.claimedBy, c?.audit])).toEqual([
+      ['a', 'ana', []],
+      ['b', 'bob', []],
     ]);
   });
 
@@ -98,7 +100,7 @@ describe('review cases on real Redis', () => {
     expect(await store.claim('a', 'bob', NOW)).toEqual({ kind: 'closed' });
     expect(await store.close('nope', 'ana', 'fraud', undefined, NOW)).toBe('missing');
     expect(await store.claim('nope', 'ana', NOW)).toEqual({ kind: 'missing' });
-    expect((await store.openCases(0, 10)).cases.map((c) => c.id)).toEqual(['b']);
+    expect((await store.openCases(0, 10)).ids).toEqual(['b']);
     expect(await store.get('a')).toMatchObject({
       status: 'closed',
       claimedBy: null,
@@ -112,11 +114,31 @@ describe('review cases on real Redis', () => {
     });
   });
 
+  it("tells the queue's depth and its oldest open case, which a close or the retention takes out", async () => {
+    const openAt = async (id: string, at: Date) => {
+      const pipeline = redis.pipeline();
+      store.queueOpen(pipeline, caseOf(aTransaction({ transactionId: id }), review(id, 0.6), null, at));
+      await pipeline.exec();
+    };
+    expect(await store.queueAge(NOW.getTime())).toEqual({ open: 0, oldestOpenedAt: null });
+    await openAt('old', new Date(NOW.getTime() - 8 * 86_400_000));
+    await openAt('first', NOW);
+    await openAt('second', new Date(NOW.getTime() + 60_000));
+    // 'old' is past the 7 days' retention (its document would be gone by now; the index forgets it here).
+    await redis.del(CASE_KEYS.case('old'));
+    await redis.zrem(CASE_KEYS.open, 'old');
+    const later = NOW.getTime() + 3_600_000;
+    expect(await store.queueAge(later)).toEqual({ open: 2, oldestOpenedAt: NOW.toISOString() });
+    expect(await store.claim('first', 'ana', NOW)).toEqual({ kind: 'claimed' });
+    expect(await store.close('first', 'ana', 'legitimate', undefined, NOW)).toBe('closed');
+    expect(await store.queueAge(later)).toEqual({ open: 1, oldestOpenedAt: new Date(NOW.getTime() + 60_000).toISOString() });
+  });
+
   it('drops from the queue a case whose retention ran out', async () => {
     await open({ id: 'gone', score: 0.9, amount: 10 }, { id: 'kept', score: 0.5, amount: 10 });
     await redis.del(CASE_KEYS.case('gone'));
     expect(await store.claimNext('ana', NOW)).toBe('kept');
-    expect((await store.openCases(0, 10)).cases.map((c) => c.id)).toEqual(['kept']);
+    expect((await store.openCases(0, 10)).ids).toEqual(['kept']);
     expect(await store.get('gone')).toBeNull();
     await open({ id: 'gone-too', score: 0.1, amount: 10 });
     await redis.del(CASE_KEYS.case('gone-too'));

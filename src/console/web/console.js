@@ -234,12 +234,18 @@ async function showQueue(card) {
       h('td', {}, c.status === 'closed' ? `closed: ${c.verdict ?? ''}` : (c.claimedBy ?? '')),
     ),
   );
+  // Narrows the page shown (up to 100 cases, by priority) to the rows holding the text: a reason code, a merchant, an analyst.
+  const filter = h('input', { id: 'queue-filter', type: 'search', placeholder: 'Filter: reason, merchant, analyst', 'aria-label': 'Filter the cases shown' });
+  filter.addEventListener('input', () => {
+    const wanted = /** @type {HTMLInputElement} */ (filter).value.trim().toLowerCase();
+    for (const row of rows) row.hidden = wanted !== '' && !row.textContent.toLowerCase().includes(wanted);
+  });
   const title = card === null ? `Open cases (${String(queue.total)})` : `Cases of card ${card} (${String(queue.total)})`;
   main.replaceChildren(
     h(
       'section',
       { class: 'panel' },
-      h('div', { class: 'head' }, h('h1', {}, title), h('button', { id: 'claim-next', type: 'button' }, 'Claim next (n)')),
+      h('div', { class: 'head' }, h('h1', {}, title), filter, h('button', { id: 'claim-next', type: 'button' }, 'Claim next (n)')),
       rows.length === 0
         ? h('p', { class: 'empty' }, card === null ? 'The queue is empty.' : 'No cases for this card.')
         : h(
@@ -579,7 +585,7 @@ function rulesChart(rules) {
   return h(
     'table',
     { class: 'rules' },
-    h('thead', {}, h('tr', {}, ...['Rule', 'Hits', '', 'Verdicts (fraud / legitimate)', 'Precision'].map((t) => h('th', {}, t)))),
+    h('thead', {}, h('tr', {}, ...['Rule', 'Hits', '', 'Verdicts (fraud / legitimate)', 'Precision', ''].map((t) => h('th', {}, t)))),
     h(
       'tbody',
       {},
@@ -592,6 +598,11 @@ function rulesChart(rules) {
           h('td', { class: 'barcell' }, styled(h('span', { class: 'bar' }), { width: `${String(Math.round((r.hits / top) * 100))}%` })),
           h('td', { class: 'num' }, `${String(r.fraud)} / ${String(r.legitimate)}`),
           h('td', { class: 'num' }, r.precision === null ? '–' : r.precision.toFixed(2)),
+          h(
+            'td',
+            { class: 'barcell' },
+            r.precision === null ? null : styled(h('span', { class: 'bar precision' }), { width: `${String(Math.round(r.precision * 100))}%` }),
+          ),
         ),
       ),
     ),
