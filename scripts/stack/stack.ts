@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../../src/config/config';
 import { ensureTopics, kafkaAnswers, startKafka, type TopicSpec } from './kafka';
 import { freePort, isAlive, readPid, stopPid } from './process';
 import { redisAnswers, startRedis } from './redis';
+import { clusterOk, startRedisCluster } from './redis-cluster';
 
 /**
  * How long `transactions`, `decisions` and `fraud-labels` are kept so that `npm run
@@ -50,9 +51,27 @@ export async function stopPrivateStack(stack: TestStack): Promise<void> {
 const STACK_DIR = resolve(__dirname, '..', '..', '.stack');
 const isLocal = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
 
-export async function up(config: AppConfig): Promise<void> {
+/** The local cluster of `stack:up -- --redis-cluster`: 3 masters and 3 replicas on 7000-7005 (buses on 17000-17005). */
+const CLUSTER_FIRST_PORT = 7000;
+const CLUSTER_NODES = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${String(CLUSTER_FIRST_PORT + i)}`).join(',');
+
+async function upCluster(): Promise<void> {
+  if (clusterOk(CLUSTER_FIRST_PORT)) {
+    console.log(`[stack] a Redis Cluster answers on ${String(CLUSTER_FIRST_PORT)}: using it`);
+  } else {
+    const dir = join(STACK_DIR, 'redis-cluster');
+    rmSync(dir, { recursive: true, force: true });
+    const cluster = await startRedisCluster(dir, 3, 1, CLUSTER_FIRST_PORT);
+    console.log(`[stack] started a Redis Cluster: 3 masters, 1 replica each (pids ${cluster.members.map((m) => m.pid).join(', ')})`);
+  }
+  console.log(`[stack] run the service with REDIS_CLUSTER_NODES=${CLUSTER_NODES}`);
+}
+
+export async function up(config: AppConfig, redisCluster = false): Promise<void> {
   const redis = new URL(config.redis.url);
-  if (await redisAnswers(config.redis.url)) {
+  if (redisCluster) {
+    await upCluster();
+  } else if (await redisAnswers(config.redis.url)) {
     console.log(`[stack] Redis answers at ${redis.host}: using it`);
   } else if (isLocal(redis.hostname)) {
     const pid = await startRedis(Number(redis.port || 6379), join(STACK_DIR, 'redis'), true);
@@ -78,6 +97,14 @@ export async function up(config: AppConfig): Promise<void> {
 }
 
 async function down(): Promise<void> {
+  const clusterDir = join(STACK_DIR, 'redis-cluster');
+  for (const node of existsSync(clusterDir) ? readdirSync(clusterDir) : []) {
+    const pid = readPid(join(clusterDir, node, 'redis.pid'));
+    if (pid !== null && isAlive(pid)) {
+      await stopPid(pid);
+      console.log(`[stack] stopped redis cluster ${node} (pid ${String(pid)})`);
+    }
+  }
   for (const name of ['kafka', 'redis']) {
     const pid = readPid(join(STACK_DIR, name, `${name}.pid`));
     if (pid !== null && isAlive(pid)) {
@@ -107,7 +134,7 @@ async function main(): Promise<void> {
   const command = process.argv[2] ?? '';
   switch (command) {
     case 'up':
-      await up(config);
+      await up(config, process.argv.includes('--redis-cluster'));
       break;
     case 'down':
       await down();

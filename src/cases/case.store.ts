@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { RedisClient } from '../redis/redis.client';
+import { RedisClient, type RedisConnection } from '../redis/redis.client';
 import { auditEntrySchema, caseDocSchema, type AuditEntry, type CaseDoc, type CaseVerdict } from './case';
 
 declare module 'ioredis' {
@@ -159,7 +159,7 @@ export type ClaimOutcome =
   { readonly kind: 'claimed' } | { readonly kind: 'missing' } | { readonly kind: 'closed' } | { readonly kind: 'held'; readonly by: string };
 export type CloseOutcome = 'closed' | 'missing' | 'already_closed' | 'not_claimed';
 
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisConnection>();
 
 /**
  * Review cases in Redis, kept CASE_RETENTION_DAYS: a document per case, the open queue by
@@ -267,7 +267,7 @@ export class CaseStore {
   /** Several cases for a listing, without their audit logs: one pipeline for the documents, one MGET for the claims. */
   async list(ids: readonly string[]): Promise<(CaseState | null)[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.client.redis.pipeline();
+    const pipeline = this.client.pipeline();
     for (const id of ids) pipeline.hgetall(CASE_KEYS.case(id));
     const [docs, holders] = await Promise.all([pipeline.exec(), this.client.redis.mget(...ids.map((id) => CASE_KEYS.claim(id)))]);
     return ids.map((_, i) => {

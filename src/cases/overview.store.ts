@@ -38,7 +38,7 @@ export class OverviewStore {
   async addVerdict(verdict: CaseVerdict, ruleHits: readonly string[], now = Date.now()): Promise<void> {
     const counts = verdictCounts(verdict, ruleHits);
     if (counts.size === 0) return;
-    const pipeline = this.client.redis.pipeline();
+    const pipeline = this.client.pipeline();
     add(pipeline, KEYS.day(dayOf(now)), counts, DAY_TTL_SECONDS);
     await pipeline.exec();
   }
@@ -46,7 +46,7 @@ export class OverviewStore {
   async read(minutes: number, days: number, now = Date.now()): Promise<Overview> {
     const minuteNames = Array.from({ length: minutes }, (_, i) => minuteOf(now - (minutes - 1 - i) * 60_000));
     const dayNames = Array.from({ length: days }, (_, i) => dayOf(now - i * 86_400_000));
-    const pipeline = this.client.redis.pipeline();
+    const pipeline = this.client.pipeline();
     for (const m of minuteNames) pipeline.hgetall(KEYS.minute(m));
     for (const d of dayNames) pipeline.hgetall(KEYS.day(d));
     const [replies, queue] = await Promise.all([pipeline.exec(), this.cases.queueAge(now)]);

@@ -99,6 +99,17 @@ export const ENV_VARS = {
   TOPIC_DLQ: v(topic, 'transactions.dlq', 'Dead-letter topic for messages that cannot be parsed or validated.'),
   TOPIC_SHADOW: v(topic, 'decisions-shadow', 'Output topic: shadow model and shadow rule results, never used in decisions.'),
   REDIS_URL: v(z.url({ protocol: /^rediss?$/ }), 'redis://127.0.0.1:6379', 'Redis holding velocity state and stored decisions.'),
+  REDIS_CLUSTER_NODES: v(
+    entries.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port'))),
+    '',
+    'Comma-separated `host:port` seed nodes of a Redis Cluster; set, the service speaks Cluster to them and takes only the user, password and TLS (`rediss:`) of `REDIS_URL`. Empty: the single Redis at `REDIS_URL`.',
+  ),
+  REDIS_WAIT_REPLICAS: v(
+    int(0, 5),
+    '0',
+    "Replicas each Redis master must have acknowledged a Kafka batch's writes to (WAIT) before its decisions and offsets are committed: 1 with a replica per master, so a failover loses no write the Kafka path has committed (Redis replicates asynchronously). A batch not acknowledged in REDIS_WAIT_TIMEOUT_MS fails and is retried (the writes are idempotent per transaction). HTTP decisions never wait. 0: no wait.",
+  ),
+  REDIS_WAIT_TIMEOUT_MS: v(int(1, 60_000), '1000', 'Longest wait for REDIS_WAIT_REPLICAS acknowledgements of one Kafka batch.'),
   IDEMPOTENCY_LEASE_MS: v(
     int(100, 600_000),
     '2000',

@@ -50,7 +50,14 @@ function toNested(raw: Raw) {
         shadow: raw.TOPIC_SHADOW,
       },
     },
-    redis: { url: raw.REDIS_URL, decisionTtlSeconds: raw.DECISION_TTL_SECONDS, idempotencyLeaseMs: raw.IDEMPOTENCY_LEASE_MS },
+    redis: {
+      url: raw.REDIS_URL,
+      clusterNodes: raw.REDIS_CLUSTER_NODES,
+      waitReplicas: raw.REDIS_WAIT_REPLICAS,
+      waitTimeoutMs: raw.REDIS_WAIT_TIMEOUT_MS,
+      decisionTtlSeconds: raw.DECISION_TTL_SECONDS,
+      idempotencyLeaseMs: raw.IDEMPOTENCY_LEASE_MS,
+    },
     features: { labelDelayDays: raw.LABEL_DELAY_DAYS },
     model: {
       path: raw.MODEL_PATH,

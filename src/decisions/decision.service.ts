@@ -270,6 +270,8 @@ export class DecisionService {
     this.metrics.stageSeconds.observe({ stage: 'decide' }, seconds(t0));
 
     const kept = await this.save(fresh, stream, at.answer);
+    // Before the Kafka commit that follows: the batch's writes on the replicas, so a failover keeps them.
+    if (stream) await this.redis.replicated();
     const outcomes: Outcome[] = items.map((_, i): Outcome => {
       const claim = claims?.[i];
       if (claim?.kind === 'decided') {

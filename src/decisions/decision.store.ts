@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { RedisClient } from '../redis/redis.client';
+import { RedisClient, type RedisConnection } from '../redis/redis.client';
 import type { RedisBatch, Reply } from '../redis/redis-batch';
 import { decisionSchema, type Decision } from '../transactions/transaction.schema';
 import { claimValue, isDecisionRecord, readClaim, type ClaimOwner, type ClaimResult } from './idempotency';
@@ -42,7 +42,7 @@ if v and string.sub(v, 1, 1) == '{' then return v end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return false`;
 
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisConnection>();
 
 /** A stored value that is not a valid record (a claim, or garbage) is treated as absent, never trusted. */
 export function parseStoredDecision(raw: unknown): StoredDecision | null {
@@ -121,7 +121,7 @@ export class DecisionStore {
     extra?: (pipeline: ChainableCommander) => void,
   ): Promise<{ stored: (StoredDecision | null)[]; extraFailed: Error[] }> {
     if (records.length === 0) return { stored: [], extraFailed: [] };
-    const pipeline = this.client.redis.pipeline();
+    const pipeline = this.client.pipeline();
     for (const r of records) pipeline.fdDecisionSave(decisionKey(r.decision.transactionId), JSON.stringify(r), this.ttlSeconds);
     extra?.(pipeline);
     const results = (await pipeline.exec()) ?? [];

@@ -32,7 +32,7 @@ export class LabelsService {
     const found = new Map(missing.map((id, i) => [id, stored[i]?.subject ?? null]));
     const subjects = labels.map((l, i) => own[i] ?? found.get(l.transactionId) ?? null);
 
-    const pipeline = this.redis.redis.pipeline();
+    const pipeline = this.redis.pipeline();
     labels.forEach((label, i) => {
       const subject = subjects[i];
       if (subject) this.velocity.queueLabel(pipeline, label.transactionId, subject, label.fraud);
@@ -40,6 +40,8 @@ export class LabelsService {
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err !== null);
     if (failed?.[0]) throw failed[0];
+    // Before the consumer commits the labels' offsets: the counts on the replicas, so a failover keeps them.
+    await this.redis.replicated();
 
     let reply = 0;
     return subjects.map((subject): LabelResult => {

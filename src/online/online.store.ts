@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
 import { z } from 'zod';
-import { RedisClient } from '../redis/redis.client';
+import { pipelineOf, RedisClient, type RedisConnection } from '../redis/redis.client';
 import { decodeRow, encodeRow, onlineLayout, readStoredState, storedFields, type KeptRow, type OnlineState, type StateRead } from './online-state';
 import type { Verdict } from './verdicts';
 
@@ -58,7 +58,7 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, to
 if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
 return ids`;
 
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisConnection>();
 
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -73,7 +73,7 @@ const idsSchema = z.array(z.string());
 
 @Injectable()
 export class OnlineStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   /** The layout this instance reads and writes (online-state.ts `onlineLayout`). */
   readonly layout: string;
 
@@ -83,7 +83,7 @@ export class OnlineStore {
     OnlineStore.install(this.redis);
   }
 
-  static install(redis: Redis): void {
+  static install(redis: RedisConnection): void {
     if (installed.has(redis)) return;
     installed.add(redis);
     redis.defineCommand('fdOnlineWrite', { lua: WRITE });
@@ -101,7 +101,7 @@ export class OnlineStore {
   /** The kept rows of the transactions, one round trip; null where none is kept (never kept, or expired). */
   async readRows(transactionIds: readonly string[]): Promise<(KeptRow | null)[]> {
     if (transactionIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const id of transactionIds) pipeline.get(ONLINE_KEYS.row(id));
     return ((await pipeline.exec()) ?? []).map(([err, raw]) => {
       if (err) throw err;
@@ -112,7 +112,7 @@ export class OnlineStore {
   /** What each transaction counts as so far (null: nothing learnt from it). */
   async readVerdicts(items: readonly { transactionId: string; decidedAtMs: number }[]): Promise<(Verdict | null)[]> {
     if (items.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const item of items) pipeline.hget(ONLINE_KEYS.verdicts(dayOf(item.decidedAtMs)), item.transactionId);
     return ((await pipeline.exec()) ?? []).map(([err, raw]) => {
       if (err) throw err;
@@ -185,7 +185,7 @@ export class OnlineStore {
   async snapshots(): Promise<{ version: number; updatedAt: string | null }[]> {
     const versions = (await this.redis.zrange(ONLINE_KEYS.snapshots, 0, -1)).map(Number);
     if (versions.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const v of versions) pipeline.hget(ONLINE_KEYS.snapshot(v), 'updatedAt');
     const replies = (await pipeline.exec()) ?? [];
     return versions.map((version, i) => {

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { pipelineOf, type RedisConnection } from './redis.client';
 
 export type Reply<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
 
@@ -13,8 +14,8 @@ export class RedisBatch {
   private readonly pipeline: ChainableCommander;
   private replies: [Error | null, unknown][] | null = null;
 
-  constructor(redis: Redis) {
-    this.pipeline = redis.pipeline();
+  constructor(redis: RedisConnection) {
+    this.pipeline = pipelineOf(redis);
   }
 
   /**

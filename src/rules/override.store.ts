@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import { RedisBatch } from '../redis/redis-batch';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { RedisClient } from '../redis/redis.client';
+import { pipelineOf, RedisClient, type RedisConnection } from '../redis/redis.client';
 import type { Transaction } from '../transactions/transaction.schema';
 import { entitiesOf, isLive, overrideSchema, type Override, type OverrideAction, type OverrideEntity } from './overrides';
 
@@ -19,7 +19,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
 return 1`;
 
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisConnection>();
 
 /**
  * Overrides in Redis: one key per entity and action, `{p}:o:{card:ID}:block`, expiring at the
@@ -112,7 +112,7 @@ export class OverrideStore {
     const keys = await redis.zrangebyscore(this.index, `(${String(now)}`, '+inf');
     if (keys.length === 0) return [];
     // One GET per key (they live on different Cluster slots), in one pipeline.
-    const pipeline = redis.pipeline();
+    const pipeline = pipelineOf(redis);
     for (const key of keys) pipeline.get(key);
     const replies = (await pipeline.exec()) ?? [];
     return replies

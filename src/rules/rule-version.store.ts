@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { RedisClient } from '../redis/redis.client';
+import { RedisClient, type RedisConnection } from '../redis/redis.client';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -94,7 +94,7 @@ const intReply = z.number().int();
 
 export type CreateResult = { readonly created: true; readonly v: number } | { readonly created: false; readonly existing: number };
 
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisConnection>();
 
 export function rulesKeys(prefix: string) {
   const tag = `{${prefix}}`;
@@ -110,7 +110,7 @@ export function rulesKeys(prefix: string) {
 }
 
 /** The active version's document, read without the service (the backtest's baseline); null when none is active. */
-export async function readActiveVersion(redis: Redis, prefix: string): Promise<VersionRecord | null> {
+export async function readActiveVersion(redis: RedisConnection, prefix: string): Promise<VersionRecord | null> {
   const keys = rulesKeys(prefix);
   const v = pointer.parse(await redis.get(keys.active));
   if (v === null) return null;
@@ -139,7 +139,7 @@ export class RuleVersionStore {
     }
   }
 
-  private get redis(): Redis {
+  private get redis(): RedisConnection {
     return this.client.redis;
   }
 

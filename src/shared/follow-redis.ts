@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis.client';
 
 /**
  * Runs `sync` so that calls never overlap and none is lost: a call while one runs makes one more
@@ -45,7 +46,7 @@ export interface FollowOptions {
  * weights) in step with it: once at start, on every announcement on `channel`, and on a poll.
  * Returns the function that stops it.
  */
-export async function followRedis(redis: Redis, options: FollowOptions): Promise<() => void> {
+export async function followRedis(redis: RedisConnection, options: FollowOptions): Promise<() => void> {
   // The connection is usually still opening at start-up; commands would fail at once without it.
   if (redis.status !== 'ready') await once(redis, 'ready', { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
   await options.refresh();
@@ -53,7 +54,10 @@ export async function followRedis(redis: Redis, options: FollowOptions): Promise
   timer.unref();
   // A connection in subscriber mode can run nothing else, hence its own. It queues while
   // disconnected and resubscribes after a reconnect (the poll covers the gap).
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
+  const subscriber =
+    redis instanceof Redis
+      ? redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false })
+      : redis.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { maxRetriesPerRequest: null } });
   let stopped = false;
   subscriber.on('error', (err: Error) => {
     options.onSubscriberError(`subscriber: ${err.message}`);

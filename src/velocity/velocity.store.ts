@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
+import { pipelineOf, type RedisConnection } from '../redis/redis.client';
 import type { RedisBatch, Reply } from '../redis/redis-batch';
 import { haversineKm } from '../shared/geo';
 import { shortHash } from '../shared/hash';
@@ -67,7 +68,7 @@ export interface VelocityResult {
   readonly duplicate: boolean;
 }
 
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisConnection>();
 
 const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
 /** Amounts travel to Redis in thousandths of the currency unit (every ISO 4217 minor unit fits). */
@@ -100,7 +101,7 @@ export class VelocityStore {
   }
 
   /** Defines the scripts on a client once; later calls (every service that uses it) are free. */
-  static install(redis: Redis): void {
+  static install(redis: RedisConnection): void {
     if (installed.has(redis)) return;
     installed.add(redis);
     const lua = (name: string) => readFileSync(join(__dirname, name), 'utf8');
@@ -212,8 +213,8 @@ export class VelocityStore {
    * training data and for tests. The decision pipeline queues the same scripts beside its
    * decision look-ups instead.
    */
-  async runBatch(redis: Redis, txs: readonly Transaction[]): Promise<VelocityResult[]> {
-    const pipeline = redis.pipeline();
+  async runBatch(redis: RedisConnection, txs: readonly Transaction[]): Promise<VelocityResult[]> {
+    const pipeline = pipelineOf(redis);
     for (const tx of txs) this.queue(pipeline, tx);
     const replies = (await pipeline.exec()) ?? [];
     return txs.map((tx, i) => {

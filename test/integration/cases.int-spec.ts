@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { caseOf } from '../../src/cases/case';
 import { CASE_KEYS, CaseStore } from '../../src/cases/case.store';
 import { FEATURE_NAMES } from '../../src/model/feature-catalogue';
-import type { RedisClient } from '../../src/redis/redis.client';
+import { pipelineOf, type RedisClient } from '../../src/redis/redis.client';
 import type { Decision } from '../../src/transactions/transaction.schema';
 import { aTransaction } from '../support/builders';
 import { testConfig } from '../support/config';
@@ -29,7 +29,7 @@ describe('review cases on real Redis', () => {
   const url = `${testConfig().redis.url.replace(/\/\d*$/, '')}/${String(DB)}`;
   const config = testConfig({ REDIS_URL: url, CASE_CLAIM_SECONDS: '60' });
   const redis = new Redis(url);
-  const store = new CaseStore(config, { redis } as unknown as RedisClient);
+  const store = new CaseStore(config, { redis, pipeline: () => pipelineOf(redis) } as unknown as RedisClient);
 
   const open = async (...cases: { id: string; score: number | null; amount: number }[]) => {
     const pipeline = redis.pipeline();

@@ -5,7 +5,7 @@ import { OnlineLearner } from '../../src/online/online-learner.service';
 import { OnlineModel } from '../../src/online/online-model.service';
 import { ONLINE_KEYS, OnlineStore } from '../../src/online/online.store';
 import type { KeptRow } from '../../src/online/online-state';
-import type { RedisClient } from '../../src/redis/redis.client';
+import { pipelineOf, type RedisClient } from '../../src/redis/redis.client';
 import type { FraudLabel } from '../../src/transactions/transaction.schema';
 import { testConfig } from '../support/config';
 
@@ -27,7 +27,7 @@ describe('the online model on real Redis', () => {
   const url = `${testConfig().redis.url.replace(/\/\d*$/, '')}/${String(DB)}`;
   const config = testConfig({ REDIS_URL: url, ONLINE_MODEL: 'live', ONLINE_WARMUP_LABELS: '1', ONLINE_POLL_INTERVAL_MS: '60000' });
   const redis = new Redis(url);
-  const client = { redis } as unknown as RedisClient;
+  const client = { redis, pipeline: () => pipelineOf(redis) } as unknown as RedisClient;
   const store = new OnlineStore(config, client);
   const learner = new OnlineLearner(config, store, new Metrics());
 
