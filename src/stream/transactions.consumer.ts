@@ -11,6 +11,7 @@ import { classifyMessage, DEAD_LETTER_BYTES_PER_REQUEST, deadLetterRuns, dlqMess
 import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
+import { sequenceBroken } from './producer-errors';
 import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './partition-committer';
 import { PartitionOwnership } from './partition-ownership';
 import { StableOffsets } from './stable-offsets';
@@ -370,7 +371,13 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
           () => true,
           () => false,
         );
-        if (aborted) throw err;
+        if (aborted) {
+          // Aborted, but the producer's own sequence state is broken (a partition leader moved
+          // while a send was in flight): the same producer would fail the same way on every try.
+          // A fresh one (InitProducerId again: a new epoch, sequences from zero) retries instead.
+          if (sequenceBroken(err)) await this.producers.replace(topic, partition);
+          throw err;
+        }
         this.logger.warn(
           `commit on ${topic}/${String(partition)} failed and could not be aborted (${errorText(err)}): its batches are dropped, and the partition's owner redoes them from the committed offset`,
         );
