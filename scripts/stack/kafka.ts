@@ -26,17 +26,21 @@ export function ensureKafkaJars(): void {
 const client = (brokers: readonly string[]) =>
   new Kafka({ clientId: 'fraud-stack', brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } });
 
-export async function kafkaAnswers(brokers: readonly string[]): Promise<boolean> {
+/** How many brokers the cluster at `brokers` has registered; null when none answers. */
+async function brokerCount(brokers: readonly string[]): Promise<number | null> {
   const admin = client(brokers).admin();
   try {
     await admin.connect();
-    await admin.describeCluster();
-    return true;
+    return (await admin.describeCluster()).brokers.length;
   } catch {
-    return false;
+    return null;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+export async function kafkaAnswers(brokers: readonly string[]): Promise<boolean> {
+  return (await brokerCount(brokers)) !== null;
 }
 
 export interface TopicSpec {
@@ -215,22 +219,8 @@ export async function startKafkaCluster(dir: string, count = 3, heapMb = 384): P
     );
     pids.push(...started);
     const brokers = ports.map((p) => `127.0.0.1:${String(p.port)}`);
-    await waitFor(
-      `all ${String(count)} brokers registered`,
-      async () => {
-        const admin = client(brokers).admin();
-        try {
-          await admin.connect();
-          return (await admin.describeCluster()).brokers.length === count;
-        } catch {
-          return false;
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-      },
-      60_000,
-    );
-    return { brokers: ports.map((p) => `127.0.0.1:${String(p.port)}`).join(','), members: ports.map((p, i) => ({ port: p.port, pid: started[i] ?? 0 })), stop };
+    await waitFor(`all ${String(count)} brokers registered`, async () => (await brokerCount(brokers)) === count, 60_000);
+    return { brokers: brokers.join(','), members: ports.map((p, i) => ({ port: p.port, pid: started[i] ?? 0 })), stop };
   } catch (err) {
     // The brokers that did start, by their pid files (Promise.all gave no pids).
     const left = ports.map((_, i) => readPid(join(dir, `broker-${String(i + 1)}`, 'kafka.pid')));

@@ -124,9 +124,7 @@ export async function startPrivateRedisCluster(name: string, masters = 3, replic
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   const cluster = await startRedisCluster(dir, masters, replicas);
   return {
-    nodes: cluster.nodes,
-    members: cluster.members,
-    restart: (port) => cluster.restart(port),
+    ...cluster,
     stop: async () => {
       await cluster.stop();
       rmSync(dir, { recursive: true, force: true });

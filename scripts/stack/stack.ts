@@ -96,23 +96,26 @@ export async function up(config: AppConfig, redisCluster = false): Promise<void>
   console.log(`[stack] topics ready${created.length > 0 ? ` (created ${created.join(', ')})` : ''}`);
 }
 
+/** The pid in a pid file this stack wrote, if that process still runs. */
+function livePid(pidFile: string): number | null {
+  const pid = readPid(pidFile);
+  return pid !== null && isAlive(pid) ? pid : null;
+}
+
+/** Stops the process of a pid file this stack wrote, if it runs; false when there was none. */
+async function stopLive(name: string, pidFile: string): Promise<boolean> {
+  const pid = livePid(pidFile);
+  if (pid === null) return false;
+  await stopPid(pid);
+  console.log(`[stack] stopped ${name} (pid ${String(pid)})`);
+  return true;
+}
+
 async function down(): Promise<void> {
   const clusterDir = join(STACK_DIR, 'redis-cluster');
-  for (const node of existsSync(clusterDir) ? readdirSync(clusterDir) : []) {
-    const pid = readPid(join(clusterDir, node, 'redis.pid'));
-    if (pid !== null && isAlive(pid)) {
-      await stopPid(pid);
-      console.log(`[stack] stopped redis cluster ${node} (pid ${String(pid)})`);
-    }
-  }
+  for (const node of existsSync(clusterDir) ? readdirSync(clusterDir) : []) await stopLive(`redis cluster ${node}`, join(clusterDir, node, 'redis.pid'));
   for (const name of ['kafka', 'redis']) {
-    const pid = readPid(join(STACK_DIR, name, `${name}.pid`));
-    if (pid !== null && isAlive(pid)) {
-      await stopPid(pid);
-      console.log(`[stack] stopped ${name} (pid ${pid})`);
-    } else {
-      console.log(`[stack] ${name}: not running from this stack`);
-    }
+    if (!(await stopLive(name, join(STACK_DIR, name, `${name}.pid`)))) console.log(`[stack] ${name}: not running from this stack`);
   }
 }
 
@@ -120,8 +123,8 @@ async function status(config: AppConfig): Promise<boolean> {
   const redisOk = await redisAnswers(config.redis.url);
   const kafkaOk = await kafkaAnswers(config.kafka.brokers);
   const own = (name: string) => {
-    const pid = readPid(join(STACK_DIR, name, `${name}.pid`));
-    return pid !== null && isAlive(pid) ? `started by this stack, pid ${pid}` : 'not started by this stack';
+    const pid = livePid(join(STACK_DIR, name, `${name}.pid`));
+    return pid !== null ? `started by this stack, pid ${String(pid)}` : 'not started by this stack';
   };
   console.log(`redis  ${config.redis.url.padEnd(28)} ${redisOk ? 'up  ' : 'DOWN'}  (${own('redis')})`);
   console.log(`kafka  ${config.kafka.brokers.join(',').padEnd(28)} ${kafkaOk ? 'up  ' : 'DOWN'}  (${own('kafka')})`);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Result } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { RedisClient, type RedisConnection } from '../redis/redis.client';
+import { isStringHash, RedisClient, type RedisConnection } from '../redis/redis.client';
 import { auditEntrySchema, caseDocSchema, type AuditEntry, type CaseDoc, type CaseVerdict } from './case';
 
 declare module 'ioredis' {
@@ -273,7 +273,7 @@ export class CaseStore {
     return ids.map((_, i) => {
       const [err, fields] = docs?.[i] ?? [new Error('the pipeline returned no reply'), null];
       if (err) throw err;
-      return isFields(fields) ? stateOf(fields, holders[i] ?? null, []) : null;
+      return isStringHash(fields) ? stateOf(fields, holders[i] ?? null, []) : null;
     });
   }
 
@@ -320,9 +320,6 @@ export class CaseStore {
     return { total, ids };
   }
 }
-
-const isFields = (value: unknown): value is Record<string, string> =>
-  typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 
 function entry(now: Date, analyst: string, action: AuditEntry['action'], verdict?: CaseVerdict, comment?: string): string {
   const logged: AuditEntry = { at: now.toISOString(), analyst, action, ...(verdict ? { verdict } : {}), ...(comment ? { comment } : {}) };

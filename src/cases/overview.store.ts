@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
-import { RedisClient } from '../redis/redis.client';
+import { isStringHash, RedisClient } from '../redis/redis.client';
 import type { Decision } from '../transactions/transaction.schema';
 import type { CaseVerdict } from './case';
 import { CaseStore } from './case.store';
@@ -52,7 +52,7 @@ export class OverviewStore {
     const [replies, queue] = await Promise.all([pipeline.exec(), this.cases.queueAge(now)]);
     const hashes = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
-      return isHash(value) ? value : {};
+      return isStringHash(value) ? value : {};
     });
     return summarise(
       now,
@@ -68,6 +68,3 @@ function add(pipeline: ChainableCommander, key: string, counts: ReadonlyMap<stri
   for (const [field, n] of counts) pipeline.hincrby(key, field, n);
   pipeline.expire(key, ttlSeconds);
 }
-
-const isHash = (value: unknown): value is Record<string, string> =>
-  typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');

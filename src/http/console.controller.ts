@@ -4,6 +4,7 @@ import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { featureMeanings } from '../model/feature-docs';
+import { once } from '../shared/once';
 import { ApiError } from './errors';
 import { CONSOLE_ASSETS } from './openapi';
 
@@ -15,10 +16,14 @@ const WEB = join(__dirname, '..', 'console', 'web');
 const POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+const web = (file: string) => once(() => readFileSync(join(WEB, file), 'utf8'));
+const PAGE = web('index.html');
+
+/** The files the page loads, by name, each read once. */
 const ASSETS: Readonly<Record<(typeof CONSOLE_ASSETS)[number], { type: string; read: () => string }>> = {
-  'console.js': { type: 'text/javascript; charset=utf-8', read: () => readFileSync(join(WEB, 'console.js'), 'utf8') },
-  'console.css': { type: 'text/css; charset=utf-8', read: () => readFileSync(join(WEB, 'console.css'), 'utf8') },
-  'features.json': { type: 'application/json; charset=utf-8', read: () => JSON.stringify(featureMeanings()) },
+  'console.js': { type: 'text/javascript; charset=utf-8', read: web('console.js') },
+  'console.css': { type: 'text/css; charset=utf-8', read: web('console.css') },
+  'features.json': { type: 'application/json; charset=utf-8', read: once(() => JSON.stringify(featureMeanings())) },
 };
 
 /**
@@ -27,8 +32,6 @@ const ASSETS: Readonly<Record<(typeof CONSOLE_ASSETS)[number], { type: string; r
  */
 @Controller('console')
 export class ConsoleController {
-  private readonly cache = new Map<string, string>();
-
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   @Get()
@@ -39,7 +42,7 @@ export class ConsoleController {
       .header('content-security-policy', POLICY)
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'no-cache');
-    return this.read('index.html', () => readFileSync(join(WEB, 'index.html'), 'utf8'));
+    return PAGE();
   }
 
   @Get('assets/:file')
@@ -50,19 +53,10 @@ export class ConsoleController {
     const asset = ASSETS[name];
     // no-cache: a new version of the console is picked up on the next load (revalidated, not refetched blind).
     void reply.type(asset.type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache');
-    return this.read(name, asset.read);
+    return asset.read();
   }
 
   private enabled(): void {
     if (!this.config.cases.consoleEnabled) throw new ApiError('CONSOLE_DISABLED');
-  }
-
-  private read(name: string, read: () => string): string {
-    let body = this.cache.get(name);
-    if (body === undefined) {
-      body = read();
-      this.cache.set(name, body);
-    }
-    return body;
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { once } from '../shared/once';
 import { ApiError } from './errors';
 import { buildOpenApiDocument, DOCS_ASSETS } from './openapi';
 
@@ -17,11 +18,11 @@ const START = "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#doc
 
 const uiDir = (): string => dirname(require.resolve('swagger-ui-dist/package.json'));
 
-/** The files the page loads, by name: nothing else under the package is reachable. */
+/** The files the page loads, by name, each read once: nothing else under the package is reachable. */
 const ASSETS: Readonly<Record<(typeof DOCS_ASSETS)[number], { type: string; read: () => Buffer | string }>> = {
-  'swagger-ui.css': { type: 'text/css; charset=utf-8', read: () => readFileSync(join(uiDir(), 'swagger-ui.css')) },
-  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: () => readFileSync(join(uiDir(), 'swagger-ui-bundle.js')) },
-  'favicon-32x32.png': { type: 'image/png', read: () => readFileSync(join(uiDir(), 'favicon-32x32.png')) },
+  'swagger-ui.css': { type: 'text/css; charset=utf-8', read: once(() => readFileSync(join(uiDir(), 'swagger-ui.css'))) },
+  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: once(() => readFileSync(join(uiDir(), 'swagger-ui-bundle.js'))) },
+  'favicon-32x32.png': { type: 'image/png', read: once(() => readFileSync(join(uiDir(), 'favicon-32x32.png'))) },
   'docs.js': { type: 'text/javascript; charset=utf-8', read: () => START },
 };
 
@@ -29,7 +30,6 @@ const ASSETS: Readonly<Record<(typeof DOCS_ASSETS)[number], { type: string; read
 @Controller()
 export class OpenApiController {
   private readonly document = buildOpenApiDocument();
-  private readonly cache = new Map<string, Buffer | string>();
 
   @Get('openapi.json')
   openapi(): Record<string, unknown> {
@@ -47,12 +47,7 @@ export class OpenApiController {
     const name = DOCS_ASSETS.find((known) => known === file);
     if (name === undefined) throw new ApiError('NOT_FOUND');
     const asset = ASSETS[name];
-    let body = this.cache.get(file);
-    if (body === undefined) {
-      body = asset.read();
-      this.cache.set(file, body);
-    }
     void reply.type(asset.type).header('cache-control', 'public, max-age=3600');
-    return body;
+    return asset.read();
   }
 }

@@ -16,6 +16,10 @@ export function credentialsOf(url: string): Pick<RedisOptions, 'username' | 'pas
   };
 }
 
+/** A reply that is a hash (HGETALL's): every value a string. */
+export const isStringHash = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+
 /**
  * A pipeline that is safe on a cluster. On a single Redis it is the pipeline itself. On a
  * cluster, ioredis refuses a pipeline whose keys live on more than one node, so the commands

@@ -16,6 +16,26 @@ const ADMIN = 'admin-key-0123456789abcdef';
 const CARDS = 40;
 const PER_CARD = 15;
 
+/** A private cluster, the suite's topics, and the service on both with its Kafka consumer on. */
+async function startOnCluster(
+  name: string,
+  topics: Record<string, string>,
+  env: Record<string, string>,
+): Promise<{ cluster: RedisCluster; app: NestFastifyApplication }> {
+  const config = testConfig(topics);
+  const cluster = await startPrivateRedisCluster(name);
+  await createTopics(config);
+  const app = await startTestApp({
+    ...topics,
+    ...env,
+    REDIS_CLUSTER_NODES: cluster.nodes,
+    KAFKA_GROUP_ID: config.kafka.groupId,
+    KAFKA_CONSUMER_ENABLED: 'true',
+    REVIEW_API_KEYS: `ana:${ANA}`,
+  });
+  return { cluster, app };
+}
+
 /**
  * The service on a Redis Cluster of three masters with a replica each (REDIS_CLUSTER_NODES),
  * started for this file alone: every micro-batch's commands reach keys on all three masters,
@@ -28,16 +48,7 @@ describe('the service on a 3-master Redis Cluster', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    cluster = await startPrivateRedisCluster('fraud-cluster-e2e');
-    await createTopics(config);
-    app = await startTestApp({
-      ...topics,
-      REDIS_CLUSTER_NODES: cluster.nodes,
-      KAFKA_GROUP_ID: config.kafka.groupId,
-      KAFKA_CONSUMER_ENABLED: 'true',
-      REVIEW_API_KEYS: `ana:${ANA}`,
-      ADMIN_API_KEYS: ADMIN,
-    });
+    ({ cluster, app } = await startOnCluster('fraud-cluster-e2e', topics, { ADMIN_API_KEYS: ADMIN }));
   }, 90_000);
   afterAll(async () => {
     await app.close();
@@ -128,16 +139,7 @@ describe('a Redis Cluster master killed mid-stream', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    cluster = await startPrivateRedisCluster('fraud-cluster-failover');
-    await createTopics(config);
-    app = await startTestApp({
-      ...topics,
-      REDIS_CLUSTER_NODES: cluster.nodes,
-      REDIS_WAIT_REPLICAS: '1',
-      KAFKA_GROUP_ID: config.kafka.groupId,
-      KAFKA_CONSUMER_ENABLED: 'true',
-      REVIEW_API_KEYS: `ana:${ANA}`,
-    });
+    ({ cluster, app } = await startOnCluster('fraud-cluster-failover', topics, { REDIS_WAIT_REPLICAS: '1' }));
   }, 90_000);
   afterAll(async () => {
     await app.close();
