@@ -202,6 +202,18 @@ describe('the analyst console in Chromium', () => {
 
   it('shows the overview of both instances: decisions per minute by outcome, the queue, and the rules with their verdict precision', async () => {
     const ana = await windowFor();
+    // The queue the sign-in opens answers only once the overview has been asked for: its late
+    // reply must not be drawn over the page the analyst moved on to.
+    let overviewAsked = (): void => undefined;
+    const asked = new Promise<void>((resolve) => (overviewAsked = resolve));
+    ana.page.on('request', (request) => {
+      if (request.url().endsWith('/v1/overview')) overviewAsked();
+    });
+    await ana.page.route('**/v1/cases?limit=100', async (route) => {
+      await asked;
+      await route.continue();
+    });
+    const queueAnswered = ana.page.waitForResponse((response) => response.url().endsWith('/v1/cases?limit=100'));
     await signIn(ana.page, ANA);
     await ana.page.keyboard.press('o');
     const total = sent.approve + sent.deny + sent.review;
@@ -209,6 +221,11 @@ describe('the analyst console in Chromium', () => {
       .locator('#throughput h1')
       .filter({ hasText: `(${String(total)}, all instances)` })
       .waitFor();
+    await queueAnswered;
+    // A round trip of the page's own after the queue's reply: its handler has run by then.
+    await ana.page.evaluate("fetch('/console/session').then((r) => r.json())");
+    await ana.page.locator('#throughput').waitFor();
+    expect(await ana.page.locator('table.queue').count()).toBe(0);
     // One bar segment a minute and outcome that had decisions; their titles carry the counts.
     const titles = await ana.page.locator('#throughput svg rect title').allTextContents();
     const counted = (outcome: string) => titles.filter((t) => t.includes(` ${outcome}: `)).reduce((sum, t) => sum + Number(t.split(': ')[1]), 0);

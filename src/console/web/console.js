@@ -182,6 +182,8 @@ async function signIn(key) {
     return;
   }
   flashBox.hidden = true;
+  // The key leaves the page at once: keys pressed while the queue loads are shortcuts, not more key.
+  main.replaceChildren();
   started(/** @type {Session} */ (reply.body));
   await route();
 }
@@ -199,22 +201,32 @@ async function signOut() {
   showSignIn();
 }
 
+// The page asked for last. A page's reply that comes back after the analyst has moved on (the
+// queue still loading when o is pressed) is dropped rather than drawn over the newer page.
+let asked = 0;
+
 async function route() {
   if (state.session === null) {
     showSignIn();
     return;
   }
   setNav();
+  const ask = ++asked;
+  const stale = () => ask !== asked;
   const [, page, arg] = location.hash.split('/');
-  if (page === 'case' && arg !== undefined) return showCase(decodeURIComponent(arg));
-  if (page === 'overview') return showOverview();
+  if (page === 'case' && arg !== undefined) return showCase(decodeURIComponent(arg), stale);
+  if (page === 'overview') return showOverview(stale);
   const card = new URLSearchParams(location.hash.split('?')[1] ?? '').get('card');
-  return showQueue(card);
+  return showQueue(card, stale);
 }
 
-/** @param {string | null} card */
-async function showQueue(card) {
+/**
+ * @param {string | null} card
+ * @param {() => boolean} stale
+ */
+async function showQueue(card, stale) {
   const reply = await api('GET', card === null ? '/v1/cases?limit=100' : `/v1/cases?limit=100&cardId=${encodeURIComponent(card)}`);
+  if (stale()) return;
   if (reply.status !== 200) {
     flash(errorOf(reply), 'error');
     return;
@@ -274,9 +286,13 @@ async function claimNext() {
   location.hash = `#/case/${encodeURIComponent(next.transactionId)}`;
 }
 
-/** @param {string} id */
-async function showCase(id) {
+/**
+ * @param {string} id
+ * @param {() => boolean} stale
+ */
+async function showCase(id, stale) {
   const reply = await api('GET', `/v1/cases/${encodeURIComponent(id)}`);
+  if (stale()) return;
   if (reply.status !== 200) {
     flash(errorOf(reply), 'error');
     return;
@@ -609,8 +625,10 @@ function rulesChart(rules) {
   );
 }
 
-async function showOverview() {
+/** @param {() => boolean} stale */
+async function showOverview(stale) {
   const reply = await api('GET', '/v1/overview');
+  if (stale()) return;
   if (reply.status !== 200) {
     flash(errorOf(reply), 'error');
     return;
