@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// Before anything loads kafkajs: its producer takes its send when it loads.
+import './stream/send-messages';
 import { Logger } from '@nestjs/common';
 import { ConfigError, parseConfig } from './config/config';
 import { createApp } from './app.factory';

@@ -1,3 +1,4 @@
+import '../../src/stream/send-messages';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import '../../src/stream/read-committed';
 import type { Transaction } from '../../src/transactions/transaction.schema';

@@ -6,6 +6,7 @@
  *
  *   npm run demo -- --seconds 20 --rate 40
  */
+import '../../src/stream/send-messages';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,3 +1,5 @@
+// First: kafkajs's producer must load with the corrected send (see send-messages.ts).
+import './send-messages';
 import { Kafka, type ConsumerConfig, type Producer, type ProducerConfig } from 'kafkajs';
 // Every consumer here reads read_committed: kafkajs's own aborted-record filter lets records through.
 import './read-committed';

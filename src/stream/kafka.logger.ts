@@ -1,3 +1,4 @@
+import './send-messages';
 import { Logger } from '@nestjs/common';
 import { logLevel, type logCreator } from 'kafkajs';
 

@@ -1,3 +1,4 @@
+import './send-messages';
 import { Partitioners, type ICustomPartitioner } from 'kafkajs';
 
 const SEED = 0x9747b28c;

@@ -11,7 +11,6 @@ import { classifyMessage, DEAD_LETTER_BYTES_PER_REQUEST, deadLetterRuns, dlqMess
 import { kafkaClient, transactionsConsumerConfig } from './kafka.client';
 import { retryUntilDone } from './retry';
 import { PartitionProducers } from './partition-producers';
-import { sequenceBroken } from './producer-errors';
 import { PartitionCommitter, type CommitOutcome, type DecidedBatch } from './partition-committer';
 import { PartitionOwnership } from './partition-ownership';
 import { StableOffsets } from './stable-offsets';
@@ -356,26 +355,33 @@ export class TransactionsConsumer implements OnApplicationBootstrap, OnApplicati
     const outcome = await retryUntilDone('commit', retry, async (): Promise<CommitOutcome> => {
       const producer = await this.producers.get(topic, partition);
       const txn = await producer.transaction();
+      let committing = false;
       try {
         if (topicMessages.length > 0) await txn.sendBatch({ topicMessages });
         for (const messages of moreDeadLetters) await txn.send({ topic: topics.dlq, messages });
         await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: batch.nextOffset }] }] });
+        committing = true;
         await txn.commit();
         return 'committed';
       } catch (err) {
-        // Aborted: nothing of it is visible and this producer still owns the partition, so
-        // the same messages are tried again. An abort that fails leaves the outcome unknown
-        // (a new owner may have fenced this producer, or the commit may have landed): the
-        // producer is replaced and the partition fenced again and redone from its committed offset.
-        const aborted = await txn.abort().then(
-          () => true,
-          () => false,
-        );
+        // Failed before the commit was asked for: it cannot have committed, so once aborted
+        // the same messages are tried again. kafkajs's abort is not proof of that: it sends
+        // nothing when it believes no partition joined the transaction, while the broker may
+        // hold one open with records in it, which the retry then joined (a read_committed
+        // reader saw the same decisions twice under one COMMIT, one broker of three killed).
+        // So the producer is replaced too: its successor's InitProducerId bumps the epoch,
+        // which makes the broker abort whatever the old one left open. A failed commit, or an
+        // abort that fails, leaves the outcome unknown (a new owner may have fenced this
+        // producer, or the commit may have landed): replaced, and the partition fenced again
+        // and redone from its committed offset.
+        const aborted =
+          !committing &&
+          (await txn.abort().then(
+            () => true,
+            () => false,
+          ));
         if (aborted) {
-          // Aborted, but the producer's own sequence state is broken (a partition leader moved
-          // while a send was in flight): the same producer would fail the same way on every try.
-          // A fresh one (InitProducerId again: a new epoch, sequences from zero) retries instead.
-          if (sequenceBroken(err)) await this.producers.replace(topic, partition);
+          await this.producers.replace(topic, partition);
           throw err;
         }
         this.logger.warn(

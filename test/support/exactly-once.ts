@@ -121,6 +121,8 @@ export interface FaultScenarioOptions {
   readonly service?: { readonly redisUrl: string; readonly brokers: string };
   /** The same for the test's own producer, reader and Redis probe. */
   readonly direct?: { readonly redisUrl: string; readonly brokers: string };
+  /** The topics' replication factor (1: the single test broker). */
+  readonly replicationFactor?: number;
 }
 
 /**
@@ -131,7 +133,7 @@ export interface FaultScenarioOptions {
 export async function inFaultScenario(options: FaultScenarioOptions, body: (s: FaultScenario, tail: Tail) => Promise<void>): Promise<void> {
   const topics = uniqueTopics(options.prefix);
   const config = testConfig({ ...topics, ...(options.direct ? { REDIS_URL: options.direct.redisUrl, KAFKA_BROKERS: options.direct.brokers } : {}) });
-  await createTopics(config);
+  await createTopics(config, 6, options.replicationFactor ?? 1);
   const tail = await Tail.start(config, topics.TOPIC_DECISIONS ?? '');
   try {
     await body(new FaultScenario(options, topics, config), tail);

@@ -7,8 +7,8 @@ import type { AppConfig } from '../../src/config/config';
 
 export const kafkaFor = (config: AppConfig) => new Kafka({ clientId: 'test', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
 
-export async function createTopics(config: AppConfig, partitions = 6): Promise<void> {
-  await ensureTopics(config.kafka.brokers, topicsFor(config.kafka.topics, partitions));
+export async function createTopics(config: AppConfig, partitions = 6, replicationFactor = 1): Promise<void> {
+  await ensureTopics(config.kafka.brokers, topicsFor(config.kafka.topics, partitions), replicationFactor);
 }
 
 export async function produce(config: AppConfig, topic: string, messages: Message[]): Promise<void> {
