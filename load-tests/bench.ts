@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--cpu-prof] [--scenarios stages,replay,floor,naive,steady,http] [--replay 1000000]
+ * `npm run bench [-- --smoke] [--cpu-prof] [--scenarios stages,replay,floor,naive,steady,http,scale-out] [--replay 1000000]
  *   [--rates 1000,5000,10000,20000] [--step-seconds 60] [--http-seconds 20] [--naive 30000]
  *   [--transactions FILE] [--model PATH|none] [--out DIR]`
  *
@@ -20,15 +20,27 @@ import { ensureTopics, KAFKA_VERSION } from '../scripts/stack/kafka';
 import { freePort, sleep } from '../scripts/stack/process';
 import { startServiceProcess, type ServiceProcess } from '../scripts/service-process';
 import { startPrivateStack, stopPrivateStack, type TestStack } from '../scripts/stack/stack';
+import { roleOf, startPrivateRedisCluster } from '../scripts/stack/redis-cluster';
 import { rebuildState } from '../scripts/rebuild-state';
 import { parseConfig } from '../src/config/config';
 import type { Transaction } from '../src/transactions/transaction.schema';
 import { writePng } from './lib/charts';
 import { openLoop, type OpenLoopResult } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
-import { markdown, type BenchResult, type HttpStep, type ReplayResult, type SteadyResult, type SteadyStep } from './lib/report';
+import { markdown, type BenchResult, type HttpStep, type ReplayResult, type ScaleOutResult, type SteadyResult, type SteadyStep } from './lib/report';
 import { meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/service-metrics';
-import { cpuMark, cpuPerDecision, listeningPid, redisCommandMark, redisCommandsPerDecision, type CpuMark, type RedisCommandMark } from './lib/cpu';
+import {
+  clusterCpuMark,
+  clusterCpuPerDecision,
+  cpuMark,
+  cpuPerDecision,
+  listeningPid,
+  redisCommandMark,
+  redisCommandsPerDecision,
+  type ClusterCpuMark,
+  type CpuMark,
+  type RedisCommandMark,
+} from './lib/cpu';
 import { summariseProfile } from './lib/profile';
 import { stageBenchmarks } from './lib/stages';
 import { soakSlopes, type SoakResult, type SoakWindow } from './lib/soak';
@@ -51,7 +63,7 @@ const optionsSchema = z.object({
   scenarios: z
     .string()
     .transform(list)
-    .pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages', 'soak'])).min(1)),
+    .pipe(z.array(z.enum(['replay', 'floor', 'naive', 'steady', 'http', 'stages', 'soak', 'scale-out'])).min(1)),
   replay: z.coerce.number().int().min(100),
   naive: z.coerce.number().int().min(100),
   rates: numbers.refine((xs) => xs.length > 0, 'at least one rate'),
@@ -105,7 +117,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     httpRates: values['http-rates'] ?? (smoke ? '200' : '1000,2000,3000,4000'),
     httpSeconds: values['http-seconds'] ?? (smoke ? '2' : '20'),
     // The soak is long: only by name, except in the smoke run, which proves it in two windows.
-    scenarios: values.scenarios ?? (smoke ? 'stages,replay,floor,naive,steady,http,soak' : 'stages,replay,floor,naive,steady,http'),
+    scenarios: values.scenarios ?? (smoke ? 'stages,replay,floor,naive,steady,http,soak,scale-out' : 'stages,replay,floor,naive,steady,http,scale-out'),
     soakMinutes: values['soak-minutes'] ?? (smoke ? '0.1' : '30'),
     soakWindowSeconds: smoke ? '3' : '60',
     soakRate: values['soak-rate'] ?? (smoke ? '200' : '1000'),
@@ -201,6 +213,8 @@ async function startService(
   name: string,
   extra: Record<string, string>,
   program: Program = 'service',
+  /** One of several instances of the scenario (same topics and group): its own log and profile. */
+  instance = '',
 ): Promise<{ service: ServiceProcess; topics: Record<'transactions' | 'decisions', string>; groupId: string }> {
   const { prefix, topics, groupId } = scenarioNames(env, name);
   await ensureTopics(env.brokers, [
@@ -221,7 +235,7 @@ async function startService(
     ...(program === 'service' ? {} : { args: ['--import', pathToFileURL(require.resolve('tsx')).href, join(ROOT, 'load-tests', `${program}.ts`)] }),
     // The Kafka floor serves no HTTP; the scenario waits for its first commit as for the service.
     ...(program === 'kafka-floor' ? { ready: () => Promise.resolve(true) } : {}),
-    logFile: join(env.logDir, `${name}.log`),
+    logFile: join(env.logDir, `${name}${instance}.log`),
     env: {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -242,7 +256,7 @@ async function startService(
       NODE_OPTIONS: [
         process.env.NODE_OPTIONS ?? '',
         process.env.BENCH_SERVICE_NODE_OPTIONS ?? '',
-        env.options.cpuProf ? `--cpu-prof --cpu-prof-dir=${profileDir(env, name)}` : '',
+        env.options.cpuProf ? `--cpu-prof --cpu-prof-dir=${profileDir(env, `${name}${instance}`)}` : '',
       ]
         .join(' ')
         .trim(),
@@ -253,6 +267,19 @@ async function startService(
   return { service, topics, groupId };
 }
 
+/** The scenario's backlog, in its topic before the service (and startService's other topics) exists. */
+async function preloadBacklog(env: Env, name: string, txs: readonly Transaction[]): Promise<ReturnType<typeof kafkaOf>> {
+  const kafka = kafkaOf(env.brokers);
+  const backlog = scenarioNames(env, name).topics.transactions;
+  await ensureTopics(env.brokers, [{ topic: backlog, numPartitions: 6 }]);
+  const t0 = Date.now();
+  await preload(kafka, backlog, txs, (n) => {
+    progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`);
+  });
+  done(`[${name}] preloaded ${txs.length.toLocaleString('en')} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return kafka;
+}
+
 /** Catch-up: the backlog is in the topic before the service starts; decisions/s until drained. */
 async function replay(
   env: Env,
@@ -261,15 +288,7 @@ async function replay(
   extra: Record<string, string> = {},
   program: Program = 'service',
 ): Promise<ReplayResult> {
-  const kafka = kafkaOf(env.brokers);
-  // The backlog goes in before the service (and startService's other topics) exists.
-  const backlog = scenarioNames(env, name).topics.transactions;
-  await ensureTopics(env.brokers, [{ topic: backlog, numPartitions: 6 }]);
-  const t0 = Date.now();
-  await preload(kafka, backlog, txs, (n) => {
-    progress(`[${name}] preloading ${n.toLocaleString('en')}/${txs.length.toLocaleString('en')}`);
-  });
-  done(`[${name}] preloaded ${txs.length.toLocaleString('en')} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const kafka = await preloadBacklog(env, name, txs);
   const { service, topics, groupId } = await startService(env, name, extra, program);
   const rss = new RssSampler(service.pid);
   const admin = kafka.admin();
@@ -389,6 +408,106 @@ async function steady(env: Env, source: readonly Transaction[], name = 'steady',
     await service.stop();
   }
   return { steps, notRun, rssMb: percentiles(rss.stop()) };
+}
+
+/** An instance's Kafka decisions so far, from its own metrics. */
+async function kafkaDecisions(service: ServiceProcess): Promise<number> {
+  const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+  return [...text.matchAll(/^fraud_decisions_total\{[^}]*source="kafka"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+const SCALE_OUT_INSTANCES = 2;
+
+/**
+ * Scale-out: two instances in one consumer group on a private Redis Cluster of three masters
+ * with a replica each (REDIS_WAIT_REPLICAS 1, so each batch waits for its replicas as a
+ * durable cluster would run), the replay and then one steady step. On this machine's two cores
+ * throughput measures contention; CPU per decision of each process is the figure that carries
+ * to a machine per process.
+ */
+async function scaleOut(env: Env, txs: readonly Transaction[], live: readonly Transaction[]): Promise<ScaleOutResult> {
+  const name = 'scale-out';
+  done(`[${name}] starting a Redis Cluster of 3 masters with a replica each`);
+  const cluster = await startPrivateRedisCluster(`fraud-bench-${env.runId}-cluster`);
+  const masterNodes = cluster.members.filter((m) => roleOf(m.port) === 'master').sort((a, b) => a.port - b.port);
+  const masters = masterNodes.map((m) => new Redis(m.port, '127.0.0.1'));
+  const services: ServiceProcess[] = [];
+  const admin = kafkaOf(env.brokers).admin();
+  try {
+    const kafka = await preloadBacklog(env, name, txs);
+    const extra = { REDIS_CLUSTER_NODES: cluster.nodes, REDIS_WAIT_REPLICAS: '1' };
+    for (let i = 0; i < SCALE_OUT_INSTANCES; i++) services.push((await startService(env, name, extra, 'service', `-${String(i + 1)}`)).service);
+    const { topics, groupId } = scenarioNames(env, name);
+    const pids = services.map((s) => s.pid);
+    await admin.connect();
+    const started = Date.now();
+    let from: { mark: ClusterCpuMark; committed: number; at: number } | null = null;
+    let committed = 0;
+    let movedAt = Date.now();
+    while (committed < txs.length) {
+      await sleep(1000);
+      const now = (await groupProgress(admin, groupId, topics.transactions)).committed;
+      if (now > committed) movedAt = Date.now();
+      committed = now;
+      if (from === null && committed > 0) from = { mark: await clusterCpuMark(pids, masters, env.brokerPid), committed, at: Date.now() };
+      if (Date.now() - movedAt > STALL_MS)
+        throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(committed)}/${String(txs.length)}`);
+      progress(`[${name}] ${committed.toLocaleString('en')}/${txs.length.toLocaleString('en')} decided by ${String(services.length)} instances`);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const replayCpu = from === null ? null : clusterCpuPerDecision(from.mark, await clusterCpuMark(pids, masters, env.brokerPid), txs.length - from.committed);
+    const replayed: ScaleOutResult['replay'] = {
+      transactions: txs.length,
+      seconds,
+      decisionsPerSecond: Math.round(txs.length / seconds),
+      decisionsPerSecondAfterStart: from === null ? Number.NaN : Math.round((txs.length - from.committed) / ((Date.now() - from.at) / 1000)),
+      decidedByInstance: await Promise.all(services.map(kafkaDecisions)),
+      cpuPerDecision: replayCpu,
+    };
+    done(
+      `[${name}] replay: ${replayed.decisionsPerSecond.toLocaleString('en')}/s; CPU per decision: instances ${replayCpu?.instancesUs.join(' + ') ?? '-'} us, Redis masters ${replayCpu?.redisNodesUs.join(' + ') ?? '-'} us, broker ${String(replayCpu?.brokerUs ?? '-')} us`,
+    );
+
+    const rate = env.options.rates[0] ?? 1000;
+    const load = await SteadyLoad.start(kafka, topics.decisions);
+    try {
+      const before = await clusterCpuMark(pids, masters, env.brokerPid);
+      const step = await load.step(
+        topics.transactions,
+        liveTraffic(live, Math.round(rate * env.options.stepSeconds), 'so'),
+        rate,
+        env.options.stepSeconds,
+        (sent, decided) => {
+          progress(`[${name} ${rate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
+        },
+      );
+      const cpu = clusterCpuPerDecision(before, await clusterCpuMark(pids, masters, env.brokerPid), step.decided);
+      done(
+        `[${name} ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p99 ${String(step.endToEndMs.p99)} ms; CPU per decision: instances ${cpu.instancesUs.join(' + ')} us, Redis masters ${cpu.redisNodesUs.join(' + ')} us, broker ${String(cpu.brokerUs ?? '-')} us`,
+      );
+      return {
+        instances: services.length,
+        redisMasters: masters.length,
+        replay: replayed,
+        steady: {
+          targetRate: rate,
+          sent: step.sent,
+          decided: step.decided,
+          achievedRate: step.achievedRate,
+          endToEndMs: step.endToEndMs,
+          keptUp: step.keptUp,
+          cpuPerDecision: cpu,
+        },
+      };
+    } finally {
+      await load.stop();
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await Promise.all(services.map((s) => s.stop()));
+    for (const m of masters) m.disconnect();
+    await cluster.stop();
+  }
 }
 
 async function http(env: Env, source: readonly Transaction[], name = 'http', program: Program = 'service'): Promise<HttpStep[]> {
@@ -676,6 +795,7 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
     redisBytesPerCard: null,
     rebuild: null,
     soak: null,
+    scaleOut: null,
     profiles: null,
     errors: {},
   };
@@ -721,6 +841,8 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
         result.naive = { transactions: slice.length, batched, perMessage, ratio: ratio(batched.decisionsPerSecond, perMessage.decisionsPerSecond) };
       });
     }
+    // The scale-out replays the same history as the replay, so the two compare.
+    const scaleOutBacklog = options.scenarios.includes('scale-out') ? txs.slice(0, options.replay) : [];
     // Live traffic cycles over the first 20,000: let the replay's million go, so the load
     // generator's own garbage collection does not weigh on the latency it measures.
     txs = txs.slice(0, 20_000);
@@ -735,6 +857,10 @@ export async function runBench(options: BenchOptions, out: BenchOutput = process
     if (options.scenarios.includes('soak'))
       await attempt('soak', async () => {
         result.soak = await soak(env, txs);
+      });
+    if (options.scenarios.includes('scale-out'))
+      await attempt('scale-out', async () => {
+        result.scaleOut = await scaleOut(env, scaleOutBacklog, txs);
       });
     if (options.scenarios.includes('floor')) {
       await attempt('floor-steady', async () => {

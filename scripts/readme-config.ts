@@ -16,6 +16,7 @@ import { committedFigures, withFigures } from '../load-tests/lib/readme-figures'
 
 const README = join(__dirname, '..', 'README.md');
 const LOAD_TESTS_README = join(__dirname, '..', 'load-tests', 'README.md');
+const CAPACITY = join(__dirname, '..', 'load-tests', 'CAPACITY.md');
 const MEANINGS = join(__dirname, '..', 'models', 'train', 'feature_meanings.json');
 const MODEL_CARD = join(__dirname, '..', 'models', 'current', 'MODEL_CARD.md');
 const CONFIG_HEADER = '| Variable | Default | Meaning |\n|---|---|---|\n';
@@ -39,6 +40,7 @@ const figures = committedFigures();
 text = withFigures(text, figures.blocks.readme);
 writeFileSync(README, text);
 writeFileSync(LOAD_TESTS_README, withFigures(readFileSync(LOAD_TESTS_README, 'utf8'), figures.blocks.loadTests));
+writeFileSync(CAPACITY, withFigures(readFileSync(CAPACITY, 'utf8'), figures.blocks.capacity));
 // Not removed here: a run just made may be one to look at before it goes (git rm; history keeps it).
 for (const file of figures.uncited) console.log(`load-tests/results/${file}: cited by no README, git rm it`);
 writeFileSync(MODEL_CARD, withModelCardSection(readFileSync(MODEL_CARD, 'utf8'), modelCardSection()));

@@ -72,6 +72,19 @@ const soak = z.object({
   slopesPerHour: z.object({ rssMb: measured, redisMb: measured, kafkaP99Ms: measured, httpP99Ms: measured, lagAtEnd: measured }),
 });
 
+const clusterCpu = z.object({ instancesUs: z.array(measured), redisNodesUs: z.array(measured), brokerUs: measured });
+const scaleOut = z.object({
+  instances: z.number(),
+  redisMasters: z.number(),
+  replay: z.object({
+    transactions: z.number(),
+    decisionsPerSecond: z.number(),
+    decidedByInstance: z.array(z.number()),
+    cpuPerDecision: clusterCpu.nullable(),
+  }),
+  steady: z.object({ targetRate: z.number(), achievedRate: z.number(), endToEndMs: latency, cpuPerDecision: clusterCpu }).nullable(),
+});
+
 export const benchFiguresSchema = z.object({
   smoke: z.boolean(),
   machine: z.object({ cores: z.number(), cpu: z.string(), memoryGb: z.number() }),
@@ -90,6 +103,7 @@ export const benchFiguresSchema = z.object({
   redisBytesPerCard: z.object({ medianBytes: z.number(), cardsSampled: z.number(), medianTransactions: z.number() }).nullable(),
   rebuild: z.object({ transactions: z.number(), restoredDecisions: z.number(), transactionsPerSecond: z.number() }).nullish(),
   soak: soak.nullish(),
+  scaleOut: scaleOut.nullish(),
 });
 
 export type BenchFigures = z.infer<typeof benchFiguresSchema>;
@@ -97,6 +111,7 @@ export type HttpFigures = NonNullable<BenchFigures['http']>[number];
 export type ReplayFigures = NonNullable<BenchFigures['replay']>;
 export type SteadyFigures = NonNullable<BenchFigures['steady']>;
 export type SoakFigures = NonNullable<BenchFigures['soak']>;
+export type ScaleOutFigures = NonNullable<BenchFigures['scaleOut']>;
 
 export interface Run {
   /** The bench's run id, the time it started (bench-<runId>.json). */
@@ -130,6 +145,8 @@ export interface CitedRuns {
   readonly full: Run | null;
   readonly soak: Run | null;
   readonly overload: Run | null;
+  /** The latest run with the scale-out scenario (two instances on a Redis Cluster). */
+  readonly scaleOut: Run | null;
 }
 
 const latest = (runs: readonly Run[], has: (r: BenchFigures) => boolean): Run | null => runs.filter((r) => has(r.result)).at(-1) ?? null;
@@ -140,12 +157,13 @@ export function citedRuns(runs: readonly Run[]): CitedRuns {
     full: latest(runs, (r) => r.replay !== null && r.steady !== null && r.http !== null),
     soak: latest(runs, (r) => r.soak !== null && r.soak !== undefined),
     overload: latest(runs, hasOverload),
+    scaleOut: latest(runs, (r) => r.scaleOut !== null && r.scaleOut !== undefined),
   };
 }
 
 /** The files in `dir` that belong to no cited run: the READMEs keep only the runs they cite. */
 export function uncitedFiles(files: readonly string[], cited: CitedRuns): string[] {
-  const ids = new Set([cited.full, cited.soak, cited.overload].flatMap((r) => (r === null ? [] : [r.runId])));
+  const ids = new Set([cited.full, cited.soak, cited.overload, cited.scaleOut].flatMap((r) => (r === null ? [] : [r.runId])));
   return files.filter((file) => !file.endsWith('.tmp') && !ids.has(RUN_FILE.exec(file)?.[1] ?? '')).sort();
 }
 

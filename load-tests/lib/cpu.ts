@@ -120,3 +120,35 @@ export function listeningPid(port: number): number | null {
   }
   return null;
 }
+
+/** The scale-out scenario's CPU: each service instance, each Redis master, the broker. */
+export interface ClusterCpuMark {
+  readonly instances: readonly number[];
+  readonly redisNodes: readonly number[];
+  readonly broker: number | null;
+}
+
+export interface ClusterCpuPerDecision {
+  /** Microseconds of CPU per decision of the whole stream (not of each one's share), per instance. */
+  readonly instancesUs: readonly number[];
+  /** The same per Redis master, in the order of their ports. */
+  readonly redisNodesUs: readonly number[];
+  readonly brokerUs: number | null;
+}
+
+export async function clusterCpuMark(instancePids: readonly number[], masters: readonly Redis[], brokerPid: number | null): Promise<ClusterCpuMark> {
+  return {
+    instances: instancePids.map(processCpuSeconds),
+    redisNodes: await Promise.all(masters.map(redisCpuSeconds)),
+    broker: brokerCpuSeconds(brokerPid),
+  };
+}
+
+export function clusterCpuPerDecision(from: ClusterCpuMark, to: ClusterCpuMark, decisions: number): ClusterCpuPerDecision {
+  const us = (seconds: number) => (decisions > 0 ? Math.round((seconds * 1e6) / decisions) : Number.NaN);
+  return {
+    instancesUs: to.instances.map((s, i) => us(s - (from.instances[i] ?? Number.NaN))),
+    redisNodesUs: to.redisNodes.map((s, i) => us(s - (from.redisNodes[i] ?? Number.NaN))),
+    brokerUs: from.broker === null || to.broker === null ? null : us(to.broker - from.broker),
+  };
+}

@@ -67,13 +67,16 @@ describe("the READMEs' performance figures", () => {
     const { blocks } = committedFigures();
     for (const b of blocks.readme) expect(readme('README.md')).toContain(renderBlock(b));
     for (const b of blocks.loadTests) expect(readme('load-tests/README.md')).toContain(renderBlock(b));
+    for (const b of blocks.capacity) expect(readme('load-tests/CAPACITY.md')).toContain(renderBlock(b));
   });
 
   it('cite every run kept in load-tests/results, which keeps no other (git rm it: history has it)', () => {
     const { cited, uncited } = committedFigures();
     expect(uncited).toEqual([]);
-    const ids = [cited.full, cited.soak, cited.overload].map((r) => r?.runId);
-    const named = [readme('README.md'), readme('load-tests/README.md')].flatMap((text) => [...text.matchAll(/bench-(\d{8}T\d{6})/g)].map((m) => m[1]));
+    const ids = [cited.full, cited.soak, cited.overload, cited.scaleOut].map((r) => r?.runId);
+    const named = [readme('README.md'), readme('load-tests/README.md'), readme('load-tests/CAPACITY.md')].flatMap((text) =>
+      [...text.matchAll(/bench-(\d{8}T\d{6})/g)].map((m) => m[1]),
+    );
     expect(named.length).toBeGreaterThan(0);
     for (const id of named) expect(ids).toContain(id);
   });

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { cpuBlock, overloadBlock, soakBlock, stagesBlock } from './analysis-tables';
 import { citedRuns, readRuns, RESULTS_DIR, uncitedFiles, type CitedRuns } from './bench-runs';
 import { performanceBlock } from './performance-table';
+import { capacityBlock, scaleOutBlock } from './scale-out-tables';
 
 /**
  * The performance figures in README.md and load-tests/README.md, rendered from the committed
@@ -31,7 +32,7 @@ export function withFigures(text: string, blocks: readonly Block[]): string {
 }
 
 /** Every generated block, per README, from the cited runs. */
-export function figureBlocks(cited: CitedRuns): { readonly readme: Block[]; readonly loadTests: Block[] } {
+export function figureBlocks(cited: CitedRuns): { readonly readme: Block[]; readonly loadTests: Block[]; readonly capacity: Block[] } {
   return {
     readme: [{ name: 'performance', body: performanceBlock(cited, 'load-tests/results') }],
     loadTests: [
@@ -40,7 +41,9 @@ export function figureBlocks(cited: CitedRuns): { readonly readme: Block[]; read
       { name: 'stages', body: stagesBlock(cited, 'results') },
       { name: 'overload', body: overloadBlock(cited, 'results') },
       { name: 'soak', body: soakBlock(cited, 'results') },
+      { name: 'scale-out', body: scaleOutBlock(cited, 'results') },
     ],
+    capacity: [{ name: 'capacity', body: capacityBlock(cited, 'results') }],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CpuPerDecision } from './cpu';
+import type { ClusterCpuPerDecision, CpuPerDecision } from './cpu';
 import type { StepResult } from './kafka-load';
 import type { ProfileSummary } from './profile';
 import type { SoakResult } from './soak';
@@ -19,6 +19,34 @@ export interface ReplayResult {
   readonly cpuPerDecision: CpuPerDecision | null;
   /** Redis's execution time per decision by command over the same window (INFO commandstats). */
   readonly redisCommands?: readonly { readonly command: string; readonly calls: number; readonly us: number }[];
+}
+
+/**
+ * Two instances in one consumer group on a Redis Cluster of three masters (a replica each,
+ * REDIS_WAIT_REPLICAS 1): the replay, then one steady step. CPU per decision of the whole
+ * stream for each instance, each master and the broker.
+ */
+export interface ScaleOutResult {
+  readonly instances: number;
+  readonly redisMasters: number;
+  readonly replay: {
+    readonly transactions: number;
+    readonly seconds: number;
+    readonly decisionsPerSecond: number;
+    readonly decisionsPerSecondAfterStart: number;
+    /** Each instance's Kafka decisions, from its own metrics. */
+    readonly decidedByInstance: readonly number[];
+    readonly cpuPerDecision: ClusterCpuPerDecision | null;
+  };
+  readonly steady: {
+    readonly targetRate: number;
+    readonly sent: number;
+    readonly decided: number;
+    readonly achievedRate: number;
+    readonly endToEndMs: Percentiles;
+    readonly keptUp: boolean;
+    readonly cpuPerDecision: ClusterCpuPerDecision;
+  } | null;
 }
 
 export interface SteadyStep extends StepResult {
@@ -81,6 +109,8 @@ export interface BenchResult {
   rebuild?: { transactions: number; restoredDecisions: number; seconds: number; transactionsPerSecond: number } | null;
   /** The soak (`--scenarios soak`): absent from results written before it. */
   soak?: SoakResult | null;
+  /** The scale-out scenario (`--scenarios scale-out`): absent from results written before it. */
+  scaleOut?: ScaleOutResult | null;
   /** With --cpu-prof: the service's CPU profile per scenario. */
   profiles: Record<string, ProfileSummary> | null;
   /** Scenarios that failed, with the error; the others still ran. */
@@ -304,6 +334,28 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
           w.rssMb,
           w.redisMb,
         ]),
+      ),
+      '',
+    );
+  }
+  if (r.scaleOut) {
+    const so = r.scaleOut;
+    const cpuRow = (label: string, c: ClusterCpuPerDecision | null) =>
+      c === null
+        ? [label, '-', '-', '-']
+        : [label, c.instancesUs.map(n).join(' + '), c.redisNodesUs.map(n).join(' + '), c.brokerUs === null ? '-' : n(c.brokerUs)];
+    out.push(`## Scale-out: ${String(so.instances)} instances in one consumer group, a Redis Cluster of ${String(so.redisMasters)} masters`, '');
+    out.push(
+      `Replay of ${n(so.replay.transactions)} transactions: ${n(so.replay.decisionsPerSecond)} decisions/s (${n(so.replay.decisionsPerSecondAfterStart)}/s after start-up), decided ${so.replay.decidedByInstance.map(n).join(' and ')} by the instances.` +
+        (so.steady === null
+          ? ''
+          : ` Steady step at ${n(so.steady.targetRate)}/s: achieved ${n(Math.round(so.steady.achievedRate))}/s, end-to-end p50 ${n(so.steady.endToEndMs.p50)} p99 ${n(so.steady.endToEndMs.p99)} ms, kept up: ${String(so.steady.keptUp)}.`),
+      '',
+    );
+    out.push(
+      table(
+        ['CPU us per decision of the whole stream', 'each instance', 'each Redis master', 'broker'],
+        [cpuRow('replay', so.replay.cpuPerDecision), ...(so.steady === null ? [] : [cpuRow(`steady ${n(so.steady.targetRate)}/s`, so.steady.cpuPerDecision)])],
       ),
       '',
     );

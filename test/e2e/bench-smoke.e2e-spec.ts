@@ -95,6 +95,17 @@ describe('npm run bench --smoke', () => {
     for (const w of result.soak?.windows ?? []) expect([w.kafkaDecided, w.httpNon2xx, w.rssMb > 0]).toEqual([w.kafkaSent, 0, true]);
     expect(Number.isFinite(result.soak?.slopesPerHour.rssMb)).toBe(true);
 
+    // Two instances on a 3-master Redis Cluster: the backlog drained, every steady message
+    // decided, the CPU of each instance and each master measured.
+    const scaleOut = result.scaleOut;
+    expect(scaleOut?.replay.transactions).toBe(result.load.replay);
+    expect(scaleOut?.replay.decidedByInstance.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(Number(result.load.replay));
+    expect(scaleOut?.steady?.decided).toBe(scaleOut?.steady?.sent);
+    expect(scaleOut?.steady?.cpuPerDecision.instancesUs).toHaveLength(2);
+    expect(scaleOut?.steady?.cpuPerDecision.redisNodesUs).toHaveLength(3);
+    for (const us of [...(scaleOut?.steady?.cpuPerDecision.instancesUs ?? []), ...(scaleOut?.steady?.cpuPerDecision.redisNodesUs ?? [])])
+      expect(us).toBeGreaterThan(0);
+
     const summary = readFileSync(md, 'utf8');
     for (const heading of [
       'Replay (catch-up)',
@@ -104,6 +115,7 @@ describe('npm run bench --smoke', () => {
       'HTTP POST /v1/decisions',
       'Stages on their own',
       'Soak:',
+      'Scale-out: 2 instances',
     ])
       expect(summary).toContain(heading);
     for (const chart of ['steady-latency', 'throughput', 'http-latency', 'soak']) {
