@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { KafkaJSConnectionError, type Message } from 'kafkajs';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs's internals are only reachable by path */
@@ -112,6 +114,16 @@ const timesTaken = (produced: readonly Produced[]) => {
 };
 
 describe('the producer send (kafkajs with the corrected retry)', () => {
+  it('is installed in a process that loads the service’s Kafka client, also one a test starts (with its JEST_WORKER_ID)', () => {
+    const root = join(__dirname, '..', '..');
+    const loaded = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', "require('./src/stream/kafka.client.ts'); process.stdout.write(require('kafkajs/src/producer/sendMessages').name)"],
+      { cwd: root, env: { ...process.env, JEST_WORKER_ID: '1' }, encoding: 'utf8' },
+    );
+    expect(loaded).toBe('createSendMessages');
+  });
+
   it('resends only the partitions no broker took when one leader fails, though the others are new broker objects by then', async () => {
     const { cluster, produced, failNext } = fakeCluster({ 0: 'a', 1: 'a', 2: 'b', 3: 'b' });
     failNext.set('b', { written: false });

@@ -222,10 +222,11 @@ const MESSAGE_PRODUCER = require.resolve('kafkajs/src/producer/messageProducer')
  * the module's exports are replaced before that: this module must load before kafkajs does
  * (main.ts and every entry point import it first, and a late import throws rather than leave
  * kafkajs's send in place). Jest keeps modules in its own registry, where jest.config.js maps
- * kafkajs's `./sendMessages` to this function instead.
+ * kafkajs's `./sendMessages` to this function instead. Services a test starts inherit the test's
+ * environment (JEST_WORKER_ID too), so Jest is told apart by the mapping's own flag.
  */
 function install(): void {
-  if (process.env.JEST_WORKER_ID !== undefined) return;
+  if ((globalThis as Record<symbol, unknown>)[Symbol.for('fraud.kafkajs-send-mapped')] === true) return;
   const cache = require.cache;
   const loaded = cache[SEND_MESSAGES];
   if (loaded?.exports === createSendMessages) return;
