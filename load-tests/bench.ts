@@ -20,7 +20,7 @@ import { ensureTopics, KAFKA_VERSION } from '../scripts/stack/kafka';
 import { freePort, sleep } from '../scripts/stack/process';
 import { startServiceProcess, type ServiceProcess } from '../scripts/service-process';
 import { startPrivateStack, stopPrivateStack, type TestStack } from '../scripts/stack/stack';
-import { roleOf, startPrivateRedisCluster } from '../scripts/stack/redis-cluster';
+import { clusterOk, roleOf, startPrivateRedisCluster, type RedisCluster } from '../scripts/stack/redis-cluster';
 import { rebuildState } from '../scripts/rebuild-state';
 import { parseConfig } from '../src/config/config';
 import type { Transaction } from '../src/transactions/transaction.schema';
@@ -417,6 +417,42 @@ async function kafkaDecisions(service: ServiceProcess): Promise<number> {
 }
 
 const SCALE_OUT_INSTANCES = 2;
+/** The failover step: long enough for the node timeout (2 s), the promotion and the dead node's return as a replica. */
+const FAILOVER_STEP_SECONDS = 20;
+const FAILOVER_KILL_AFTER_MS = 3000;
+
+/**
+ * A steady step during which one master is SIGKILLed: its replica is promoted after the node
+ * timeout, the dead node is started again and rejoins as its replica (until then the promoted
+ * master has none, and with REDIS_WAIT_REPLICAS=1 the Kafka path waits, as it is built to). The
+ * latency measures what a failover costs the stream; nothing here is asserted.
+ */
+async function failoverStep(
+  cluster: RedisCluster,
+  load: SteadyLoad,
+  topic: string,
+  txs: readonly Transaction[],
+  rate: number,
+): Promise<NonNullable<ScaleOutResult['failover']>> {
+  const mastersBefore = new Set(cluster.members.filter((m) => roleOf(m.port) === 'master').map((m) => m.port));
+  const victim = cluster.members.find((m) => mastersBefore.has(m.port));
+  if (victim === undefined) throw new Error('the cluster has no master to kill');
+  const fault = (async () => {
+    await sleep(FAILOVER_KILL_AFTER_MS);
+    process.kill(victim.pid, 'SIGKILL');
+    const t0 = Date.now();
+    // Failed over: a replica promoted in the victim's place, and every slot served again.
+    const promoted = () => cluster.members.some((m) => !mastersBefore.has(m.port) && roleOf(m.port) === 'master' && clusterOk(m.port));
+    while (!promoted()) await sleep(100);
+    const promotedMs = Date.now() - t0;
+    await cluster.restart(victim.port);
+    return promotedMs;
+  })();
+  const step = await load.step(topic, txs, rate, FAILOVER_STEP_SECONDS, (sent, decided) => {
+    progress(`[scale-out failover ${rate.toLocaleString('en')}/s] sent ${sent.toLocaleString('en')}, decided ${decided.toLocaleString('en')}`);
+  });
+  return { targetRate: rate, sent: step.sent, decided: step.decided, endToEndMs: step.endToEndMs, keptUp: step.keptUp, promotedAfterMs: await fault };
+}
 
 /**
  * Scale-out: two instances in one consumer group on a private Redis Cluster of three masters
@@ -430,7 +466,8 @@ async function scaleOut(env: Env, txs: readonly Transaction[], live: readonly Tr
   done(`[${name}] starting a Redis Cluster of 3 masters with a replica each`);
   const cluster = await startPrivateRedisCluster(`fraud-bench-${env.runId}-cluster`);
   const masterNodes = cluster.members.filter((m) => roleOf(m.port) === 'master').sort((a, b) => a.port - b.port);
-  const masters = masterNodes.map((m) => new Redis(m.port, '127.0.0.1'));
+  // The failover step kills one of them: its client's reconnect errors are expected, not news.
+  const masters = masterNodes.map((m) => new Redis(m.port, '127.0.0.1').on('error', () => undefined));
   const services: ServiceProcess[] = [];
   const admin = kafkaOf(env.brokers).admin();
   try {
@@ -485,6 +522,10 @@ async function scaleOut(env: Env, txs: readonly Transaction[], live: readonly Tr
       done(
         `[${name} ${rate.toLocaleString('en')}/s] achieved ${Math.round(step.achievedRate).toLocaleString('en')}/s, e2e p99 ${String(step.endToEndMs.p99)} ms; CPU per decision: instances ${cpu.instancesUs.join(' + ')} us, Redis masters ${cpu.redisNodesUs.join(' + ')} us, broker ${String(cpu.brokerUs ?? '-')} us`,
       );
+      const failover = await failoverStep(cluster, load, topics.transactions, liveTraffic(live, Math.round(rate * FAILOVER_STEP_SECONDS), 'fo'), rate);
+      done(
+        `[${name} failover at ${rate.toLocaleString('en')}/s] a master SIGKILLed after ${String(FAILOVER_KILL_AFTER_MS / 1000)} s, slots served again after ${String(failover.promotedAfterMs)} ms: e2e p50 ${String(failover.endToEndMs.p50)} p99 ${String(failover.endToEndMs.p99)} max ${String(failover.endToEndMs.max)} ms, decided ${failover.decided.toLocaleString('en')}/${failover.sent.toLocaleString('en')}`,
+      );
       return {
         instances: services.length,
         redisMasters: masters.length,
@@ -498,6 +539,7 @@ async function scaleOut(env: Env, txs: readonly Transaction[], live: readonly Tr
           keptUp: step.keptUp,
           cpuPerDecision: cpu,
         },
+        failover,
       };
     } finally {
       await load.stop();

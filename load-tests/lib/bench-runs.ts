@@ -83,6 +83,7 @@ const scaleOut = z.object({
     cpuPerDecision: clusterCpu.nullable(),
   }),
   steady: z.object({ targetRate: z.number(), achievedRate: z.number(), endToEndMs: latency, cpuPerDecision: clusterCpu }).nullable(),
+  failover: z.object({ targetRate: z.number(), sent: z.number(), decided: z.number(), endToEndMs: latency, promotedAfterMs: z.number() }).optional(),
 });
 
 export const benchFiguresSchema = z.object({

@@ -47,6 +47,16 @@ export interface ScaleOutResult {
     readonly keptUp: boolean;
     readonly cpuPerDecision: ClusterCpuPerDecision;
   } | null;
+  /** A further steady step with one master SIGKILLed 3 s in and started again once its replica took over. */
+  readonly failover?: {
+    readonly targetRate: number;
+    readonly sent: number;
+    readonly decided: number;
+    readonly endToEndMs: Percentiles;
+    readonly keptUp: boolean;
+    /** From the kill until another node saw every slot served. */
+    readonly promotedAfterMs: number;
+  };
 }
 
 export interface SteadyStep extends StepResult {
@@ -359,6 +369,13 @@ export function markdown(r: BenchResult, charts: readonly string[]): string {
       ),
       '',
     );
+    if (so.failover !== undefined) {
+      const f = so.failover;
+      out.push(
+        `Failover at ${n(f.targetRate)}/s: a master SIGKILLed 3 s into the step, every slot served again after ${n(f.promotedAfterMs)} ms, the dead node then restarted as a replica; end-to-end p50 ${n(f.endToEndMs.p50)} p99 ${n(f.endToEndMs.p99)} max ${n(f.endToEndMs.max)} ms, decided ${n(f.decided)} of ${n(f.sent)}.`,
+        '',
+      );
+    }
   }
   if (r.rebuild) {
     const b = r.rebuild;

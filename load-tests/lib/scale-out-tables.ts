@@ -57,7 +57,12 @@ export function scaleOutBlock(cited: CitedRuns, results: string): string {
         ]),
   ];
   const split = so.replay.decidedByInstance.map(int).join(' and ');
-  return `${caption}\n\n${table(['', 'decisions/s', 'service (each instance)', 'Redis (each master)', 'broker', 'together'], rows)}\n\nThe replay's decisions by instance: ${split}.`;
+  const f = so.failover;
+  const failover =
+    f === undefined
+      ? ''
+      : ` Failover, measured and not asserted: at ${int(f.targetRate)}/s a master SIGKILLed 3 s into a 20 s step, its replica serving every slot ${ms(f.promotedAfterMs)} later, the dead node then restarted as its replica: end-to-end p50 ${ms(f.endToEndMs.p50)}, p99 ${ms(f.endToEndMs.p99)}, max ${ms(f.endToEndMs.max)}; ${int(f.decided)} of ${int(f.sent)} decided.`;
+  return `${caption}\n\n${table(['', 'decisions/s', 'service (each instance)', 'Redis (each master)', 'broker', 'together'], rows)}\n\nThe replay's decisions by instance: ${split}.${failover}`;
 }
 
 /** What the target is: the volume this service is built for. */

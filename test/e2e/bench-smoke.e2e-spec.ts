@@ -101,6 +101,9 @@ describe('npm run bench --smoke', () => {
     expect(scaleOut?.replay.transactions).toBe(result.load.replay);
     expect(scaleOut?.replay.decidedByInstance.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(Number(result.load.replay));
     expect(scaleOut?.steady?.decided).toBe(scaleOut?.steady?.sent);
+    // And through a master's failover (its latency measured, not asserted): every message decided.
+    expect(scaleOut?.failover?.decided).toBe(scaleOut?.failover?.sent);
+    expect(scaleOut?.failover?.promotedAfterMs).toBeGreaterThan(0);
     expect(scaleOut?.steady?.cpuPerDecision.instancesUs).toHaveLength(2);
     expect(scaleOut?.steady?.cpuPerDecision.redisNodesUs).toHaveLength(3);
     for (const us of [...(scaleOut?.steady?.cpuPerDecision.instancesUs ?? []), ...(scaleOut?.steady?.cpuPerDecision.redisNodesUs ?? [])])
