@@ -28,7 +28,7 @@ import { writePng } from './lib/charts';
 import { openLoop, type OpenLoopResult } from './lib/http-load';
 import { groupProgress, kafkaOf, preload, SteadyLoad } from './lib/kafka-load';
 import { markdown, type BenchResult, type HttpStep, type ReplayResult, type ScaleOutResult, type SteadyResult, type SteadyStep } from './lib/report';
-import { meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/service-metrics';
+import { kafkaDecisionsCounted, meansBetween, scrape, scrapeHttpServed, servedBetween } from './lib/service-metrics';
 import {
   clusterCpuMark,
   clusterCpuPerDecision,
@@ -37,7 +37,6 @@ import {
   listeningPid,
   redisCommandMark,
   redisCommandsPerDecision,
-  type ClusterCpuMark,
   type CpuMark,
   type RedisCommandMark,
 } from './lib/cpu';
@@ -280,6 +279,45 @@ async function preloadBacklog(env: Env, name: string, txs: readonly Transaction[
   return kafka;
 }
 
+/**
+ * Polls the group's committed offsets on `topic` each second until they reach its end, calling
+ * `onFirstCommit` once, at the first commit (where the CPU window starts); returns the
+ * [seconds since `started`, committed] timeline and what `onFirstCommit` gave. A crashed or wedged service would otherwise
+ * keep the bench waiting for ever: nothing committed for STALL_MS fails the scenario.
+ */
+async function untilDrained<T>(
+  env: Env,
+  name: string,
+  admin: ReturnType<ReturnType<typeof kafkaOf>['admin']>,
+  groupId: string,
+  topic: string,
+  started: number,
+  onFirstCommit: (committed: number) => Promise<T>,
+): Promise<{ timeline: [number, number][]; atFirstCommit: T | null }> {
+  const timeline: [number, number][] = [];
+  let last = { committed: 0, end: Number.POSITIVE_INFINITY };
+  let movedAt = Date.now();
+  let atFirstCommit: T | null = null;
+  while (last.committed < last.end) {
+    await sleep(1000);
+    const now = await groupProgress(admin, groupId, topic);
+    if (now.committed > last.committed) movedAt = Date.now();
+    last = now;
+    if (atFirstCommit === null && last.committed > 0) atFirstCommit = await onFirstCommit(last.committed);
+    if (Date.now() - movedAt > STALL_MS)
+      throw new Error(
+        `[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, name)}*.log`,
+      );
+    const seconds = (Date.now() - started) / 1000;
+    timeline.push([seconds, last.committed]);
+    const rate = last.committed / seconds;
+    progress(
+      `[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`,
+    );
+  }
+  return { timeline, atFirstCommit };
+}
+
 /** Catch-up: the backlog is in the topic before the service starts; decisions/s until drained. */
 async function replay(
   env: Env,
@@ -295,34 +333,17 @@ async function replay(
   await admin.connect();
   const redis = new Redis(env.redisUrl);
   const started = Date.now();
-  const timeline: [number, number][] = [];
-  let last = { committed: 0, end: txs.length };
-  let movedAt = Date.now();
+  let timeline: [number, number][] = [];
   // CPU from the first commit to the end, the same window as the rate after start-up.
   let cpuFrom: { mark: CpuMark; commands: RedisCommandMark; committed: number } | null = null;
   let cpuTo: CpuMark | null = null;
   let commandsTo: RedisCommandMark | null = null;
   try {
-    for (;;) {
-      await sleep(1000);
-      const now = await groupProgress(admin, groupId, topics.transactions);
-      if (now.committed > last.committed) movedAt = Date.now();
-      last = now;
-      if (cpuFrom === null && last.committed > 0)
-        cpuFrom = { mark: await cpuMark(service.pid, redis, env.brokerPid), commands: await redisCommandMark(redis), committed: last.committed };
-      // A crashed or wedged service would otherwise keep the bench waiting for ever.
-      if (Date.now() - movedAt > STALL_MS)
-        throw new Error(
-          `[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(last.committed)}/${String(last.end)}; see ${join(env.logDir, `${name}.log`)}`,
-        );
-      const seconds = (Date.now() - started) / 1000;
-      timeline.push([seconds, last.committed]);
-      const rate = last.committed / seconds;
-      progress(
-        `[${name}] ${last.committed.toLocaleString('en')}/${last.end.toLocaleString('en')} decided, ${Math.round(rate).toLocaleString('en')}/s, ETA ${rate > 0 ? Math.round((last.end - last.committed) / rate) : '?'} s`,
-      );
-      if (last.committed >= last.end) break;
-    }
+    ({ timeline, atFirstCommit: cpuFrom } = await untilDrained(env, name, admin, groupId, topics.transactions, started, async (committed) => ({
+      mark: await cpuMark(service.pid, redis, env.brokerPid),
+      commands: await redisCommandMark(redis),
+      committed,
+    })));
     cpuTo = await cpuMark(service.pid, redis, env.brokerPid);
     commandsTo = await redisCommandMark(redis);
   } finally {
@@ -410,12 +431,6 @@ async function steady(env: Env, source: readonly Transaction[], name = 'steady',
   return { steps, notRun, rssMb: percentiles(rss.stop()) };
 }
 
-/** An instance's Kafka decisions so far, from its own metrics. */
-async function kafkaDecisions(service: ServiceProcess): Promise<number> {
-  const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
-  return [...text.matchAll(/^fraud_decisions_total\{[^}]*source="kafka"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-}
-
 const SCALE_OUT_INSTANCES = 2;
 /** The failover step: long enough for the node timeout (2 s), the promotion and the dead node's return as a replica. */
 const FAILOVER_STEP_SECONDS = 20;
@@ -478,19 +493,11 @@ async function scaleOut(env: Env, txs: readonly Transaction[], live: readonly Tr
     const pids = services.map((s) => s.pid);
     await admin.connect();
     const started = Date.now();
-    let from: { mark: ClusterCpuMark; committed: number; at: number } | null = null;
-    let committed = 0;
-    let movedAt = Date.now();
-    while (committed < txs.length) {
-      await sleep(1000);
-      const now = (await groupProgress(admin, groupId, topics.transactions)).committed;
-      if (now > committed) movedAt = Date.now();
-      committed = now;
-      if (from === null && committed > 0) from = { mark: await clusterCpuMark(pids, masters, env.brokerPid), committed, at: Date.now() };
-      if (Date.now() - movedAt > STALL_MS)
-        throw new Error(`[${name}] no decision committed for ${String(STALL_MS / 1000)} s at ${String(committed)}/${String(txs.length)}`);
-      progress(`[${name}] ${committed.toLocaleString('en')}/${txs.length.toLocaleString('en')} decided by ${String(services.length)} instances`);
-    }
+    const { atFirstCommit: from } = await untilDrained(env, name, admin, groupId, topics.transactions, started, async (committed) => ({
+      mark: await clusterCpuMark(pids, masters, env.brokerPid),
+      committed,
+      at: Date.now(),
+    }));
     const seconds = (Date.now() - started) / 1000;
     const replayCpu = from === null ? null : clusterCpuPerDecision(from.mark, await clusterCpuMark(pids, masters, env.brokerPid), txs.length - from.committed);
     const replayed: ScaleOutResult['replay'] = {
@@ -498,7 +505,7 @@ async function scaleOut(env: Env, txs: readonly Transaction[], live: readonly Tr
       seconds,
       decisionsPerSecond: Math.round(txs.length / seconds),
       decisionsPerSecondAfterStart: from === null ? Number.NaN : Math.round((txs.length - from.committed) / ((Date.now() - from.at) / 1000)),
-      decidedByInstance: await Promise.all(services.map(kafkaDecisions)),
+      decidedByInstance: await Promise.all(services.map((service) => kafkaDecisionsCounted(service.baseUrl))),
       cpuPerDecision: replayCpu,
     };
     done(

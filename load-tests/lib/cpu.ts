@@ -71,8 +71,11 @@ export async function cpuMark(servicePid: number, redis: Redis, brokerPid: numbe
   return { service: processCpuSeconds(servicePid), redis: await redisCpuSeconds(redis), broker: brokerCpuSeconds(brokerPid) };
 }
 
+/** Whole microseconds of CPU per decision, from CPU seconds over a window of `decisions`. */
+const usPer = (decisions: number) => (seconds: number) => (decisions > 0 ? Math.round((seconds * 1e6) / decisions) : Number.NaN);
+
 export function cpuPerDecision(from: CpuMark, to: CpuMark, decisions: number): CpuPerDecision {
-  const us = (seconds: number) => (decisions > 0 ? Math.round((seconds * 1e6) / decisions) : Number.NaN);
+  const us = usPer(decisions);
   return {
     serviceUs: us(to.service - from.service),
     redisUs: us(to.redis - from.redis),
@@ -145,7 +148,7 @@ export async function clusterCpuMark(instancePids: readonly number[], masters: r
 }
 
 export function clusterCpuPerDecision(from: ClusterCpuMark, to: ClusterCpuMark, decisions: number): ClusterCpuPerDecision {
-  const us = (seconds: number) => (decisions > 0 ? Math.round((seconds * 1e6) / decisions) : Number.NaN);
+  const us = usPer(decisions);
   return {
     instancesUs: to.instances.map((s, i) => us(s - (from.instances[i] ?? Number.NaN))),
     redisNodesUs: to.redisNodes.map((s, i) => us(s - (from.redisNodes[i] ?? Number.NaN))),

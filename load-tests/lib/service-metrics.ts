@@ -77,3 +77,9 @@ export function servedBetween(before: HttpServed, after: HttpServed, boundSecond
   const within = (after.within.get(boundSeconds) ?? 0) - (before.within.get(boundSeconds) ?? 0);
   return { decided, withinShare: decided > 0 ? Math.round((within / decided) * 1000) / 1000 : Number.NaN, late: after.late - before.late };
 }
+
+/** A service instance's Kafka decisions so far, from its own metrics. */
+export async function kafkaDecisionsCounted(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return [...text.matchAll(/^fraud_decisions_total\{[^}]*source="kafka"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Message } from 'kafkajs';
+import { kafkaDecisionsCounted } from '../../load-tests/lib/service-metrics';
 import { startServiceProcess, type ServiceProcess } from '../../scripts/service-process';
 import { freePort } from '../../scripts/stack/process';
 import { VelocityStore } from '../../src/velocity/velocity.store';
@@ -188,9 +189,8 @@ export class FaultScenario {
     await expectExactCounts(this.config.redis.url, this.txs);
   }
 
-  async decisionsCounted(service: ServiceProcess): Promise<number> {
-    const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
-    return [...text.matchAll(/^fraud_decisions_total\{[^}]*source="kafka"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  decisionsCounted(service: ServiceProcess): Promise<number> {
+    return kafkaDecisionsCounted(service.baseUrl);
   }
 
   logOf(name: string): string {
